@@ -1,0 +1,134 @@
+"""Domain errors a user can cause.
+
+Managers raise these; the HTTP layer maps each class to a status code in one place
+(``askdb_server.base.handlers``) and the kernel magics turn them into ``UsageError``.
+Each error carries a short machine-readable ``code`` and a message written for the user.
+"""
+
+from __future__ import annotations
+
+
+class AskDBError(Exception):
+    """Root of every error AskDB reports to a user."""
+
+    code = "askdb_error"
+    status = 400
+    title = "AskDB error"
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def to_problem(self) -> dict:
+        """An ``application/problem+json`` body for this error."""
+        body = {
+            "type": f"https://askdb.dev/problems/{self.code}",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.message,
+            "code": self.code,
+        }
+        body.update({k: v for k, v in self.details.items() if v is not None})
+        return body
+
+
+class NotFoundError(AskDBError):
+    code, status, title = "not_found", 404, "Not found"
+
+
+class ProjectNotFoundError(NotFoundError):
+    code = "project_not_found"
+    title = "Unknown project"
+
+
+class ConversationNotFoundError(NotFoundError):
+    code = "conversation_not_found"
+    title = "Unknown conversation"
+
+
+class SchemaVersionNotFoundError(NotFoundError):
+    code = "schema_version_not_found"
+    title = "Unknown schema version"
+
+
+class ConflictError(AskDBError):
+    code, status, title = "conflict", 409, "Conflict"
+
+
+class InvalidInputError(AskDBError):
+    code, status, title = "invalid_input", 400, "Invalid input"
+
+
+class EmptyQuestionError(InvalidInputError):
+    code = "empty_question"
+    title = "Empty question"
+
+
+class InvalidDatabaseURLError(InvalidInputError):
+    code = "invalid_database_url"
+    title = "Invalid database URL"
+
+
+class DDLParseError(InvalidInputError):
+    """DDL that could not be parsed; ``line`` and ``column`` point at the fault (1-based)."""
+
+    code = "ddl_parse_error"
+    title = "Malformed DDL"
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        where = f"line {line}" + (f", column {column}" if column else "") if line else ""
+        super().__init__(f"{where}: {message}" if where else message, line=line, column=column)
+        self.line = line
+        self.column = column
+
+
+class NoSchemaError(InvalidInputError):
+    code = "no_schema"
+    title = "No schema"
+
+
+class UnsafeSQLError(AskDBError):
+    """SQL the guard refuses; ``reason`` says why. Nothing was run."""
+
+    code, status, title = "unsafe_sql", 400, "Unsafe SQL"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"Refused: {reason}", reason=reason)
+        self.reason = reason
+
+
+class SQLSyntaxError(AskDBError):
+    code, status, title = "sql_syntax_error", 400, "SQL syntax error"
+
+
+class UnknownTableError(AskDBError):
+    code, status, title = "unknown_table", 400, "Unknown table"
+
+
+class UnknownColumnError(AskDBError):
+    code, status, title = "unknown_column", 400, "Unknown column"
+
+
+class NoAnswerError(AskDBError):
+    """The engine could not turn the question into SQL it trusts."""
+
+    code, status, title = "no_answer", 422, "No answer found"
+
+
+class DatabaseUnreachableError(AskDBError):
+    code, status, title = "database_unreachable", 502, "Database unreachable"
+
+
+class QueryTimeoutError(AskDBError):
+    code, status, title = "query_timeout", 504, "Query timed out"
+
+
+class QueryFailedError(AskDBError):
+    """The database rejected a query that passed the guard."""
+
+    code, status, title = "query_failed", 400, "Query failed"
+
+
+class QueryCancelledError(AskDBError):
+    code, status, title = "query_cancelled", 499, "Query cancelled"

@@ -1,0 +1,93 @@
+"""The composition root: every manager wired to one store, with no HTTP in sight.
+
+The Jupyter server extension builds one ``Services`` from its traitlets; the kernel package
+builds one in-process (same embedded store) when no server is running; tests build their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .chat.manager import ConversationManager
+from .engine.builtin import BuiltinEngine
+from .engine.pipeline import AskPipeline
+from .identity.manager import UserManager
+from .projects.manager import ProjectManager
+from .rag.embedder import MiniLMEmbedder
+from .schemas.manager import SchemaManager
+from .sqlrun.connections import ConnectionRegistry
+from .sqlrun.runner import QueryRunner
+from .store.db import Store
+from .store.vault import SecretVault
+
+
+@dataclass
+class Settings:
+    """What a deployment configures (see ``AskDBApp`` for the documented traitlets)."""
+
+    data_dir: Path
+    database_url: str = ""
+    encryption_keys: list[str] = field(default_factory=list)
+    statement_timeout_s: float = 30.0
+    row_cap: int = 10_000
+    use_embeddings: bool = True
+
+    @property
+    def store_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'askdb.sqlite'}"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    users: UserManager
+    projects: ProjectManager
+    schemas: SchemaManager
+    connections: ConnectionRegistry
+    runner: QueryRunner
+    conversations: ConversationManager
+    pipeline: AskPipeline
+
+    @classmethod
+    def build(cls, settings: Settings) -> Services:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        store = Store(settings.store_url)
+        store.migrate()
+        vault = (
+            SecretVault(settings.encryption_keys)
+            if settings.encryption_keys
+            else SecretVault.from_key_file(settings.data_dir / "askdb_secret.key")
+        )
+        projects = ProjectManager(store, vault)
+        connections = ConnectionRegistry()
+        schemas = SchemaManager(store, projects, connections)
+        runner = QueryRunner(
+            connections, timeout_s=settings.statement_timeout_s, row_cap=settings.row_cap
+        )
+        conversations = ConversationManager(store)
+        embedder = MiniLMEmbedder() if settings.use_embeddings else None
+        pipeline = AskPipeline(
+            projects=projects,
+            schemas=schemas,
+            engine=BuiltinEngine(embedder=embedder),
+            runner=runner,
+            conversations=conversations,
+            connections=connections,
+        )
+        return cls(
+            settings=settings,
+            store=store,
+            users=UserManager(store),
+            projects=projects,
+            schemas=schemas,
+            connections=connections,
+            runner=runner,
+            conversations=conversations,
+            pipeline=pipeline,
+        )
+
+    def close(self) -> None:
+        self.connections.dispose()
+        self.store.dispose()
