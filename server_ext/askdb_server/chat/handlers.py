@@ -1,0 +1,158 @@
+"""REST handlers for asking, running SQL, and conversations.
+
+``ask`` and ``run`` answer with JSON, or stream Server-Sent Events when the client sends
+``Accept: text/event-stream``. Closing the stream cancels the work: the pipeline stops between
+steps and the running database query is interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+from tornado.iostream import StreamClosedError
+
+from ..base.handlers import AskDBHandler
+from ..errors import AskDBError, InvalidInputError
+from ..projects.handlers import PROJECT_ID
+
+CONVERSATION_ID = r"(?P<conversation_id>[^/]+)"
+
+
+class _AnswerHandler(AskDBHandler):
+    """Shared by ask and run: JSON or an SSE stream of the pipeline's events."""
+
+    _cancel: threading.Event | None = None
+
+    def wants_stream(self) -> bool:
+        return "text/event-stream" in self.request.headers.get("Accept", "")
+
+    async def answer(self, fn, *args, **kwargs) -> None:  # noqa: ANN001
+        if not self.wants_stream():
+            result = await self.call(fn, *args, **kwargs)
+            self.write_json(result.to_dict())
+            return
+        await self._stream(fn, *args, **kwargs)
+
+    async def _stream(self, fn, *args, **kwargs) -> None:  # noqa: ANN001
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue = asyncio.Queue()
+        self._cancel = threading.Event()
+
+        def on_event(name: str, data: dict) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, (name, data))
+
+        self.set_header("Content-Type", "text/event-stream")
+        self.set_header("Cache-Control", "no-cache")
+        self.set_header("X-Accel-Buffering", "no")
+        work = loop.run_in_executor(
+            None, lambda: fn(*args, on_event=on_event, cancel=self._cancel, **kwargs)
+        )
+        work.add_done_callback(lambda _f: loop.call_soon_threadsafe(queue.put_nowait, None))
+        try:
+            while (item := await queue.get()) is not None:
+                await self._send(*item)
+            try:
+                answer = work.result()
+                await self._send("done", {"conversation_id": answer.conversation_id,
+                                          "message_id": answer.message_id,
+                                          "timings_ms": answer.timings_ms})
+            except AskDBError as e:
+                await self._send("error", e.to_problem())
+            except Exception:
+                self.log.exception("AskDB: unexpected error while answering")
+                await self._send("error", {"status": 500, "code": "internal_error",
+                                           "title": "Internal server error",
+                                           "detail": "Internal server error: see the server log."})
+        except StreamClosedError:
+            self._cancel.set()
+            return
+        self.finish()
+
+    async def _send(self, event: str, data: dict) -> None:
+        self.write(f"event: {event}\ndata: {json.dumps(data, default=str)}\n\n")
+        await self.flush()
+
+    def on_connection_close(self) -> None:
+        # The client went away (the panel's Stop button): stop generating and querying.
+        if self._cancel is not None:
+            self._cancel.set()
+        super().on_connection_close()
+
+
+class AskHandler(_AnswerHandler):
+    @web.authenticated
+    @authorized
+    async def post(self, project_id: str) -> None:
+        """Ask a question: ``{"question", "conversation_id"?}`` → SQL and rows."""
+        who = await self.identity()
+        body = self.json_body()
+        question = body.get("question")
+        if not isinstance(question, str):
+            raise InvalidInputError('Send {"question": "..."}.')
+        await self.answer(self.services.pipeline.ask, who, project_id, question,
+                          conversation_id=body.get("conversation_id"))
+
+
+class RunHandler(_AnswerHandler):
+    @web.authenticated
+    @authorized
+    async def post(self, project_id: str) -> None:
+        """Run the caller's SQL through the guard: ``{"sql", "conversation_id"?}``."""
+        who = await self.identity()
+        body = self.json_body()
+        sql = body.get("sql")
+        if not isinstance(sql, str):
+            raise InvalidInputError('Send {"sql": "..."}.')
+        await self.answer(self.services.pipeline.run_sql, who, project_id, sql,
+                          conversation_id=body.get("conversation_id"))
+
+
+class ConversationsHandler(AskDBHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, project_id: str) -> None:
+        """The caller's conversations on a project, most recent first."""
+        who = await self.identity()
+        await self.call(self.services.projects.get, who, project_id)
+        items = await self.call(self.services.conversations.list, who, project_id)
+        self.write_json({"conversations": items})
+
+
+class ConversationHandler(AskDBHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, conversation_id: str) -> None:
+        """One conversation with its messages."""
+        who = await self.identity()
+        self.write_json(await self.call(self.services.conversations.get, who, conversation_id))
+
+    @web.authenticated
+    @authorized
+    async def patch(self, conversation_id: str) -> None:
+        """Rename: ``{"title"}``."""
+        who = await self.identity()
+        title = self.json_body().get("title", "")
+        self.write_json(
+            await self.call(self.services.conversations.rename, who, conversation_id, title)
+        )
+
+    @web.authenticated
+    @authorized
+    async def delete(self, conversation_id: str) -> None:
+        """Delete a conversation and its messages."""
+        who = await self.identity()
+        await self.call(self.services.conversations.delete, who, conversation_id)
+        self.set_status(204)
+        self.finish()
+
+
+default_handlers = [
+    (rf"/askdb/api/projects/{PROJECT_ID}/ask", AskHandler),
+    (rf"/askdb/api/projects/{PROJECT_ID}/run", RunHandler),
+    (rf"/askdb/api/projects/{PROJECT_ID}/conversations", ConversationsHandler),
+    (rf"/askdb/api/conversations/{CONVERSATION_ID}", ConversationHandler),
+]

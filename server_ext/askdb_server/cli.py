@@ -1,0 +1,42 @@
+"""The ``askdb`` command line: ``askdb demo-db PATH`` (later issues add ``serve`` and ``eval``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def _demo_db(args: argparse.Namespace) -> int:
+    from .demo import create_demo_database
+
+    path = create_demo_database(Path(args.path), seed=args.seed)
+    print(f"Demo database written to {path}")
+    print(f"Connect from a notebook with:  %askdb connect sqlite:///{path.resolve()}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="askdb", description="AskDB command line tools.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo-db", help="create the demo shop database (SQLite)")
+    demo.add_argument("path", help="where to write the SQLite file")
+    demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    demo.set_defaults(func=_demo_db)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from .errors import AskDBError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except AskDBError as e:
+        print(f"askdb: {e.message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

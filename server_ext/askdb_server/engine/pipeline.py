@@ -1,0 +1,256 @@
+"""The question → SQL → rows pipeline: link, generate, check, run, record.
+
+Every ask is recorded in its conversation, whether it succeeds or fails, with its timings and
+every attempt the repair loop made. Steps are reported through ``on_event`` as they happen so
+the REST layer can stream them (Server-Sent Events) and the panel can show progress.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..chat.manager import ConversationManager, MessageRecord
+from ..errors import (
+    AskDBError,
+    EmptyQuestionError,
+    InvalidInputError,
+    NoAnswerError,
+    QueryCancelledError,
+    QueryFailedError,
+    SQLSyntaxError,
+    UnknownColumnError,
+    UnknownTableError,
+    UnsafeSQLError,
+)
+from ..identity.manager import Identity
+from ..projects.manager import ProjectManager
+from ..schemas.manager import SchemaManager
+from ..sqlrun.connections import ConnectionRegistry
+from ..sqlrun.guard import check_sql
+from ..sqlrun.runner import QueryResult, QueryRunner
+from .builtin import BuiltinEngine, Candidate
+from .values import ValueIndex
+
+EventSink = Callable[[str, dict], None]
+
+# Errors that mean "this candidate is wrong", so the next candidate may still succeed.
+REPAIRABLE = (UnsafeSQLError, SQLSyntaxError, UnknownTableError, UnknownColumnError, QueryFailedError)
+MAX_QUESTION_LENGTH = 2000
+
+
+@dataclass
+class Answer:
+    conversation_id: str
+    message_id: str
+    question: str | None
+    sql: str
+    explanation: str | None
+    columns: list[str]
+    rows: list[list]
+    row_count: int
+    truncated: bool
+    schema_version: int | None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.start = self.mark = time.perf_counter()
+        self.timings: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = round(self.timings.get(name, 0.0) + (now - self.mark) * 1000, 2)
+        self.mark = now
+
+    def done(self) -> dict[str, float]:
+        self.timings["total"] = round((time.perf_counter() - self.start) * 1000, 2)
+        return self.timings
+
+
+class AskPipeline:
+    def __init__(
+        self,
+        *,
+        projects: ProjectManager,
+        schemas: SchemaManager,
+        engine: BuiltinEngine,
+        runner: QueryRunner,
+        conversations: ConversationManager,
+        connections: ConnectionRegistry,
+        max_attempts: int = 3,
+    ) -> None:
+        self.projects = projects
+        self.schemas = schemas
+        self.engine = engine
+        self.runner = runner
+        self.conversations = conversations
+        self.connections = connections
+        self.max_attempts = max_attempts
+        self._values: dict[tuple[str, int], ValueIndex] = {}
+        self._values_lock = threading.Lock()
+
+    def ask(
+        self,
+        who: Identity,
+        project_id: str,
+        question: str,
+        *,
+        conversation_id: str | None = None,
+        on_event: EventSink | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Answer:
+        """Answer ``question`` on the project's database; raises an ``AskDBError`` on failure
+        (after recording it in the conversation)."""
+        emit = on_event or (lambda _e, _d: None)
+        question = " ".join((question or "").split())
+        if not question:
+            raise EmptyQuestionError("The question is empty: ask something about your data.")
+        if len(question) > MAX_QUESTION_LENGTH:
+            raise InvalidInputError(f"The question is longer than {MAX_QUESTION_LENGTH} characters.")
+        clock = _Clock()
+        project = self.projects.get(who, project_id)
+        url = self.projects.connection_url(who, project_id)
+        emit("status", {"step": "linking"})
+        version, schema = self.schemas.current_schema(who, project_id)
+        values = self._value_index(project_id, version, url, schema) if project.allow_value_lookup else None
+        conv_id = self.conversations.open(who, project_id, conversation_id, question)
+        context = self.conversations.history(conv_id) if conversation_id else []
+        clock.lap("linking")
+        rec = MessageRecord(kind="ask", status="error", question=question,
+                            schema_version=version, model="builtin")
+        try:
+            _check_cancel(cancel)
+            emit("status", {"step": "generating"})
+            candidates = self.engine.candidates(question, schema, values, context=context)
+            clock.lap("generating")
+            if not candidates:
+                # Let the engine say what it could not link.
+                self.engine.generate(question, schema, values, context=context)
+                raise NoAnswerError("No answer found for this question.")
+            rec.tokens = candidates[0].tokens
+            result, chosen = self._try_candidates(candidates, project.dialect, url, schema,
+                                                  rec, clock, emit, cancel)
+        except AskDBError as e:
+            rec.status = "cancelled" if isinstance(e, QueryCancelledError) else "error"
+            rec.error_code, rec.error_message = e.code, e.message
+            rec.timings_ms = clock.done()
+            self.conversations.record(conv_id, rec)
+            raise
+        return self._finish(conv_id, rec, chosen.sql, chosen.explanation, result, clock, emit)
+
+    def run_sql(
+        self,
+        who: Identity,
+        project_id: str,
+        sql: str,
+        *,
+        conversation_id: str | None = None,
+        on_event: EventSink | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Answer:
+        """Run the user's own SQL through the guard, read-only, and record it."""
+        emit = on_event or (lambda _e, _d: None)
+        sql = (sql or "").strip()
+        if not sql:
+            raise InvalidInputError("The SQL is empty.")
+        clock = _Clock()
+        project = self.projects.get(who, project_id)
+        url = self.projects.connection_url(who, project_id)
+        try:
+            version, schema = self.schemas.current_schema(who, project_id)
+        except AskDBError:
+            version, schema = None, None  # running SQL does not need an uploaded schema
+        conv_id = self.conversations.open(who, project_id, conversation_id, sql)
+        rec = MessageRecord(kind="run", status="error", sql=sql, schema_version=version)
+        try:
+            emit("status", {"step": "checking"})
+            checked = check_sql(sql, project.dialect or "sqlite", schema)
+            clock.lap("checking")
+            emit("sql", {"sql": checked.sql, "explanation": None})
+            emit("status", {"step": "running"})
+            result = self.runner.run(url, checked.sql, dialect=project.dialect, schema=schema,
+                                     cancel=cancel)
+            clock.lap("running")
+        except AskDBError as e:
+            rec.status = "cancelled" if isinstance(e, QueryCancelledError) else "error"
+            rec.error_code, rec.error_message = e.code, e.message
+            rec.timings_ms = clock.done()
+            self.conversations.record(conv_id, rec)
+            raise
+        return self._finish(conv_id, rec, checked.sql, None, result, clock, emit)
+
+    # -- steps -----------------------------------------------------------------------------
+    def _try_candidates(self, candidates: list[Candidate], dialect: str | None, url: str,
+                        schema, rec: MessageRecord, clock: _Clock, emit: EventSink,
+                        cancel: threading.Event | None) -> tuple[QueryResult, Candidate]:
+        """The repair loop for the built-in engine: the next-best candidate after a failure."""
+        last_error: AskDBError | None = None
+        for cand in candidates[: self.max_attempts]:
+            _check_cancel(cancel)
+            try:
+                emit("status", {"step": "checking"})
+                checked = check_sql(cand.sql, dialect or "sqlite", schema)
+                clock.lap("checking")
+                emit("sql", {"sql": checked.sql, "explanation": cand.explanation})
+                emit("status", {"step": "running"})
+                result = self.runner.run(url, checked.sql, dialect=dialect, schema=schema,
+                                         cancel=cancel)
+                clock.lap("running")
+                rec.attempts.append({"sql": cand.sql, "error": None})
+                return result, cand
+            except REPAIRABLE as e:
+                clock.lap("checking")
+                rec.attempts.append({"sql": cand.sql, "error": e.message, "code": e.code})
+                rec.sql = cand.sql
+                last_error = e
+        assert last_error is not None
+        raise last_error
+
+    def _finish(self, conv_id: str, rec: MessageRecord, sql: str, explanation: str | None,
+                result: QueryResult, clock: _Clock, emit: EventSink) -> Answer:
+        rec.status, rec.sql, rec.explanation = "ok", sql, explanation
+        rec.columns, rec.rows = result.columns, result.rows
+        rec.row_count, rec.truncated = result.row_count, result.truncated
+        rec.timings_ms = clock.done()
+        message_id = self.conversations.record(conv_id, rec)
+        emit("rows", {"columns": result.columns, "rows": result.rows,
+                      "row_count": result.row_count, "truncated": result.truncated})
+        return Answer(
+            conversation_id=conv_id,
+            message_id=message_id,
+            question=rec.question,
+            sql=sql,
+            explanation=explanation,
+            columns=result.columns,
+            rows=result.rows,
+            row_count=result.row_count,
+            truncated=result.truncated,
+            schema_version=rec.schema_version,
+            timings_ms=rec.timings_ms,
+            attempts=rec.attempts,
+        )
+
+    def _value_index(self, project_id: str, version: int, url: str, schema) -> ValueIndex | None:
+        """The project's value index for this schema version, built once and cached."""
+        key = (project_id, version)
+        with self._values_lock:
+            if key not in self._values:
+                try:
+                    self._values[key] = ValueIndex.build(self.connections.engine_for(url), schema)
+                except AskDBError:
+                    return None  # values are a help, not a requirement: the engine still links names
+            return self._values[key]
+
+
+def _check_cancel(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise QueryCancelledError("The question was cancelled.")
