@@ -210,6 +210,8 @@ class _SchemaBuilder:
     def _add_item(self, draft: _TableDraft, item: exp.Expr) -> None:
         if isinstance(item, exp.ColumnDef):
             draft.columns.append(self._column(draft, item))
+        elif isinstance(item, exp.Identifier):  # SQLite allows columns with no type at all
+            draft.columns.append(Column(name=item.name))
         elif isinstance(item, exp.Constraint):
             for inner in item.expressions:
                 self._add_item(draft, inner)
