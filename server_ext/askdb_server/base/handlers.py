@@ -42,9 +42,11 @@ class AskDBHandler(ExtensionHandlerMixin, APIHandler):
         return await loop.run_in_executor(None, functools.partial(fn, *args, **kwargs))
 
     async def identity(self) -> Identity:
-        """The caller as an AskDB identity, created on first sight and cached per process."""
-        user = self.current_user
-        username = getattr(user, "username", None) or str(user)
+        """The caller as an AskDB identity, created on first sight and cached per process.
+
+        In local mode every authenticated request is the server's owner (``local_user``).
+        """
+        username = self.settings.get("askdb_local_user") or self.current_user.username
         cache: dict[str, Identity] = self.settings["askdb_identities"]
         if username not in cache:
             cache[username] = await self.call(self.services.users.ensure, username)
