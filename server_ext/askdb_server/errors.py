@@ -132,3 +132,10 @@ class QueryFailedError(AskDBError):
 
 class QueryCancelledError(AskDBError):
     code, status, title = "query_cancelled", 499, "Query cancelled"
+
+
+class EmptySchemaError(InvalidInputError):
+    """Introspection found no tables, so there is no schema version to record."""
+
+    code = "empty_schema"
+    title = "No tables found"
