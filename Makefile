@@ -1,0 +1,47 @@
+# AskDB — the README's commands. `make lab` runs the product, `make test` runs the tests;
+# both do all set-up on a fresh machine first (virtualenv, package, labextension, demo data).
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8888
+DEMO_DB := notebooks/demo.db
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: setup lab test test-fast demo-db browser lint bench clean
+
+## setup: create .venv and install AskDB (server extension, kernel magics, labextension build)
+setup: $(VENV)/.askdb-installed
+
+$(VENV)/.askdb-installed: pyproject.toml labext/package.json labext/yarn.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet "hatchling>=1.21" "hatch-jupyter-builder>=0.9" editables "jupyterlab>=4.6,<5"
+	$(BIN)/python -m pip install --no-build-isolation -e ".[test]"
+	$(BIN)/jupyter labextension develop --overwrite .
+	touch $@
+
+## demo-db: the demo shop database used by the quickstart notebook
+demo-db: setup $(DEMO_DB)
+
+$(DEMO_DB):
+	$(BIN)/askdb demo-db $(DEMO_DB)
+
+## browser: Debian's Chromium for the browser tests (root on these machines)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+## lab: run JupyterLab on 127.0.0.1 with the quickstart notebook
+lab: setup demo-db
+	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --no-browser notebooks/quickstart.ipynb
+
+## test: the whole suite (needs PostgreSQL at 127.0.0.1:5432 and MariaDB at 127.0.0.1:3306)
+test: setup demo-db browser
+	$(BIN)/python -m pytest -ra
+
+lint: setup
+	$(BIN)/ruff check server_ext kernel tests
+
+clean:
+	rm -rf $(VENV) server_ext/askdb_server/labextension labext/lib labext/node_modules $(DEMO_DB)
