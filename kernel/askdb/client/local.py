@@ -1,0 +1,82 @@
+"""``LocalClient``: the AskDB managers in this process, for plain IPython with no server."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .base import JSON
+
+if TYPE_CHECKING:
+    from askdb_server.identity.manager import Identity
+    from askdb_server.services import Services
+
+
+class LocalClient:
+    """Calls ``askdb_server.services.Services`` directly, as the OS user running the kernel."""
+
+    def __init__(self, services: Services, username: str | None = None) -> None:
+        self.services = services
+        self.username = username or getpass.getuser()
+        self._who: Identity | None = None
+
+    @classmethod
+    def from_data_dir(cls, data_dir: Path, *, use_embeddings: bool = True) -> LocalClient:
+        """A client on the embedded store in ``data_dir`` (the server's default location)."""
+        from askdb_server.services import Services, Settings  # heavy: only when first used
+
+        return cls(Services.build(Settings(data_dir=Path(data_dir), use_embeddings=use_embeddings)))
+
+    def __repr__(self) -> str:
+        return f"LocalClient({str(self.services.settings.data_dir)!r})"
+
+    @property
+    def who(self) -> Identity:
+        if self._who is None:
+            self._who = self.services.users.ensure(self.username)
+        return self._who
+
+    # -- the AskDBClient interface ---------------------------------------------------------------
+    def list_projects(self) -> list[JSON]:
+        return [p.to_dict() for p in self.services.projects.list(self.who)]
+
+    def find_project(self, name_or_id: str) -> JSON:
+        return self.services.projects.find(self.who, name_or_id).to_dict()
+
+    def create_project(
+        self, name: str, *, connection_url: str | None = None, description: str = ""
+    ) -> JSON:
+        info = self.services.projects.create(
+            self.who, name, connection_url=connection_url, description=description
+        )
+        return info.to_dict()
+
+    def introspect(self, project_id: str) -> JSON:
+        return _version_dict(self.services.schemas.introspect(self.who, project_id))
+
+    def current_schema(self, project_id: str) -> JSON:
+        return _version_dict(self.services.schemas.get(self.who, project_id))
+
+    def ask(self, project_id: str, question: str, conversation_id: str | None = None) -> JSON:
+        answer = self.services.pipeline.ask(
+            self.who, project_id, question, conversation_id=conversation_id
+        )
+        return answer.to_dict()
+
+    def run_sql(self, project_id: str, sql: str, conversation_id: str | None = None) -> JSON:
+        answer = self.services.pipeline.run_sql(
+            self.who, project_id, sql, conversation_id=conversation_id
+        )
+        return answer.to_dict()
+
+    def close(self) -> None:
+        self.services.close()
+
+
+def _version_dict(info: object) -> JSON:
+    """A schema version in its REST shape, with the schema itself always included."""
+    d = info.to_dict()  # type: ignore[attr-defined]
+    if "schema" not in d and hasattr(info, "schema"):
+        d["schema"] = info.schema.to_dict()  # type: ignore[attr-defined]
+    return d

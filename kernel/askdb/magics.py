@@ -1,0 +1,133 @@
+"""``%askdb`` and ``%%askdb``: ask a database questions from a notebook.
+
+The magic method only parses arguments and dispatches to ``askdb.commands``; errors the user can
+fix become ``UsageError`` (shown as one line, no traceback). State lives on the ``AskDBMagics``
+instance of each shell: its client, the connected project and the running conversation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.display import display
+
+from . import commands
+from .client import JSON, AskDBClient, user_error_types
+from .discovery import connect_client
+from .frames import answer_to_frame
+from .views import AnswerView
+
+USAGE = """\
+Usage:
+  %askdb connect NAME            connect to one of your projects
+  %askdb connect DATABASE_URL    e.g. sqlite:///shop.db: uses (or creates) its project
+  %askdb projects                list your projects
+  %askdb schema                  show the connected project's schema
+
+  %%askdb [-o NAME] [--plot]     the cell holds a question; returns a DataFrame
+  %%askdb --sql [-o NAME]        the cell holds SQL, run read-only through the same checks
+"""
+
+NOT_CONNECTED = "Not connected: run %askdb connect <project or database URL> first."
+
+
+@magics_class
+class AskDBMagics(Magics):
+    """The ``askdb`` line/cell magic, with the state of one shell."""
+
+    def __init__(
+        self, shell: Any = None, client_factory: Callable[[], AskDBClient] = connect_client
+    ) -> None:
+        super().__init__(shell)
+        self._client_factory = client_factory
+        self._client: AskDBClient | None = None
+        self.project: JSON | None = None
+        self.conversation_id: str | None = None
+
+    @property
+    def client(self) -> AskDBClient:
+        """The client, found on first use so that ``%load_ext askdb`` stays instant."""
+        if self._client is None:
+            self._client = self._client_factory()
+        return self._client
+
+    def close(self) -> None:
+        """Release the client's connections (on ``%unload_ext askdb``)."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    @magic_arguments()
+    @argument("-o", "--out", metavar="NAME", help="also store the DataFrame in variable NAME")
+    @argument("--sql", action="store_true", help="the cell holds SQL instead of a question")
+    @argument("--plot", action="store_true", help="return a Plotly chart instead of the frame")
+    @argument("command", nargs="*", help="connect TARGET | projects | schema")
+    @line_cell_magic
+    def askdb(self, line: str, cell: str | None = None) -> Any:
+        """Ask a database questions in plain language (run ``%askdb`` for usage)."""
+        args = parse_argstring(self.askdb, line)
+        try:
+            if cell is None:
+                return self._line(args)
+            return self._cell(args, cell)
+        except user_error_types() as e:
+            raise UsageError(str(e)) from None
+
+    # -- dispatch ---------------------------------------------------------------------------------
+    def _line(self, args: Any) -> None:
+        if args.sql or args.plot or args.out:
+            raise UsageError("--sql, --plot and -o go with the cell magic %%askdb.\n\n" + USAGE)
+        name, *rest = args.command or ["help"]
+        if name == "help" and not rest:
+            print(USAGE)
+        elif name == "connect" and len(rest) == 1:
+            self._connect(rest[0])
+        elif name == "projects" and not rest:
+            display(commands.list_projects(self.client, self.project))
+        elif name == "schema" and not rest:
+            display(commands.show_schema(self.client, self._require_project()))
+        else:
+            raise UsageError(f"Unknown command: %askdb {' '.join(args.command)}\n\n{USAGE}")
+
+    def _cell(self, args: Any, cell: str) -> Any:
+        if args.command:
+            raise UsageError(f"%%askdb takes only options on its line.\n\n{USAGE}")
+        if args.out and not args.out.isidentifier():
+            raise UsageError(f"-o needs a variable name, not {args.out!r}.")
+        text = cell.strip()
+        if not text:
+            what = "SQL" if args.sql else "a question"
+            raise UsageError(f"Empty cell: write {what} below the %%askdb line.")
+        answer = commands.answer(
+            self.client,
+            self._require_project(),
+            text,
+            is_sql=args.sql,
+            conversation_id=self.conversation_id,
+        )
+        self.conversation_id = answer.get("conversation_id") or self.conversation_id
+        frame = answer_to_frame(answer["columns"], answer["rows"])
+        display(AnswerView(answer))
+        if args.out:
+            self.shell.user_ns[args.out] = frame
+        if args.plot:
+            from .plotting import figure_for  # plotly loads only when a chart is asked for
+
+            return figure_for(frame)
+        return frame
+
+    def _connect(self, target: str) -> None:
+        project = commands.connect(self.client, target)
+        self.project, self.conversation_id = project, None
+        version = project.get("schema_version")
+        schema = f"schema v{version}" if version is not None else "no schema yet"
+        print(f"Connected to project {project['name']!r} ({project.get('dialect')}, {schema}).")
+
+    def _require_project(self) -> JSON:
+        if self.project is None:
+            raise UsageError(NOT_CONNECTED)
+        return self.project
