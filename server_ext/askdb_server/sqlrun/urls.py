@@ -32,7 +32,8 @@ def parse_database_url(url: str) -> URL:
     backend = parsed.get_backend_name()
     if backend not in SUPPORTED_BACKENDS:
         raise InvalidDatabaseURLError(
-            f"Unsupported database {backend!r}; supported: sqlite, postgresql, mysql, mariadb, duckdb."
+            f"Unsupported database {backend!r}; "
+            "supported: sqlite, postgresql, mysql, mariadb, duckdb."
         )
     driver, _ = SUPPORTED_BACKENDS[backend]
     if backend == "postgres":
