@@ -94,7 +94,11 @@ class RestClient:
             body = resp.json()
         except ValueError:
             body = {}
-        if isinstance(body, dict) and body.get("code"):
+        if not isinstance(body, dict):
+            body = {}
+        # "http_error" is the server's code for tornado's own errors (a refused token, a route
+        # that does not exist): a message about the setup helps more than its bare reason.
+        if body.get("code") not in (None, "http_error"):
             return error_from_problem(resp.status_code, body)
         if resp.status_code in (401, 403):
             message = f"The Jupyter server at {self.base_url} refused the token."
@@ -104,7 +108,7 @@ class RestClient:
                 "on that Jupyter server?"
             )
         else:
-            message = (body.get("message") if isinstance(body, dict) else None) or resp.reason
+            message = body.get("detail") or body.get("message") or resp.reason
         return AskDBClientError(f"http_{resp.status_code}", str(message), resp.status_code)
 
 
