@@ -19,6 +19,9 @@ from sqlglot.tokens import TokenType
 from ..errors import DDLParseError, InvalidInputError
 from .model import Column, ForeignKey, Schema, Table
 
+# Expression.meta key holding a column type's text as written in the DDL.
+SOURCE_TEXT = "askdb_source_text"
+_QUOTED = re.compile(r"""('(?:[^']|'')*'|"[^"]*"|`[^`]*`)""")
 # Tried in turn when the caller names no dialect; "" is sqlglot's generic dialect.
 FALLBACK_DIALECTS = ("", "postgres", "mysql")
 
@@ -92,6 +95,16 @@ def _strict_parser_class(base: type) -> type:
 
             def _warn_unsupported(self) -> None:
                 pass  # statements we skip anyway (functions, grants...) need no log line
+
+            def _parse_types(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+                # Keep each type as the user wrote it: sqlglot's rendering maps types onto its
+                # own (SQLite's BOOLEAN would come back as INTEGER, NUMERIC as REAL).
+                start = self._curr
+                result = super()._parse_types(*args, **kwargs)
+                end = self._prev
+                if isinstance(result, exp.DataType) and start and end and end.end >= start.start:
+                    result.meta[SOURCE_TEXT] = self.sql[start.start : end.end + 1]
+                return result
 
         _STRICT_PARSERS[base] = StrictDDLParser
     return _STRICT_PARSERS[base]
@@ -234,8 +247,17 @@ class _SchemaBuilder:
                 draft.foreign_keys.append(_foreign_key([col.this], kind_))
             elif isinstance(kind_, exp.CommentColumnConstraint):
                 comment = _string(kind_.this)
-        type_ = kind.sql(dialect=self.dialect) if kind is not None else ""
-        return Column(name=name, type=type_, nullable=nullable, comment=comment)
+        return Column(name=name, type=self._type(kind), nullable=nullable, comment=comment)
+
+    def _type(self, kind: exp.Expr | None) -> str:
+        if kind is None:
+            return ""
+        written = kind.meta.get(SOURCE_TEXT) if isinstance(kind, exp.DataType) else None
+        if not written:
+            return kind.sql(dialect=self.dialect)
+        # Upper-case like introspected types, leaving quoted parts (enum values) alone.
+        parts = _QUOTED.split(" ".join(written.split()))
+        return "".join(p if i % 2 else p.upper() for i, p in enumerate(parts))
 
     # -- resolution ---------------------------------------------------------------------------
     def _find(self, schema: str, name: str) -> _TableDraft | None:

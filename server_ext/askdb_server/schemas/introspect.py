@@ -18,24 +18,26 @@ from ..sqlrun.urls import redact
 from .model import Column, ForeignKey, Schema, Table
 
 
-def introspect(engine: Engine, dialect: str) -> Schema:
+def introspect(engine: Engine, dialect: str, *, url: str | None = None) -> Schema:
     """Read the tables, columns, keys and comments of ``engine``'s default schema.
 
-    ``dialect`` is the sqlglot dialect name recorded on the result. Raises
+    ``dialect`` is the sqlglot dialect name recorded on the result; ``url``, when given, is the
+    database URL that errors name (the engine's own URL otherwise). Raises
     ``DatabaseUnreachableError`` (with the URL's password hidden) when the database cannot be
     reached or read.
     """
-    url = redact(engine.url)
+    shown = sa.engine.make_url(url) if url else engine.url
+    url = redact(shown)
     _check_sqlite_file(engine)
     try:
         conn = engine.connect()
     except SQLAlchemyError as e:
-        raise _unreachable(f"Cannot connect to {url}", engine, e) from e
+        raise _unreachable(f"Cannot connect to {url}", shown, e) from e
     try:
         with conn:
             tables = _read_tables(conn)
     except SQLAlchemyError as e:
-        raise _unreachable(f"Cannot read the schema of {url}", engine, e) from e
+        raise _unreachable(f"Cannot read the schema of {url}", shown, e) from e
     return Schema(tables=tuple(tables), dialect=dialect)
 
 
@@ -105,11 +107,11 @@ def _check_sqlite_file(engine: Engine) -> None:
             )
 
 
-def _unreachable(prefix: str, engine: Engine, e: SQLAlchemyError) -> DatabaseUnreachableError:
-    url = redact(engine.url)
+def _unreachable(prefix: str, shown: sa.URL, e: SQLAlchemyError) -> DatabaseUnreachableError:
+    url = redact(shown)
     lines = str(getattr(e, "orig", None) or e).strip().splitlines()
     reason = lines[0] if lines else type(e).__name__
     # Drivers sometimes echo the DSN back; never let a password through.
-    if engine.url.password:
-        reason = reason.replace(str(engine.url.password), "***")
+    if shown.password:
+        reason = reason.replace(str(shown.password), "***")
     return DatabaseUnreachableError(f"{prefix}: {reason}", url=url, reason=reason)

@@ -51,11 +51,25 @@ CASES = [
                 "columns": {
                     "singer_id": ("INTEGER", False, None),
                     "name": ("TEXT", False, None),
-                    "age": ("INTEGER", True, None),
+                    "age": ("INT", True, None),
                     "net_worth": ("REAL", True, None),
                 },
                 "pk": ["singer_id"],
                 "fks": [],
+            }
+        },
+    ),
+    (
+        "sqlite_types_are_kept_as_written",
+        "sqlite",
+        "CREATE TABLE flags (on_off boolean, price numeric(10,2), label character  varying(20));",
+        {
+            "flags": {
+                "columns": {
+                    "on_off": ("BOOLEAN", True, None),
+                    "price": ("NUMERIC(10,2)", True, None),
+                    "label": ("CHARACTER VARYING(20)", True, None),
+                }
             }
         },
     ),
@@ -143,8 +157,8 @@ CASES = [
                 "columns": {
                     "id": ("SERIAL", False, None),
                     "email": ("VARCHAR(320)", False, None),
-                    "balance": ("DECIMAL(12, 2)", False, None),
-                    "joined": ("TIMESTAMPTZ", True, None),
+                    "balance": ("NUMERIC(12, 2)", False, None),
+                    "joined": ("TIMESTAMP WITH TIME ZONE", True, None),
                 },
                 "pk": ["id"],
             },
@@ -256,8 +270,8 @@ CASES = [
                 "pk": ["id"],
                 "fks": [(["author_id"], "authors", ["id"])],
                 "columns": {
-                    "id": ("INT", False, None),
-                    "author_id": ("INT", True, None),
+                    "id": ("INTEGER", False, None),
+                    "author_id": ("INTEGER", True, None),
                     "isbn": ("VARCHAR(13)", False, None),
                 },
             },
@@ -282,7 +296,7 @@ CASES = [
                 "columns": {
                     "emp_no": ("INT(11)", False, "employee number"),
                     "first_name": ("VARCHAR(14)", False, None),
-                    "gender": ("ENUM('M', 'F')", False, None),
+                    "gender": ("ENUM('M','F')", False, None),
                     "hired": ("DATE", True, None),
                 },
                 "pk": ["emp_no"],
@@ -349,7 +363,7 @@ CASES = [
             "m": {
                 "columns": {
                     "id": ("UBIGINT", False, None),
-                    "tags": ("TEXT[]", True, None),
+                    "tags": ("VARCHAR[]", True, None),
                     "payload": ("JSON", True, None),
                     "at": ("TIMESTAMP", True, None),
                 }
