@@ -135,7 +135,7 @@ def check_sql(sql: str, dialect: str, schema: Schema | None = None) -> CheckedQu
     tokens = _tokenize(sql or "", dialect)
     statement = _single_statement(tokens, dialect)
     text = sql[statement[0].start : statement[-1].end + 1]
-    tree = _parse(text, dialect)
+    tree = _parse(text, dialect, statement)
     _check_read_only(tree)
     _check_functions(tree, dialect)
     if schema is not None:
@@ -180,18 +180,19 @@ def _single_statement(tokens: list[Token], dialect: str) -> list[Token]:
             f"{first.text.upper()}"
         )
     for token in statement:
-        if token.token_type == TokenType.INTO:
-            raise UnsafeSQLError("SELECT ... INTO creates a table or writes a file")
         if dialect == "mysql" and any(c.lstrip().startswith(("!", "M!")) for c in token.comments):
             # MySQL and MariaDB execute the body of /*! ... */ comments as SQL.
             raise UnsafeSQLError("executable comments (/*! ... */) are not allowed")
     return statement
 
 
-def _parse(text: str, dialect: str) -> exp.Expression:
+def _parse(text: str, dialect: str, tokens: list[Token]) -> exp.Expression:
     try:
         trees = sqlglot.parse(text, read=dialect, error_level=sqlglot.ErrorLevel.RAISE)
     except ParseError as e:
+        if any(t.token_type == TokenType.INTO for t in tokens):
+            # sqlglot cannot parse MySQL's INTO OUTFILE/DUMPFILE: refuse it as what it is.
+            raise UnsafeSQLError("SELECT ... INTO creates a table or writes a file") from e
         raise _syntax_error(e) from e
     except SqlglotError as e:
         raise SQLSyntaxError(f"Could not parse the SQL: {e}") from e
