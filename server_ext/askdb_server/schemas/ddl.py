@@ -63,8 +63,8 @@ def parse_statements(text: str, dialect: str) -> list[exp.Expr]:
         return [s for s in parser.parse(tokens, text) if s is not None]
     except ParseError as e:
         first = e.errors[0] if e.errors else {}
-        message = first.get("description") or str(e).split("\n", 1)[0]
-        raise DDLParseError(message, line=first.get("line"), column=_start_column(first)) from e
+        line, column = first.get("line"), _start_column(first)
+        raise DDLParseError(_parse_error_message(first, e), line=line, column=column) from e
 
 
 def build_schema(statements: list[exp.Expr], parse_dialect: str, dialect: str) -> Schema:
@@ -141,6 +141,17 @@ def _token_error_message(e: TokenError) -> str:
     return cause or "could not read the text as SQL"
 
 
+def _parse_error_message(error: dict, e: ParseError) -> str:
+    description = error.get("description") or str(e).split("\n", 1)[0]
+    # sqlglot's internal wording ("Required keyword: 'this' missing for <class ...>") means
+    # nothing to a user; say what they can act on.
+    if description.startswith(("Required keyword", "Invalid expression")):
+        description = "Unexpected or incomplete syntax"
+    description = re.sub(r" but got <Token .*>$", "", description)
+    highlight = " ".join((error.get("highlight") or "").split())
+    return f"{description} near {highlight!r}" if highlight else description
+
+
 def _start_column(error: dict) -> int | None:
     # sqlglot reports the column where the offending token ends; users look for its start.
     col, highlight = error.get("col"), error.get("highlight") or ""
@@ -205,7 +216,10 @@ class _SchemaBuilder:
         if draft.key in self.tables:
             if stmt.args.get("exists"):
                 return  # IF NOT EXISTS on a table already defined: a no-op, as in SQL
-            raise DDLParseError(f"table {draft.name!r} is defined twice", line=draft.line)
+            first = self.tables[draft.key].line
+            raise DDLParseError(
+                f"table {draft.name!r} is already defined on line {first}", line=draft.line
+            )
         for item in target.expressions:
             self._add_item(draft, item)
         draft.comment = _table_comment(stmt) or draft.comment

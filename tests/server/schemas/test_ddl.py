@@ -473,6 +473,17 @@ def test_malformed_ddl_reports_the_line(dialect: str | None, ddl: str, line: int
     assert f"line {line}" in str(info.value)
 
 
+def test_error_messages_speak_to_users() -> None:
+    with pytest.raises(DDLParseError) as info:
+        parse_ddl("CREATE TABLE t (id INT);\nCREATE TABLE t (id INT);", "sqlite")
+    assert str(info.value) == "line 2: table 't' is already defined on line 1"
+    for ddl in ["CREATE TABLE (id int)", "CREAT TABLE a (id int)", "CREATE TABLE a (id int) x y"]:
+        with pytest.raises(DDLParseError) as info:
+            parse_ddl(ddl, "postgres")
+        assert "<" not in str(info.value), "no sqlglot internals in the message"
+        assert " near '" in str(info.value)
+
+
 @pytest.mark.parametrize("ddl", ["", "   \n  ", "SELECT 1;", "CREATE INDEX ix ON t (a);"])
 def test_no_create_table(ddl: str) -> None:
     with pytest.raises(DDLParseError, match="no CREATE TABLE statement found"):
