@@ -1,0 +1,359 @@
+"""From a ``Reading`` to a ``QueryPlan``: resolve mentions to tables and columns, then compose
+SELECT, aggregates, WHERE, GROUP BY, HAVING, ORDER BY and LIMIT."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import NoAnswerError
+from ..schemas.model import Schema, Table
+from . import lexicon as lx
+from .linking import Element, is_date, is_key, is_numeric, natural_words
+from .plan import ColRef, Measure, QueryPlan
+from .reading import Reading, Slot, entity_question
+
+_PREFER_IN_PLAY = 0.3
+
+
+@dataclass
+class Composed:
+    plan: QueryPlan
+    explanation: str
+    confidence: float
+
+
+def resolve(reading: Reading, schema: Schema, flip: int | None = None) -> list[str]:
+    """Pick an element for every slot (``flip``: take the second choice for that slot).
+    Returns the tables in play, first one the most central."""
+    in_play: list[str] = []
+    for i, slot in enumerate(reading.slots):
+        top = slot.mention.candidates[0][0]
+        if top.is_table:
+            tables = slot.mention.tables()
+            slot.choice = tables[1] if flip == i and len(tables) > 1 else tables[0]
+            _add(in_play, slot.choice.table)
+    for v in _values_in_play(reading, in_play):
+        _add(in_play, v.table)
+    for i, slot in enumerate(reading.slots):
+        if slot.choice is None:
+            ranked = sorted(slot.mention.columns(), key=lambda e: -_column_rank(slot, e, in_play))
+            slot.choice = ranked[1] if flip == i and len(ranked) > 1 else ranked[0]
+            _add(in_play, slot.choice.table)
+    return in_play
+
+
+def ambiguous_slots(reading: Reading) -> list[int]:
+    """Slots whose second candidate scores nearly as well as the first."""
+    out = []
+    for i, slot in enumerate(reading.slots):
+        c = slot.mention.candidates
+        if len(c) > 1 and c[1][0].is_table == c[0][0].is_table and c[1][1] >= c[0][1] - 0.1:
+            out.append(i)
+    return out
+
+
+def _column_rank(slot: Slot, e: Element, in_play: list[str]) -> float:
+    score = dict(slot.mention.candidates).get(e, 0.0)
+    return score + (_PREFER_IN_PLAY if e.table in in_play else 0.0)
+
+
+def _add(seq: list[str], item: str) -> None:
+    if item not in seq:
+        seq.append(item)
+
+
+def _values_in_play(reading: Reading, in_play: list[str]):
+    """One value match per question span; a later span's value on the same column wins."""
+    by_span: dict[tuple[int, int], list] = {}
+    for v in reading.values:
+        by_span.setdefault(v.span, []).append(v)
+    chosen = {}
+    for span in sorted(by_span):
+        options = by_span[span]
+        best = next((v for v in options if v.table in in_play), options[0])
+        chosen[(best.table, best.column)] = best
+    return list(chosen.values())
+
+
+def display_columns(table: Table) -> list[str]:
+    """The columns that name a row of the table for a reader: name, title, label ..."""
+    words = {c.name: natural_words(c.name) for c in table.columns}
+    for cue in lx.NAME_LIKE:
+        cw = cue.split()
+        hits = [c.name for c in table.columns if words[c.name][-len(cw):] == cw
+                and not is_key(table, c)]
+        if hits:
+            return hits if cue == "name" else hits[:1]
+    return list(table.primary_key[:1]) or [table.columns[0].name]
+
+
+def _entity_keys(table: Table) -> tuple[list[ColRef], list[ColRef]]:
+    """(displayed, grouped) columns for "per <table>": its name columns, grouped with its key."""
+    shown = [ColRef(table.name, c) for c in display_columns(table)]
+    keys = [ColRef(table.name, c) for c in table.primary_key if ColRef(table.name, c) not in shown]
+    return shown, keys + shown
+
+
+def compose(reading: Reading, schema: Schema, in_play: list[str]) -> Composed:
+    """Build the plan for a resolved reading; raise NoAnswerError when a part cannot be linked."""
+    _check_slots(reading)
+    if not in_play:
+        words = [reading.tokens[i].text for i in reading.unlinked] or ["your question"]
+        raise NoAnswerError(f"I could not find a table for '{' '.join(words)}' in this schema.")
+    builder = _Builder(reading, schema, in_play)
+    builder.build()
+    return Composed(builder.plan, "; ".join(builder.notes), _confidence(reading))
+
+
+def _check_slots(reading: Reading) -> None:
+    """Words right after a cue or a question word must be linked; otherwise decline."""
+    starts = {c.span[1] for c in reading.cues if c.kind in ("count", "agg", "group", "limit")}
+    if reading.tokens and reading.opener in ("which", "list", "show", "who", "many"):
+        starts.add(1)
+    for i in reading.unlinked:
+        k = i
+        while k > 0 and reading.tokens[k - 1].low in ("the", "a", "an", "of", "all", "distinct"):
+            k -= 1
+        if k in starts:
+            raise NoAnswerError(
+                f"I could not find a table or column for '{reading.tokens[i].text}' "
+                "in this schema."
+            )
+
+
+def _confidence(reading: Reading) -> float:
+    scores = [s.mention.score for s in reading.slots] + [v.score for v in reading.values]
+    base = sum(scores) / len(scores) if scores else 0.5
+    conf = min(1.0, base + 0.05) * 0.95 * (0.85 ** len(reading.unlinked))
+    return round(max(0.0, min(1.0, conf)), 3)
+
+
+class _Builder:
+    def __init__(self, reading: Reading, schema: Schema, in_play: list[str]) -> None:
+        self.r, self.schema, self.in_play = reading, schema, in_play
+        self.entity = entity_question(reading)
+        self.notes: list[str] = []
+        self.plan = QueryPlan(base=self._base())
+
+    def slots(self, *roles: str) -> list[Slot]:
+        return [s for s in self.r.slots if s.role in roles]
+
+    def _base(self) -> str:
+        for how in ("name", "embedding"):
+            for roles in (("subject",), ("count",), ("having",), ("measure",), ("group",),
+                          ("project", "sort", "filter", "date")):
+                for s in self.slots(*roles):
+                    if s.mention.how == how:
+                        return s.choice.table
+        return self.in_play[0]
+
+    def subject(self) -> Table | None:
+        subs = sorted(self.slots("subject"), key=lambda s: s.mention.how != "name")
+        return self.schema.table(subs[0].choice.table) if subs else None
+
+    def build(self) -> None:
+        self.notes.append(f"table {self.plan.base}")
+        measures, sorts = self._measures()
+        self._filters()
+        self._having(measures)
+        if measures or self.plan.having:
+            self._grouped(measures)
+        else:
+            self._rows()
+        self._order(sorts)
+        self._count_distinct_keys()
+
+    def _measures(self) -> tuple[list[Measure], list[tuple[object, bool]]]:
+        measures, sorts = [], []
+        for s in self.slots("count", "measure"):
+            e = s.choice
+            if s.role == "measure" and s.agg in ("max", "min") and s.desc is not None and (
+                self.entity and (self.subject() is not None or self.slots("project"))
+            ):
+                sorts.append((ColRef(e.table, e.column), s.desc))  # "which X has the highest Y"
+                continue
+            if e.is_table:
+                m = Measure("count", None, table=e.table)
+            else:
+                m = Measure(s.agg or "count", ColRef(e.table, e.column), distinct=s.distinct)
+            measures.append(m)
+            if s.desc is not None:
+                sorts.append((m, s.desc))
+        for s in self.slots("sort"):
+            e = s.choice
+            ref = (ColRef(e.table, e.column) if not e.is_table
+                   else ColRef(e.table, display_columns(self.schema.table(e.table))[0]))
+            sorts.append((ref, s.desc if s.desc is not None else self._direction()))
+        return measures, sorts
+
+    def _direction(self) -> bool:
+        words = [c.op for c in self.r.cues_of("direction")]
+        return bool(words) and words[-1] == "desc"
+
+    def _filters(self) -> None:
+        for v in _values_in_play(self.r, self.in_play):
+            self.plan.filters.append((ColRef(v.table, v.column), "=", v.value))
+            self.notes.append(f"{v.table}.{v.column} = '{v.value}'")
+        used = set()
+        for s in self.slots("filter"):
+            if s.cue is not None and s.cue.kind == "compare" and not s.choice.is_table:
+                self._compare(ColRef(s.choice.table, s.choice.column), s.cue)
+                used.add(id(s.cue))
+        having_cues = {id(s.cue) for s in self.slots("having")}
+        for cue in self.r.cues_of("compare"):
+            if id(cue) not in used and id(cue) not in having_cues and not self._paired(cue, used):
+                self._compare(self._numeric_target(cue), cue)
+                used.add(id(cue))
+        dates = self.r.cues_of("date")
+        if dates:
+            self._date(dates[-1])
+
+    def _paired(self, cue, used: set[int]) -> bool:
+        """``between 10 and 20`` is two cues on one span: the second follows the first."""
+        twin = [c for c in self.r.cues_of("compare") if c.span == cue.span and c is not cue]
+        for c in twin:
+            if id(c) in used:
+                target = next((f[0] for f in reversed(self.plan.filters)), None)
+                if target is not None:
+                    self._compare(target, cue)
+                    used.add(id(cue))
+                    return True
+        return False
+
+    def _compare(self, ref: ColRef, cue) -> None:
+        self.plan.filters.append((ref, cue.op, cue.value))
+        self.notes.append(f"{ref.table}.{ref.column} {cue.op} {lx_number(cue.value)}")
+
+    def _numeric_target(self, cue) -> ColRef:
+        candidates = []
+        for name in self.in_play:
+            t = self.schema.table(name)
+            candidates += [ColRef(t.name, c.name) for c in t.columns
+                           if is_numeric(c) and not is_key(t, c)]
+        projected = [ColRef(s.choice.table, s.choice.column) for s in self.slots("project")
+                     if ColRef(s.choice.table, s.choice.column) in candidates]
+        if projected:
+            return projected[-1]
+        same_base = [c for c in candidates if c.table == self.plan.base]
+        if len(same_base) == 1 or len(candidates) == 1:
+            return (same_base or candidates)[0]
+        raise NoAnswerError(
+            f"I could not tell which column '{self.r.text(cue.span)}' applies to."
+        )
+
+    def _date(self, cue) -> None:
+        target = next((ColRef(s.choice.table, s.choice.column) for s in self.slots("date")
+                       if s.cue is cue and not s.choice.is_table), None)
+        if target is None:
+            target = self._date_column()
+        if target is None:
+            raise NoAnswerError(
+                f"I could not find a date column for '{self.r.text(cue.span)}'."
+            )
+        col = self.schema.table(target.table).column(target.column)
+        for op, day in cue.value:
+            bound = _year_bound(op, day) if is_numeric(col) else (op, day)
+            self.plan.filters.append((target, *bound))
+        self.notes.append(f"{target.table}.{target.column}: {self.r.text(cue.span)}")
+
+    def _date_column(self) -> ColRef | None:
+        order = [self.plan.base] + [t for t in self.in_play if t != self.plan.base]
+        for name in order:
+            t = self.schema.table(name)
+            cols = [c for c in t.columns if is_date(c)]
+            if cols:
+                return ColRef(t.name, cols[0].name)
+        return None
+
+    def _having(self, measures: list[Measure]) -> None:
+        for s in self.slots("having"):
+            m = Measure("count", None, table=s.choice.table)
+            self.plan.having.append((m, s.cue.op, s.cue.value))
+            self.notes.append(f"having count of {s.choice.table} {s.cue.op} "
+                              f"{lx_number(s.cue.value)}")
+
+    def _grouped(self, measures: list[Measure]) -> None:
+        shown: list[ColRef] = []
+        grouped: list[ColRef] = []
+        for s in self.slots("group", "project"):
+            if s.choice.is_table:
+                d, g = _entity_keys(self.schema.table(s.choice.table))
+            else:
+                d = g = [ColRef(s.choice.table, s.choice.column)]
+            shown += [c for c in d if c not in shown]
+            grouped += [c for c in g if c not in grouped]
+        subject = self.subject()
+        counted = {m.table for m in measures if m.col is None}
+        if not grouped and subject is not None and (self.entity or self.plan.having) and (
+            subject.name not in counted or self.plan.having
+        ):
+            shown, grouped = _entity_keys(subject)
+        self.plan.select = [*shown, *measures]
+        self.plan.group_by = grouped
+        for m in measures:
+            what = f"{m.agg} of {m.col.table}.{m.col.column}" if m.col else f"count of {m.table}"
+            self.notes.append(what)
+        if grouped:
+            self.notes.append("grouped by " + ", ".join(f"{c.table}.{c.column}" for c in shown))
+
+    def _rows(self) -> None:
+        cols = [ColRef(s.choice.table, s.choice.column) for s in self.slots("project")
+                if not s.choice.is_table]
+        if not cols:
+            table = self.subject() or self.schema.table(self.plan.base)
+            cols = [ColRef(table.name, c) for c in display_columns(table)]
+        self.plan.select = cols
+        self.notes.append("columns " + ", ".join(f"{c.table}.{c.column}" for c in cols))
+
+    def _order(self, sorts: list[tuple[object, bool]]) -> None:
+        limits = self.r.cues_of("limit")
+        measures = [m for m in self.plan.select if isinstance(m, Measure)]
+        if measures and len(measures) == len(self.plan.select) and not self.plan.group_by:
+            return  # one row of aggregates: "what is the highest price" needs no ORDER BY
+        if limits and not sorts and measures:  # "top 5 products by total quantity"
+            sorts = [(measures[0], limits[0].op != "asc")]
+        for expr, desc in sorts:
+            if isinstance(expr, ColRef) and self.plan.group_by and expr not in self.plan.group_by:
+                expr = Measure("max" if desc else "min", expr)
+            self.plan.order_by.append((expr, desc))
+            if isinstance(expr, ColRef) and expr not in self.plan.select and not self.plan.group_by:
+                self.plan.select.append(expr)
+        if limits:
+            self.plan.limit = int(limits[0].value)
+        elif sorts and self.r.opener in ("which", "who", "what") and any(
+            s.desc is not None for s in self.r.slots if s.role in ("count", "measure", "sort")
+        ):
+            self.plan.limit = 1
+        if self.plan.order_by:
+            self.notes.append("ordered by " + ", ".join(
+                (e.alias if isinstance(e, Measure) else f"{e.table}.{e.column}")
+                + (" desc" if d else "") for e, d in self.plan.order_by))
+        if self.plan.limit:
+            self.notes.append(f"first {self.plan.limit}")
+
+    def _count_distinct_keys(self) -> None:
+        """With joins, COUNT(*) would count joined rows: count the table's key instead."""
+        if len(self.plan.tables()) < 2:
+            return
+        swap = {}
+        for item in [*self.plan.select, *(h[0] for h in self.plan.having)]:
+            if isinstance(item, Measure) and item.col is None and item.table:
+                t = self.schema.table(item.table)
+                if len(t.primary_key) == 1:
+                    swap[item] = Measure("count", ColRef(t.name, t.primary_key[0]), True,
+                                         table=t.name)
+        self.plan.select = [swap.get(i, i) for i in self.plan.select]
+        self.plan.order_by = [(swap.get(e, e), d) for e, d in self.plan.order_by]
+        self.plan.having = [(swap.get(m, m), op, v) for m, op, v in self.plan.having]
+
+
+def _year_bound(op: str, day: str) -> tuple[str, int]:
+    """A date bound on a numeric year column: ('>=', '2024-01-01') -> ('>=', 2024)."""
+    year, month, dom = (int(p) for p in day.split("-"))
+    if op == "<" and (month, dom) != (1, 1):
+        return "<=", year
+    return op, year
+
+
+def lx_number(value: object) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)

@@ -1,0 +1,163 @@
+"""Generic English the built-in engine understands: no word here names any database.
+
+Tokenising, singular/plural folding, identifier splitting, and the cue words of questions
+(aggregates, grouping, ordering, comparisons, dates).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_TOKEN_RE = re.compile(
+    r"\"[^\"]+\"|(?<!\w)'[^']+'(?!\w)|“[^”]+”|(?<!\w)‘[^’]+’(?!\w)|\d{4}-\d{2}-\d{2}|\d+(?:[.,]\d+)*|\w+(?:['’.-]\w+)*|[<>=]=?"
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str  # as written (quotes stripped for quoted strings)
+    low: str
+    lemma: str  # lowercase singular form
+    start: int
+    end: int
+    quoted: bool = False
+
+    @property
+    def is_number(self) -> bool:
+        return parse_number(self.low) is not None and not self.quoted
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split a question into word, number, quoted-string and comparison-sign tokens."""
+    tokens = []
+    for m in _TOKEN_RE.finditer(text):
+        raw = m.group(0)
+        quoted = raw[0] in "\"'“‘" and len(raw) > 1 and raw[-1] in "\"'”’"
+        body = raw[1:-1] if quoted else raw
+        low = body.lower()
+        if not quoted and low.endswith(("'s", "’s")):
+            low = low[:-2]
+        lemma = low if quoted else singular(low)
+        tokens.append(Token(body, low, lemma, m.start(), m.end(), quoted))
+    return tokens
+
+
+def normalise(text: str) -> str:
+    """Lowercase word tokens joined by single spaces: the key used to compare phrases."""
+    return " ".join(t.low for t in tokenize(text) if not t.quoted)
+
+
+_IRREGULAR = {
+    "people": "person", "children": "child", "men": "man", "women": "woman", "mice": "mouse",
+    "feet": "foot", "teeth": "tooth", "geese": "goose", "data": "data", "media": "media",
+    "criteria": "criterion", "indices": "index", "analyses": "analysis", "statuses": "status",
+    "status": "status", "series": "series", "species": "species", "news": "news",
+}
+_KEEP_S = ("ss", "us", "is", "os")
+
+
+def singular(word: str) -> str:
+    """A lowercase word folded to its singular form with simple English rules."""
+    w = word.lower()
+    if w in _IRREGULAR:
+        return _IRREGULAR[w]
+    if len(w) <= 3 or not w.isalpha() or w.endswith(_KEEP_S):
+        return w
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if w.endswith(("ches", "shes", "xes", "zes", "sses")):
+        return w[:-2]
+    if w.endswith("ves") and len(w) > 4:
+        return w[:-3] + "f" if w[:-3].endswith(("l", "ar")) else w[:-1]
+    if w.endswith("s"):
+        return w[:-1]
+    return w
+
+
+_CAMEL_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+
+
+def split_identifier(name: str) -> list[str]:
+    """``order_items`` -> ["order", "items"]; ``signupDate`` -> ["signup", "date"]."""
+    words = []
+    for part in re.split(r"[\W_]+", name):
+        words.extend(w.lower() for w in _CAMEL_RE.findall(part))
+    return words
+
+
+STOP_WORDS = frozenset(
+    """a an the of is are was were be been being there here what which who whom whose show
+    list give me tell find get display return all any each every per by for in on at to from
+    with that have has had do does did how many much please and or their its his her they
+    them it this these those than i we you our my your can could would should will shall
+    into as so also just only whether if where when some out up one ones record records
+    row rows entry entries value values thing things data info information detail details
+    named called having exist exists existing available currently""".split()
+)
+
+# Words that phrase a question but never name data.
+QUESTION_WORDS = frozenset(
+    "what which who whom whose how list show give tell find get display".split()
+)
+
+COUNT_CUES = ("how many", "number of", "count of", "count", "total number of", "amount of")
+DISTINCT_WORDS = frozenset({"distinct", "different", "unique"})
+AGG_CUES = {
+    "avg": ("average", "avg", "mean"),
+    "sum": ("total", "sum of", "sum", "combined", "overall"),
+    "max": ("maximum", "max", "highest", "largest", "biggest", "greatest", "latest", "most recent"),
+    "min": ("minimum", "min", "lowest", "smallest", "least", "earliest", "fewest"),
+}
+# Superlatives that, in a "which ..." question, order rows instead of aggregating them.
+SUPERLATIVE_DESC = frozenset({"highest", "largest", "biggest", "greatest", "most", "latest", "max",
+                              "maximum", "top", "newest", "longest", "best"})
+SUPERLATIVE_ASC = frozenset({"lowest", "smallest", "least", "fewest", "earliest", "min",
+                             "minimum", "bottom", "oldest", "shortest", "worst"})
+GROUP_CUES = ("for each", "for every", "in each", "grouped by", "group by", "broken down by",
+              "per", "by", "each", "every")
+SORT_CUES = ("sorted by", "sort by", "order by", "ordered by", "ranked by", "rank by")
+ASC_WORDS = frozenset({"ascending", "asc", "alphabetically", "alphabetical"})
+DESC_WORDS = frozenset({"descending", "desc"})
+
+# Comparison cues: phrase -> operator; "or more"/"or less" follow the number instead.
+COMPARE_BEFORE = {
+    "more than": ">", "greater than": ">", "higher than": ">", "larger than": ">",
+    "bigger than": ">", "over": ">", "above": ">", "exceeding": ">", "exceeds": ">",
+    "at least": ">=", "no less than": ">=", "not less than": ">=", "minimum of": ">=",
+    "less than": "<", "fewer than": "<", "lower than": "<", "smaller than": "<", "under": "<",
+    "below": "<", "at most": "<=", "no more than": "<=", "not more than": "<=", "up to": "<=",
+    "maximum of": "<=", "equal to": "=", "equals": "=", "exactly": "=", "of exactly": "=",
+    ">": ">", ">=": ">=", "<": "<", "<=": "<=", "=": "=",
+}
+COMPARE_AFTER = {"or more": ">=", "or greater": ">=", "or higher": ">=", "or less": "<=",
+                 "or fewer": "<=", "or lower": "<=", "plus": ">="}
+
+DATE_PREPS = {"in": "in", "during": "in", "for": "in", "of": "in", "within": "in",
+              "after": "after", "since": "since", "from": "since", "before": "before",
+              "until": "until", "till": "until", "by": "until", "prior to": "before"}
+
+MONTHS = {m: i + 1 for i, m in enumerate(
+    "january february march april may june july august september october november december".split()
+)}
+MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
+
+NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty".split()
+)}
+
+# Column names that usually hold an entity's human-readable name.
+NAME_LIKE = ("name", "title", "label", "full name", "display name", "username", "first name",
+             "last name", "description", "code", "email")
+
+
+def parse_number(word: str) -> float | None:
+    """A number written with digits or as an English word up to twenty; None otherwise."""
+    w = word.lower().replace(",", "")
+    if w in NUMBER_WORDS:
+        return float(NUMBER_WORDS[w])
+    try:
+        return float(w)
+    except ValueError:
+        return None

@@ -1,0 +1,211 @@
+"""One reading of a question: its tokens, cues, matched values and schema mentions, with roles.
+
+``read_question`` does the annotation; ``compose.build_plan`` turns the reading into a plan.
+A role says what a mention does in the question: the thing asked about (subject), what is
+counted or measured, what rows are grouped or sorted by, what is compared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..schemas.model import Schema
+from . import lexicon as lx
+from .cues import Cue, find_cues
+from .linking import Element, Mention, SchemaLinker
+from .values import ValueIndex, ValueMatch
+
+# Words that may sit between a cue and the word it governs ("the average *of the* price").
+_FILLER = frozenset({"the", "a", "an", "of", "all", "its", "their", "is", "are", "was", "were",
+                     "has", "have", "had", "with", "in", "for", "on", "at", "each", "per", "that"})
+_ENTITY_OPENERS = frozenset({"which", "who", "whom", "list", "show", "name", "find", "give",
+                             "display", "get", "return", "what"})
+
+
+@dataclass
+class Slot:
+    """A mention with its role: subject project count measure group sort having filter date."""
+
+    mention: Mention
+    role: str
+    agg: str | None = None
+    distinct: bool = False
+    desc: bool | None = None
+    cue: Cue | None = None
+    choice: Element | None = None  # the resolved element
+
+
+@dataclass
+class Reading:
+    tokens: list[lx.Token]
+    cues: list[Cue]
+    values: list[ValueMatch]
+    slots: list[Slot]
+    unlinked: list[int] = field(default_factory=list)  # content tokens nothing explains
+
+    def text(self, span: tuple[int, int]) -> str:
+        return " ".join(t.text for t in self.tokens[span[0] : span[1]])
+
+    @property
+    def opener(self) -> str:
+        return self.tokens[0].low if self.tokens else ""
+
+    def cues_of(self, kind: str) -> list[Cue]:
+        return [c for c in self.cues if c.kind == kind]
+
+
+def read_question(question: str, schema: Schema, linker: SchemaLinker,
+                  values: ValueIndex | None) -> Reading:
+    """Annotate a question: cues, then values, then schema mentions on the words left."""
+    tokens = lx.tokenize(question)
+    cues = find_cues(tokens)
+    blocked = {k for c in cues for k in range(*c.span)}
+    idx = linker.index(schema)
+    chosen = _choose_values(tokens, values.match(tokens) if values else [], blocked, idx.phrases)
+    blocked |= {k for v in chosen for k in range(*v.span)}
+    linked = linker.link(tokens, schema, blocked)
+    mentions = [m for m in linked if not _labels_value(m, chosen, tokens)]
+    covered = blocked | {k for m in linked for k in range(*m.span)}
+    unlinked = [i for i, t in enumerate(tokens) if i not in covered and _is_content(t)]
+    reading = Reading(tokens, cues, chosen, [], unlinked)
+    reading.slots = [_slot(reading, m, mentions) for m in mentions]
+    return reading
+
+
+def _labels_value(m: Mention, chosen: list[ValueMatch], tokens: list[lx.Token]) -> bool:
+    """``the Books category``, ``status shipped``: the column name only labels a value."""
+    for v in chosen:
+        if not any(e.table == v.table and e.column == v.column for e in m.columns()):
+            continue
+        gap = range(v.span[1], m.span[0]) if v.span[1] <= m.span[0] else range(m.span[1],
+                                                                                v.span[0])
+        if all(tokens[k].low in ("the", "a", "of", "is", "=", "in") for k in gap):
+            return True
+    return False
+
+
+def _is_content(token: lx.Token) -> bool:
+    return (not token.quoted and token.low not in lx.STOP_WORDS and token.low.isalpha()
+            and len(token.low) > 2 and token.low not in lx.QUESTION_WORDS)
+
+
+def _choose_values(tokens, matches: list[ValueMatch], blocked: set[int],
+                   phrases: dict) -> list[ValueMatch]:
+    """Non-overlapping value matches; a word that names a table or column stays a name unless
+    it is quoted or capitalised mid-sentence."""
+    chosen: list[ValueMatch] = []
+    used: set[int] = set()
+    for m in matches:
+        span = set(range(*m.span))
+        if span & used or span & blocked:
+            continue
+        words = tokens[m.span[0] : m.span[1]]
+        lemma = " ".join(t.lemma for t in words)
+        marked = any(t.quoted for t in words) or (
+            m.span[0] > 0 and words[0].text[:1].isupper()
+        )
+        if lemma in phrases and not marked:
+            continue
+        if m.score < 1.0 and any(t.lemma in phrases for t in words):
+            continue
+        # keep every column a same-span value appears in only once per column
+        if any(c.span == m.span and (c.table, c.column) == (m.table, m.column) for c in chosen):
+            continue
+        if chosen and any(c.span == m.span for c in chosen):
+            chosen.append(m)  # the same words in another column: resolved by the tables in play
+            continue
+        chosen.append(m)
+        used |= span
+    return chosen
+
+
+def _cue_before(reading: Reading, pos: int, others: list[Mention]) -> Cue | None:
+    """The cue that governs the word at ``pos``: the nearest one before it, over filler words."""
+    ends = {c.span[1]: c for c in reading.cues}
+    mention_ends = {m.span[1] for m in others}
+    value_ends = {v.span[1] for v in reading.values}
+    k = pos
+    while k > 0:
+        if k in ends:
+            best = [c for c in reading.cues if c.span[1] == k]
+            return best[-1]
+        if k in mention_ends or k in value_ends or reading.tokens[k - 1].low not in _FILLER:
+            return None
+        k -= 1
+    return None
+
+
+def _cue_after(reading: Reading, end: int) -> Cue | None:
+    k = end
+    while k < len(reading.tokens):
+        for c in reading.cues:
+            if c.span[0] == k:
+                return c
+        if reading.tokens[k].low not in _FILLER:
+            return None
+        k += 1
+    return None
+
+
+def _slot(reading: Reading, m: Mention, mentions: list[Mention]) -> Slot:
+    cue = _cue_before(reading, m.span[0], mentions)
+    is_table = m.candidates[0][0].is_table
+    if cue is not None:
+        slot = _slot_from_cue(reading, m, cue, is_table)
+        if slot is not None:
+            return slot
+    after = _cue_after(reading, m.span[1])
+    if after is not None and after.kind in ("compare", "date") and not is_table:
+        return Slot(m, "filter" if after.kind == "compare" else "date", cue=after)
+    return Slot(m, "subject" if is_table else "project")
+
+
+def _slot_from_cue(reading: Reading, m: Mention, cue: Cue, is_table: bool) -> Slot | None:
+    if cue.kind == "distinct":
+        prev = _cue_before(reading, cue.span[0], [])
+        if prev is not None and prev.kind == "count":
+            return Slot(m, "count", "count", distinct=True, cue=prev)
+        return None
+    if cue.kind == "count":
+        return Slot(m, "count", "count", distinct=not is_table, cue=cue)
+    if cue.kind == "agg":
+        word = reading.tokens[cue.span[0]].low
+        stacked = _cue_before(reading, cue.span[0], [])
+        if stacked is not None and stacked.kind in ("agg", "superlative") and cue.op in (
+            "avg", "sum", "count"
+        ):
+            desc = _is_desc(reading, stacked)
+            return Slot(m, "measure", cue.op, desc=desc, cue=cue)
+        if is_table and cue.op in ("max", "min") and word in ("most", "least", "fewest"):
+            return Slot(m, "count", "count", desc=cue.op == "max", cue=cue)
+        sup = word in lx.SUPERLATIVE_DESC or word in lx.SUPERLATIVE_ASC
+        return Slot(m, "measure", cue.op, desc=(cue.op == "max") if sup else None, cue=cue)
+    if cue.kind == "superlative":
+        if is_table:
+            return Slot(m, "count", "count", desc=cue.op == "desc", cue=cue)
+        return Slot(m, "sort", desc=cue.op == "desc", cue=cue)
+    if cue.kind == "group":
+        ranked = any(c.kind in ("limit", "superlative") for c in reading.cues)
+        word = reading.tokens[cue.span[0]].low
+        if word == "by" and ranked and not is_table:
+            return Slot(m, "sort", desc=True, cue=cue)
+        return Slot(m, "group", cue=cue)
+    if cue.kind == "sort":
+        return Slot(m, "sort", desc=None, cue=cue)
+    if cue.kind == "limit":
+        return Slot(m, "subject" if is_table else "sort", desc=cue.op != "asc", cue=cue)
+    if cue.kind == "compare":
+        return Slot(m, "having" if is_table else "filter", cue=cue)
+    return None
+
+
+def _is_desc(reading: Reading, cue: Cue) -> bool:
+    word = reading.tokens[cue.span[0]].low
+    return cue.op in ("max", "desc") or word in lx.SUPERLATIVE_DESC
+
+
+def entity_question(reading: Reading) -> bool:
+    """Questions that ask for rows (which, list, top 5) rather than for one aggregate value."""
+    if reading.cues_of("limit") or reading.cues_of("superlative"):
+        return True
+    return reading.opener in _ENTITY_OPENERS and reading.opener != "what"
