@@ -106,11 +106,15 @@ def _kernel_runtime_dir() -> str | None:
     """The directory of this kernel's connection file; ``None`` outside a kernel."""
     try:
         from ipykernel.kernelapp import IPKernelApp
+        from traitlets.config import MultipleInstanceError
     except ImportError:
         return None
     if not IPKernelApp.initialized():
         return None
-    connection_file = IPKernelApp.instance().abs_connection_file
+    try:
+        connection_file = IPKernelApp.instance().abs_connection_file
+    except MultipleInstanceError:  # terminal IPython: the singleton is a TerminalIPythonApp
+        return None
     return os.path.dirname(connection_file) if connection_file else None
 
 

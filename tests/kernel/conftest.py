@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-try:
-    import askdb  # noqa: F401
-except ImportError:  # an editable install made before kernel/askdb existed lacks its path
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "kernel"))
 
 SHOP_DDL = """
 create table countries (code text primary key, name text not null);

@@ -32,8 +32,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A `jupyter server` subprocess on a free loopback port, with isolated Jupyter dirs."""
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A `jupyter server` subprocess on a free loopback port, with isolated Jupyter dirs.
+
+    Yields its URL and its runtime dir (where it writes kernels' connection files).
+    """
     root = tmp_path_factory.mktemp("jupyter")
     config_dir = root / "config"
     config_dir.mkdir()
@@ -73,7 +76,7 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}/"
     try:
         _wait_until_up(url, proc, root / "server.log")
-        yield url
+        yield url, root / "runtime"
     finally:
         proc.terminate()
         try:
@@ -81,6 +84,11 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def server_url(server: tuple[str, Path]) -> str:
+    return server[0]
 
 
 def _wait_until_up(url: str, proc: subprocess.Popen, log: Path) -> None:
@@ -159,3 +167,36 @@ def test_magics_use_the_server_named_by_askdb_url(
 def test_a_server_without_askdb_is_a_clear_error(server_url: str) -> None:
     with pytest.raises(Exception, match="askdb_server extension enabled"):
         RestClient(server_url + "elsewhere/", TOKEN).list_projects()
+
+
+def test_a_kernel_started_by_the_server_talks_to_it(
+    server: tuple[str, Path], shop_db: Path
+) -> None:
+    """Discovery in a real kernel: its parent is the server, so the magics use its REST API."""
+    from jupyter_client import BlockingKernelClient
+
+    server_url, runtime_dir = server
+    headers = {"Authorization": f"token {TOKEN}"}
+    kernel = requests.post(server_url + "api/kernels", json={}, headers=headers).json()
+    try:
+        client = BlockingKernelClient()
+        client.load_connection_file(str(runtime_dir / f"kernel-{kernel['id']}.json"))
+        client.start_channels()
+        client.wait_for_ready(timeout=60)
+        out: list[str] = []
+        code = (
+            "%load_ext askdb\n"
+            f"%askdb connect sqlite:///{shop_db}\n"
+            "m = get_ipython().magics_manager.registry['AskDBMagics']\n"
+            "print(type(m.client).__name__, m.client.base_url)\n"
+        )
+        reply = client.execute_interactive(
+            code,
+            timeout=120,
+            output_hook=lambda msg: out.append(msg["content"].get("text", "")),
+        )
+        client.stop_channels()
+        assert reply["content"]["status"] == "ok", reply["content"]
+        assert f"RestClient {server_url}" in "".join(out)
+    finally:
+        requests.delete(server_url + f"api/kernels/{kernel['id']}", headers=headers)
