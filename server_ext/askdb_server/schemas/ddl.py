@@ -8,6 +8,7 @@ Errors point at the line of the fault in the text the user uploaded.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field, replace
 
@@ -68,7 +69,10 @@ def parse_statements(text: str, dialect: str) -> list[exp.Expr]:
 
 
 def build_schema(statements: list[exp.Expr], parse_dialect: str, dialect: str) -> Schema:
-    """Fold parsed statements into a ``Schema`` (types rendered in ``parse_dialect``)."""
+    """Fold parsed statements into a ``Schema`` labelled ``dialect``.
+
+    Column types are kept as written; ``parse_dialect`` renders any type whose text is lost.
+    """
     builder = _SchemaBuilder(parse_dialect)
     for stmt in statements:
         builder.apply(stmt)
@@ -79,35 +83,32 @@ def build_schema(statements: list[exp.Expr], parse_dialect: str, dialect: str) -
 
 # -- strict parsing -----------------------------------------------------------------------------
 
-_STRICT_PARSERS: dict[type, type] = {}
 
-
+@functools.cache
 def _strict_parser_class(base: type) -> type:
     """A subclass of the dialect's parser that refuses to fall back to an opaque command on a
     CREATE TABLE (sqlglot's default), so garbage inside a table definition is reported."""
-    if base not in _STRICT_PARSERS:
 
-        class StrictDDLParser(base):  # type: ignore[misc, valid-type]
-            def _parse_as_command(self, start):  # noqa: ANN001, ANN202 - sqlglot's hook
-                if _starts_create_table(self._tokens, start):
-                    self.raise_error("Unexpected or unsupported syntax in CREATE TABLE", self._curr)
-                return super()._parse_as_command(start)
+    class StrictDDLParser(base):  # type: ignore[misc, valid-type]
+        def _parse_as_command(self, start):  # sqlglot's hook
+            if _starts_create_table(self._tokens, start):
+                self.raise_error("Unexpected or unsupported syntax in CREATE TABLE", self._curr)
+            return super()._parse_as_command(start)
 
-            def _warn_unsupported(self) -> None:
-                pass  # statements we skip anyway (functions, grants...) need no log line
+        def _warn_unsupported(self) -> None:
+            pass  # statements we skip anyway (functions, grants...) need no log line
 
-            def _parse_types(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-                # Keep each type as the user wrote it: sqlglot's rendering maps types onto its
-                # own (SQLite's BOOLEAN would come back as INTEGER, NUMERIC as REAL).
-                start = self._curr
-                result = super()._parse_types(*args, **kwargs)
-                end = self._prev
-                if isinstance(result, exp.DataType) and start and end and end.end >= start.start:
-                    result.meta[SOURCE_TEXT] = self.sql[start.start : end.end + 1]
-                return result
+        def _parse_types(self, *args, **kwargs):
+            # Keep each type as the user wrote it: sqlglot's rendering maps types onto its
+            # own (SQLite's BOOLEAN would come back as INTEGER, NUMERIC as REAL).
+            start = self._curr
+            result = super()._parse_types(*args, **kwargs)
+            end = self._prev
+            if isinstance(result, exp.DataType) and start and end and end.end >= start.start:
+                result.meta[SOURCE_TEXT] = self.sql[start.start : end.end + 1]
+            return result
 
-        _STRICT_PARSERS[base] = StrictDDLParser
-    return _STRICT_PARSERS[base]
+    return StrictDDLParser
 
 
 def _starts_create_table(tokens: list, start: object) -> bool:
@@ -135,9 +136,9 @@ def _token_error_line(text: str, e: TokenError) -> int:
 def _token_error_message(e: TokenError) -> str:
     cause = str(e.__cause__ or "")
     if cause.startswith("Missing"):
-        return f"unterminated {cause.split()[1]} quote"
+        return f"Unterminated {cause.split()[1]} quote"
     if isinstance(e.__cause__, IndexError):
-        return "unterminated comment or quote"
+        return "Unterminated comment or quote"
     return cause or "could not read the text as SQL"
 
 

@@ -49,10 +49,11 @@ def _read_tables(conn: Connection) -> list[Table]:
 def _read_table(inspector: Inspector, conn: Connection, name: str) -> Table:
     pk = tuple(inspector.get_pk_constraint(name).get("constrained_columns") or ())
     pk_low = {c.lower() for c in pk}
+    declared = _sqlite_declared_types(conn, name)
     columns = tuple(
         Column(
             name=col["name"],
-            type=_type_name(col["type"], conn),
+            type=declared.get(col["name"]) or _type_name(col["type"], conn),
             # SQLite reports INTEGER PRIMARY KEY as nullable; a key column never holds NULL.
             nullable=bool(col.get("nullable", True)) and col["name"].lower() not in pk_low,
             primary_key=col["name"].lower() in pk_low,
@@ -78,10 +79,23 @@ def _read_table(inspector: Inspector, conn: Connection, name: str) -> Table:
     )
 
 
+def _sqlite_declared_types(conn: Connection, table: str) -> dict[str, str]:
+    # SQLite keeps each column's declared type verbatim, but SQLAlchemy maps unknown ones onto
+    # an affinity (WEIRD(3) -> NUMERIC(3)) and typeless columns onto NullType; the declared
+    # text, upper-cased as DDL uploads are, is what the user wrote.
+    if conn.dialect.name != "sqlite":
+        return {}
+    quoted = table.replace('"', '""')
+    rows = conn.exec_driver_sql(f'PRAGMA main.table_info("{quoted}")').all()
+    return {row[1]: " ".join(str(row[2] or "").split()).upper() for row in rows}
+
+
 def _type_name(type_: sa.types.TypeEngine, conn: Connection) -> str:
+    if isinstance(type_, sa.types.NullType):
+        return ""
     try:
         return type_.compile(dialect=conn.dialect)
-    except Exception:  # noqa: BLE001 - a type the dialect cannot render still has a name
+    except Exception:  # a type the dialect cannot render still has a name
         return str(type_.__class__.__name__).upper()
 
 

@@ -65,6 +65,18 @@ def test_sqlite(tmp_path, engines) -> None:
     assert customer.comment is None
 
 
+def test_sqlite_keeps_declared_types(tmp_path, engines) -> None:
+    engine = _engine(f"sqlite:///{tmp_path / 'loose.db'}", engines)
+    _run(engine, ['CREATE TABLE "odd ""name""" (anything, amount money_type(8), flag boolean)'])
+    [table] = introspect(engine, "sqlite").tables
+    assert table.name == 'odd "name"'
+    assert [(c.name, c.type) for c in table.columns] == [
+        ("anything", ""),
+        ("amount", "MONEY_TYPE(8)"),
+        ("flag", "BOOLEAN"),
+    ]
+
+
 def test_postgres_default_schema_keys_and_comments(pg_url, engines) -> None:
     engine = _engine(pg_url, engines)
     _run(
