@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import askdb
@@ -159,3 +162,23 @@ def test_bad_output_name_is_refused_before_running(
     _connect(shell, shop_db)
     with pytest.raises(UsageError, match="variable name"):
         shell.run_cell_magic("askdb", "--sql -o 1x", "select 1")
+
+
+def test_terminal_ipython_works_in_local_mode(askdb_env: Path, shop_db: Path) -> None:
+    """In terminal IPython the app singleton is not a kernel's: discovery must still succeed."""
+    code = (
+        "get_ipython().run_line_magic('load_ext', 'askdb')\n"
+        f"get_ipython().run_line_magic('askdb', 'connect sqlite:///{shop_db}')\n"
+        "df = get_ipython().run_cell_magic('askdb', '--sql', 'select count(*) as n from orders')\n"
+        "print('rows:', df['n'].iloc[0])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "IPython", "--quick", "--no-banner", "--colors=nocolor", "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ.copy(),
+    )
+    assert "Connected to project 'shop'" in done.stdout, done.stdout + done.stderr
+    assert "rows: 4" in done.stdout
+    assert (askdb_env / "askdb.sqlite").exists()
