@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pytest
 import sqlalchemy as sa
 from askdb_server.errors import (
+    ConflictError,
     DDLParseError,
     EmptySchemaError,
     InvalidInputError,
@@ -261,3 +264,24 @@ def test_diff_between_versions(world: World) -> None:
     assert back["tables_changed"][0]["columns_removed"] == ["placed"]
     with pytest.raises(SchemaVersionNotFoundError):
         world.schemas.diff(alice, project.id, 1, 9)
+
+
+def test_concurrent_uploads_get_distinct_versions(world: World) -> None:
+    alice = world.users.ensure("alice")
+    project = world.projects.create(alice, "busy")
+    barrier = threading.Barrier(6)
+
+    def upload() -> int | str:
+        barrier.wait()
+        try:
+            return world.schemas.upload_ddl(alice, project.id, DDL_V1).version
+        except ConflictError:
+            return "conflict"
+
+    with ThreadPoolExecutor(6) as pool:
+        outcomes = list(pool.map(lambda _: upload(), range(6)))
+    numbers = sorted(o for o in outcomes if isinstance(o, int))
+    assert numbers == list(range(1, len(numbers) + 1)), outcomes
+    assert len(numbers) >= 2
+    stored = [v.version for v in world.schemas.list_versions(alice, project.id)]
+    assert sorted(stored) == numbers
