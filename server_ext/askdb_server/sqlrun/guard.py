@@ -19,7 +19,13 @@ from sqlglot.errors import ParseError, SqlglotError, TokenError
 from sqlglot.optimizer.scope import Scope, traverse_scope
 from sqlglot.tokens import Token, TokenType
 
-from ..errors import SQLSyntaxError, UnknownColumnError, UnknownTableError, UnsafeSQLError
+from ..errors import (
+    InvalidInputError,
+    SQLSyntaxError,
+    UnknownColumnError,
+    UnknownTableError,
+    UnsafeSQLError,
+)
 from ..schemas.model import Schema, Table
 
 
@@ -115,6 +121,7 @@ _DENIED_FUNCTIONS: dict[str, frozenset[str]] = {
         }
     ),
 }
+_DIALECT_ALIASES = {"mariadb": "mysql", "postgresql": "postgres", "sqlite3": "sqlite"}
 _DIALECT_FAMILY = {"postgres": "postgres", "sqlite": "sqlite", "mysql": "mysql", "duckdb": "duckdb"}
 _ALL_DENIED = frozenset().union(*_DENIED_FUNCTIONS.values())
 
@@ -132,6 +139,7 @@ def check_sql(sql: str, dialect: str, schema: Schema | None = None) -> CheckedQu
     sqlglot cannot parse, and, when ``schema`` is given, ``UnknownTableError`` or
     ``UnknownColumnError`` for names the schema does not have.
     """
+    dialect = normalize_dialect(dialect)
     tokens = _tokenize(sql or "", dialect)
     statement = _single_statement(tokens, dialect)
     text = sql[statement[0].start : statement[-1].end + 1]
@@ -148,13 +156,19 @@ def check_sql(sql: str, dialect: str, schema: Schema | None = None) -> CheckedQu
     )
 
 
+def normalize_dialect(name: str) -> str:
+    """The sqlglot name for a dialect: ``mariadb`` reads as ``mysql``, ``postgresql`` as
+    ``postgres``."""
+    return _DIALECT_ALIASES.get(name.lower(), name.lower())
+
+
 def _tokenize(sql: str, dialect: str) -> list[Token]:
     try:
         return list(sqlglot.tokenize(sql, read=dialect))
     except TokenError as e:
         raise SQLSyntaxError(f"Could not read the SQL: {e}") from e
     except ValueError as e:  # an unknown dialect name
-        raise SQLSyntaxError(f"Unknown SQL dialect {dialect!r}.") from e
+        raise InvalidInputError(f"Unknown SQL dialect {dialect!r}.") from e
 
 
 def _single_statement(tokens: list[Token], dialect: str) -> list[Token]:

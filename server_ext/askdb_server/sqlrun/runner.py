@@ -24,7 +24,7 @@ from ..errors import (
 )
 from ..schemas.model import Schema
 from .connections import ConnectionRegistry, driver_message, unreachable
-from .guard import check_sql
+from .guard import check_sql, normalize_dialect
 from .serialize import json_safe
 from .urls import parse_database_url, sqlglot_dialect
 
@@ -79,12 +79,15 @@ class QueryRunner:
     ) -> QueryResult:
         """Check ``sql`` with the guard, then run it read-only on the database at ``url``.
 
-        ``dialect`` defaults to the URL's. Raises the guard's errors (nothing ran), or
-        ``DatabaseUnreachableError``, ``QueryTimeoutError``, ``QueryCancelledError`` or
-        ``QueryFailedError``.
+        The guard always reads the SQL in the database's own dialect, because that is how the
+        database will read it (comments, quoting); a different ``dialect`` must pass as well.
+        Raises the guard's errors (nothing ran), or ``DatabaseUnreachableError``,
+        ``QueryTimeoutError``, ``QueryCancelledError`` or ``QueryFailedError``.
         """
-        parsed = parse_database_url(url)
-        checked = check_sql(sql, dialect or sqlglot_dialect(parsed), schema)
+        native = sqlglot_dialect(parse_database_url(url))
+        checked = check_sql(sql, native, schema)
+        if dialect is not None and normalize_dialect(dialect) != native:
+            check_sql(sql, dialect, schema)
         return self._execute(url, checked.sql, cancel=cancel, row_cap=row_cap, timeout_s=timeout_s)
 
     def _execute(

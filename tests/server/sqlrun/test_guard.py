@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from askdb_server.errors import (
+    InvalidInputError,
     SQLSyntaxError,
     UnknownColumnError,
     UnknownTableError,
@@ -323,3 +324,13 @@ def test_a_statement_that_is_not_a_query_names_its_first_word() -> None:
 
 def test_without_a_schema_names_are_not_checked() -> None:
     assert check_sql("SELECT anything FROM anywhere", "postgres").tables == ("anywhere",)
+
+
+@pytest.mark.parametrize(("alias", "dialect"), [("mariadb", "mysql"), ("PostgreSQL", "postgres")])
+def test_dialect_aliases_are_understood(alias: str, dialect: str) -> None:
+    assert check_sql("SELECT 1", alias).dialect == dialect
+
+
+def test_an_unknown_dialect_is_invalid_input() -> None:
+    with pytest.raises(InvalidInputError, match="Unknown SQL dialect"):
+        check_sql("SELECT 1", "klingon")

@@ -194,6 +194,16 @@ def test_unsafe_sql_never_reaches_the_database(
     assert db.count() == ROWS
 
 
+def test_the_guard_reads_sql_the_way_the_database_will(tmp_path: Path, runner: QueryRunner) -> None:
+    # PostgreSQL nests block comments, SQLite does not: read as postgres this is "SELECT 1"
+    # plus a comment, but SQLite would call load_extension.
+    path = tmp_path / "x.sqlite"
+    sqlite3.connect(path).close()
+    sneaky = "SELECT 1 /* /* */, load_extension('x') --*/"
+    with pytest.raises(UnsafeSQLError, match="LOAD_EXTENSION"):
+        runner.run(f"sqlite:///{path}", sneaky, dialect="postgres")
+
+
 def test_the_schema_is_checked_before_running(db: Database, runner: QueryRunner) -> None:
     with pytest.raises(UnknownTableError):
         runner.run(db.url, "SELECT * FROM itemz", schema=ITEMS_SCHEMA)
@@ -232,6 +242,13 @@ def test_a_query_cancelled_before_it_starts_does_not_run(
     cancel.set()
     with pytest.raises(QueryCancelledError):
         runner.run(db.url, "SELECT * FROM items", cancel=cancel)
+
+
+def test_percent_signs_and_placeholders_reach_the_database_untouched(
+    db: Database, runner: QueryRunner
+) -> None:
+    result = runner.run(db.url, "SELECT 'a%b' AS p, '%s %(x)s' AS q FROM items WHERE id = 1")
+    assert result.rows == [["a%b", "%s %(x)s"]]
 
 
 def test_a_database_error_is_a_query_failure(db: Database, runner: QueryRunner) -> None:
