@@ -115,7 +115,7 @@ class QueryRunner:
         try:
             columns, rows = backend.fetch(sql, cap + 1, stop)
         except backend.errors as e:
-            raise _classify(e, backend, stop) from None
+            raise _classify(e, backend, stop) from e
         finally:
             _release(conn, backend)
         elapsed_ms = (time.monotonic() - started) * 1000
