@@ -3,12 +3,12 @@ SELECT, aggregates, WHERE, GROUP BY, HAVING, ORDER BY and LIMIT."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..errors import NoAnswerError
 from ..schemas.model import Schema, Table
 from . import lexicon as lx
-from .linking import Element, is_date, is_key, is_numeric, natural_words
+from .linking import Element, is_date, is_key, is_numeric, is_temporal, natural_words
 from .plan import ColRef, Measure, QueryPlan
 from .reading import Reading, Slot, entity_question
 
@@ -26,6 +26,7 @@ def resolve(reading: Reading, schema: Schema, flip: int | None = None) -> list[s
     """Pick an element for every slot (``flip``: take the second choice for that slot).
     Returns the tables in play, first one the most central."""
     in_play: list[str] = []
+    _drop_misfits(reading, schema)
     for i, slot in enumerate(reading.slots):
         top = slot.mention.candidates[0][0]
         if top.is_table:
@@ -40,6 +41,24 @@ def resolve(reading: Reading, schema: Schema, flip: int | None = None) -> list[s
             slot.choice = ranked[1] if flip == i and len(ranked) > 1 else ranked[0]
             _add(in_play, slot.choice.table)
     return in_play
+
+
+def _drop_misfits(reading: Reading, schema: Schema) -> None:
+    """A word before a date must name a date column, one before a number a numeric column;
+    otherwise it was a verb ("made in 2024") and names nothing."""
+    need = {"date": is_temporal, "filter": is_numeric}
+    for slot in reading.slots:
+        test = need.get(slot.role)
+        if test is None or slot.role == "ignored":
+            continue
+        fits = [(e, s) for e, s in slot.mention.candidates
+                if not e.is_table and test(schema.table(e.table).column(e.column))]
+        if fits:
+            slot.mention = replace(slot.mention, candidates=tuple(fits))
+        else:
+            slot.role = "ignored"
+            reading.unlinked.append(slot.mention.span[0])
+    reading.slots = [s for s in reading.slots if s.role != "ignored"]
 
 
 def ambiguous_slots(reading: Reading) -> list[int]:
@@ -258,11 +277,12 @@ class _Builder:
 
     def _date_column(self) -> ColRef | None:
         order = [self.plan.base] + [t for t in self.in_play if t != self.plan.base]
-        for name in order:
-            t = self.schema.table(name)
-            cols = [c for c in t.columns if is_date(c)]
-            if cols:
-                return ColRef(t.name, cols[0].name)
+        for test in (is_date, is_temporal):
+            for name in order:
+                t = self.schema.table(name)
+                cols = [c for c in t.columns if test(c)]
+                if cols:
+                    return ColRef(t.name, cols[0].name)
         return None
 
     def _having(self, measures: list[Measure]) -> None:

@@ -195,6 +195,10 @@ def find_cues(tokens: list[Token]) -> list[Cue]:
             found = [limit] if limit else []
         if not found:
             hit = _longest(tokens, i, PHRASES)
+            if hit and hit[0] == 1 and tokens[i].low == "by" and i > 0 and lx.is_participle(
+                tokens[i - 1].low
+            ):
+                hit = None
             if hit:
                 n, (kind, op) = hit
                 found = [Cue(kind, (i, i + n), op)]

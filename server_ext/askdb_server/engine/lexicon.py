@@ -152,6 +152,19 @@ NAME_LIKE = ("name", "title", "label", "full name", "display name", "username", 
              "last name", "description", "code", "email")
 
 
+_IRREGULAR_PARTICIPLES = frozenset(
+    """written made bought sold taken given done held run led paid sent built drawn driven
+    shown known told seen read won lost kept brought caught taught thought found left put
+    set spent borrowed""".split()
+)
+
+
+def is_participle(word: str) -> bool:
+    """Words like "written", "placed": before "by" they introduce who did it, not a grouping."""
+    w = word.lower()
+    return w in _IRREGULAR_PARTICIPLES or (len(w) > 4 and w.endswith("ed"))
+
+
 def parse_number(word: str) -> float | None:
     """A number written with digits or as an English word up to twenty; None otherwise."""
     w = word.lower().replace(",", "")

@@ -74,6 +74,12 @@ def is_date(col: Column) -> bool:
     return bool(words) and words[-1] in _DATE_WORDS and not is_numeric(col)
 
 
+def is_temporal(col: Column) -> bool:
+    """Date columns, and numeric year columns ("published_year") that take year bounds."""
+    words = split_identifier(col.name)
+    return is_date(col) or (is_numeric(col) and bool(words) and words[-1] in ("year", "yr"))
+
+
 def is_key(table: Table, col: Column) -> bool:
     """Primary or foreign key columns, which are never measured or listed as answers."""
     low = col.name.lower()

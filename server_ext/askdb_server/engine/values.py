@@ -140,7 +140,7 @@ def _typo_ratio(a: str, b: str, ratio: float) -> float:
     if len(a) == len(b):
         diff = [k for k in range(len(a)) if a[k] != b[k]]
         if len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]:
-            return max(ratio, 1 - 1 / len(a))
+            return max(ratio, 1 - 0.5 / len(a))
     return ratio
 
 

@@ -65,11 +65,11 @@ class MiniLMEmbedder:
                     out[i] = vec
             todo = list(dict.fromkeys(texts[i] for i in missing))
             if todo:
-                fresh = self._encode(todo, batch_size)
-                for text, vec in zip(todo, fresh, strict=True):
+                fresh = dict(zip(todo, self._encode(todo, batch_size), strict=True))
+                for text, vec in fresh.items():
                     self._remember(text, vec)
                 for i in missing:
-                    out[i] = self._cache[texts[i]]
+                    out[i] = fresh[texts[i]]
         return out
 
     def _remember(self, text: str, vec: np.ndarray) -> None:
