@@ -154,7 +154,7 @@ def _compare_cue(tokens: list[Token], i: int) -> list[Cue]:
                 span = (i, b[0])
                 return [Cue("compare", span, ">=", a[1]), Cue("compare", span, "<=", b[1])]
         return []
-    hit = _longest(tokens, i, lx.COMPARE_BEFORE)
+    hit = _longest(tokens, i, lx.COMPARE_BEFORE) or _comparative(tokens, i)
     if hit:
         n, op = hit
         num = _number_at(tokens, i + n)
@@ -166,6 +166,14 @@ def _compare_cue(tokens: list[Token], i: int) -> list[Cue]:
         if after:
             return [Cue("compare", (i, num[0] + after[0]), after[1], num[1])]
     return []
+
+
+def _comparative(tokens: list[Token], i: int) -> tuple[int, str] | None:
+    """"cheaper than 20", "longer than 300": any comparative adjective before "than"."""
+    word = tokens[i].low
+    if i + 1 < len(tokens) and tokens[i + 1].low == "than" and word.endswith("er"):
+        return 2, "<" if word in lx.LESS_COMPARATIVES else ">"
+    return None
 
 
 def _limit_cue(tokens: list[Token], i: int) -> Cue | None:

@@ -133,6 +133,10 @@ COMPARE_BEFORE = {
 COMPARE_AFTER = {"or more": ">=", "or greater": ">=", "or higher": ">=", "or less": "<=",
                  "or fewer": "<=", "or lower": "<=", "plus": ">="}
 
+LESS_COMPARATIVES = frozenset(
+    "cheaper lower smaller shorter fewer younger earlier lighter narrower thinner slower".split()
+)
+
 DATE_PREPS = {"in": "in", "during": "in", "for": "in", "of": "in", "within": "in",
               "after": "after", "since": "since", "from": "since", "before": "before",
               "until": "until", "till": "until", "by": "until", "prior to": "before"}

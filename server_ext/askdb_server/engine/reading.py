@@ -67,6 +67,8 @@ def read_question(question: str, schema: Schema, linker: SchemaLinker,
     mentions = [m for m in linked if not _labels_value(m, chosen, tokens)]
     covered = blocked | {k for m in linked for k in range(*m.span)}
     unlinked = [i for i, t in enumerate(tokens) if i not in covered and _is_content(t)]
+    # a number no cue used is a condition the SQL would silently leave out
+    unlinked += [i for i, t in enumerate(tokens) if i not in covered and t.is_number] * 2
     reading = Reading(tokens, cues, chosen, [], unlinked)
     reading.slots = [_slot(reading, m, mentions) for m in mentions]
     return reading

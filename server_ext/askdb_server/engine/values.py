@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from ..errors import DatabaseUnreachableError
 from ..schemas.model import Schema, Table
 from .lexicon import STOP_WORDS, Token, tokenize
 
@@ -55,7 +56,13 @@ class ValueIndex:
         entries: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
         columns: list[tuple[str, str]] = []
         quote = engine.dialect.identifier_preparer.quote
-        with engine.connect() as conn:
+        try:
+            conn = engine.connect()
+        except sa.exc.DBAPIError as e:
+            raise DatabaseUnreachableError(
+                "Could not connect to the database to read its values."
+            ) from e
+        with conn:
             for table in schema.tables[:max_tables]:
                 for col in _text_columns(table):
                     if len(columns) >= max_columns:
