@@ -65,10 +65,16 @@ def api(jp_fetch):
 
 
 @pytest.fixture
-async def shop_project(api, shop_db):
-    status, project = await api("POST", "projects", {
-        "name": "shop", "connection_url": f"sqlite:///{shop_db}"})
-    assert status == 201, project
-    status, version = await api("POST", f"projects/{project['id']}/schemas", {"introspect": True})
-    assert status == 201, version
-    return project
+def shop_project(api, shop_db, jp_asyncio_loop):
+    """The shop database as a project with its schema introspected (v1)."""
+
+    async def create():
+        status, project = await api("POST", "projects", {
+            "name": "shop", "connection_url": f"sqlite:///{shop_db}"})
+        assert status == 201, project
+        status, version = await api("POST", f"projects/{project['id']}/schemas",
+                                    {"introspect": True})
+        assert status == 201, version
+        return project
+
+    return jp_asyncio_loop.run_until_complete(create())

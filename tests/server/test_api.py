@@ -85,7 +85,7 @@ async def test_schema_upload_three_ways(api, shop_project, shop_db, jp_fetch):
 
 async def test_malformed_ddl_names_the_line_and_stores_nothing(api, shop_project):
     pid = shop_project["id"]
-    ddl = "CREATE TABLE ok (id INT);\n\nCREATE TABLE broken (id INT,, name TEXT);\n"
+    ddl = "CREATE TABLE ok (id INT);\n\nCREATE TABLE broken (id INT name TEXT);\n"
     status, problem = await api("POST", f"projects/{pid}/schemas", {"ddl": ddl})
     assert status == 400 and problem["code"] == "ddl_parse_error"
     assert "line 3" in problem["detail"]

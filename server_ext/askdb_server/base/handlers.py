@@ -66,7 +66,6 @@ class AskDBHandler(ExtensionHandlerMixin, APIHandler):
 
     def write_json(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
-        self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(data, default=str))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
@@ -84,8 +83,7 @@ class AskDBHandler(ExtensionHandlerMixin, APIHandler):
                                      if status_code >= 500 else self._reason),
                 "code": "internal_error" if status_code >= 500 else "http_error",
             }
-        self.set_header("Content-Type", "application/problem+json")
-        self.finish(json.dumps(problem, default=str))
+        self.finish(json.dumps(problem, default=str), set_content_type="application/problem+json")
 
     def log_exception(self, typ, value, tb) -> None:  # noqa: ANN001
         # A user's mistake is not a server fault: log it briefly, without a traceback.

@@ -70,7 +70,7 @@ class _AnswerHandler(AskDBHandler):
         except StreamClosedError:
             self._cancel.set()
             return
-        self.finish()
+        self.finish(set_content_type="text/event-stream")
 
     async def _send(self, event: str, data: dict) -> None:
         self.write(f"event: {event}\ndata: {json.dumps(data, default=str)}\n\n")

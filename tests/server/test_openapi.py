@@ -1,0 +1,80 @@
+"""The served OpenAPI document is valid and describes what the handlers really return."""
+
+from __future__ import annotations
+
+import re
+
+import jsonschema
+from openapi_spec_validator import validate
+
+from askdb_server.app import AskDBApp
+from askdb_server.openapi import openapi_document
+
+
+def _validator(doc: dict, method: str, path: str, status: int):
+    op = doc["paths"][path][method.lower()]
+    content = op["responses"][str(status)]["content"]
+    schema = next(iter(content.values()))["schema"]
+    # Resolve $refs against the whole document.
+    return jsonschema.Draft202012Validator(
+        {**schema, "components": doc["components"]},
+    )
+
+
+def _template(doc: dict, concrete: str) -> str:
+    for template in doc["paths"]:
+        pattern = "^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$"
+        if re.match(pattern, concrete):
+            return template
+    raise AssertionError(f"{concrete} is not described in the OpenAPI document")
+
+
+async def test_document_is_valid_and_served(api):
+    status, doc = await api("GET", "openapi.json")
+    assert status == 200
+    validate(doc)
+    assert doc == openapi_document()
+
+
+async def test_every_route_is_documented():
+    doc = openapi_document()
+    app = AskDBApp()
+    app.initialize_handlers()
+    for route, _handler in app.handlers:
+        concrete = re.sub(r"\(\?P<[^>]+>[^)]*\)", "x", route)
+        _template(doc, concrete)
+
+
+async def test_real_responses_match_the_document(api, shop_db):
+    doc = openapi_document()
+    calls = []
+
+    async def call(method, path, body=None, **kw):
+        status, data = await api(method, path, body, **kw)
+        calls.append((method, "/askdb/api/" + path, status, data))
+        return status, data
+
+    _, p = await call("POST", "projects", {"name": "shop",
+                                           "connection_url": f"sqlite:///{shop_db}"})
+    pid = p["id"]
+    await call("GET", "projects")
+    await call("GET", f"projects/{pid}")
+    await call("PATCH", f"projects/{pid}", {"description": "x"})
+    await call("POST", f"projects/{pid}/schemas", {"introspect": True})
+    await call("POST", f"projects/{pid}/schemas", {"ddl": "CREATE TABLE t (a INT"})
+    await call("GET", f"projects/{pid}/schemas")
+    await call("GET", f"projects/{pid}/schemas/current")
+    await call("POST", f"projects/{pid}/run", {"sql": "SELECT * FROM customers"})
+    await call("POST", f"projects/{pid}/run", {"sql": "DELETE FROM customers"})
+    _, ans = await call("POST", f"projects/{pid}/ask", {"question": "how many orders are there?"})
+    await call("GET", f"projects/{pid}/conversations")
+    await call("GET", f"conversations/{ans['conversation_id']}")
+    await call("GET", "projects/missing")
+    await call("POST", f"projects/{pid}/archive")
+    await call("POST", f"projects/{pid}/restore")
+    statuses = set()
+    for method, path, status, data in calls:
+        template = _template(doc, path)
+        _validator(doc, method, template, status).validate(data)
+        statuses.add(status)
+    assert {200, 201, 400, 404} <= statuses
