@@ -6,6 +6,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8888
 DEMO_DB := notebooks/demo.db
+# The package build runs jlpm and jupyter-builder from the virtualenv.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
@@ -15,11 +17,11 @@ export TRANSFORMERS_OFFLINE := 1
 setup: $(VENV)/.askdb-installed
 
 $(VENV)/.askdb-installed: pyproject.toml labext/package.json labext/yarn.lock
+	@echo "Setting up $(VENV) (first run: a few minutes)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet "hatchling>=1.21" "hatch-jupyter-builder>=0.9" editables "jupyterlab>=4.6,<5"
 	$(BIN)/python -m pip install --no-build-isolation -e ".[test]"
-	$(BIN)/jupyter labextension develop --overwrite .
 	touch $@
 
 ## demo-db: the demo shop database used by the quickstart notebook
@@ -34,10 +36,11 @@ browser:
 
 ## lab: run JupyterLab on 127.0.0.1 with the quickstart notebook
 lab: setup demo-db
-	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --no-browser notebooks/quickstart.ipynb
+	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --no-browser $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/quickstart.ipynb
 
 ## test: the whole suite (needs PostgreSQL at 127.0.0.1:5432 and MariaDB at 127.0.0.1:3306)
 test: setup demo-db browser
+	cd labext && jlpm test
 	$(BIN)/python -m pytest -ra
 
 lint: setup
