@@ -18,7 +18,9 @@ pytest_plugins = ["pytest_jupyter.jupyter_server"]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-PG_ADMIN_URL = os.environ.get("ASKDB_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "ASKDB_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 MARIADB_ADMIN_URL = os.environ.get("ASKDB_TEST_MARIADB", "mysql+pymysql://root@127.0.0.1:3306/")
 
 
@@ -62,5 +64,3 @@ def store_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.sqlite'}"
     return request.getfixturevalue("pg_url")
-
-

@@ -89,17 +89,23 @@ class AskDBApp(ExtensionApp):
             use_embeddings=self.use_embeddings,
         )
         self.services = Services.build(settings)
-        self.settings.update({
-            "askdb_services": self.services,
-            "askdb_identities": {},
-            "askdb_local_user": self.local_user,
-        })
+        self.settings.update(
+            {
+                "askdb_services": self.services,
+                "askdb_identities": {},
+                "askdb_local_user": self.local_user,
+            }
+        )
         self.log.info("AskDB: metadata store at %s", _redacted(settings.store_url))
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(
-            [*project_handlers, *schema_handlers, *chat_handlers,
-             (r"/askdb/api/openapi.json", OpenAPIHandler)]
+            [
+                *project_handlers,
+                *schema_handlers,
+                *chat_handlers,
+                (r"/askdb/api/openapi.json", OpenAPIHandler),
+            ]
         )
 
     async def stop_extension(self) -> None:

@@ -25,63 +25,102 @@ def _body(schema: dict) -> dict:
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
-PROBLEM = {"description": "An error", "content": {"application/problem+json": {"schema": _ref("Problem")}}}
+PROBLEM = {
+    "description": "An error",
+    "content": {"application/problem+json": {"schema": _ref("Problem")}},
+}
 ERRORS = {"400": PROBLEM, "404": PROBLEM}
 NULLABLE_STR = {"type": ["string", "null"]}
 PROJECT_ID = {"name": "project_id", "in": "path", "required": True, "schema": {"type": "string"}}
-CONVERSATION_ID = {"name": "conversation_id", "in": "path", "required": True,
-                   "schema": {"type": "string"}}
+CONVERSATION_ID = {
+    "name": "conversation_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string"},
+}
 
 SCHEMAS: dict = {
     "Problem": {
         "type": "object",
         "required": ["title", "status", "detail", "code"],
         "properties": {
-            "type": {"type": "string"}, "title": {"type": "string"},
-            "status": {"type": "integer"}, "detail": {"type": "string"},
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
             "code": {"type": "string"},
         },
     },
     "Project": {
         "type": "object",
-        "required": ["id", "name", "description", "owner", "connection_url", "dialect",
-                     "allow_value_lookup", "schema_version", "archived", "created_at", "updated_at"],
+        "required": [
+            "id",
+            "name",
+            "description",
+            "owner",
+            "connection_url",
+            "dialect",
+            "allow_value_lookup",
+            "schema_version",
+            "archived",
+            "created_at",
+            "updated_at",
+        ],
         "additionalProperties": False,
         "properties": {
-            "id": {"type": "string"}, "name": {"type": "string"},
-            "description": {"type": "string"}, "owner": {"type": "string"},
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "description": {"type": "string"},
+            "owner": {"type": "string"},
             "connection_url": {**NULLABLE_STR, "description": "Password replaced by ***"},
-            "dialect": NULLABLE_STR, "allow_value_lookup": {"type": "boolean"},
-            "schema_version": {"type": ["integer", "null"]}, "archived": {"type": "boolean"},
+            "dialect": NULLABLE_STR,
+            "allow_value_lookup": {"type": "boolean"},
+            "schema_version": {"type": ["integer", "null"]},
+            "archived": {"type": "boolean"},
             "created_at": {"type": "string", "format": "date-time"},
             "updated_at": {"type": "string", "format": "date-time"},
         },
     },
     "ProjectCreate": {
-        "type": "object", "required": ["name"], "additionalProperties": False,
+        "type": "object",
+        "required": ["name"],
+        "additionalProperties": False,
         "properties": {
-            "name": {"type": "string"}, "description": {"type": "string"},
-            "connection_url": {"type": "string",
-                               "description": "SQLAlchemy URL: sqlite, postgresql, mysql/mariadb"},
+            "name": {"type": "string"},
+            "description": {"type": "string"},
+            "connection_url": {
+                "type": "string",
+                "description": "SQLAlchemy URL: sqlite, postgresql, mysql/mariadb",
+            },
             "allow_value_lookup": {"type": "boolean"},
         },
     },
     "Column": {
-        "type": "object", "required": ["name", "type", "nullable", "primary_key"],
-        "properties": {"name": {"type": "string"}, "type": {"type": "string"},
-                       "nullable": {"type": "boolean"}, "primary_key": {"type": "boolean"},
-                       "comment": NULLABLE_STR},
+        "type": "object",
+        "required": ["name", "type", "nullable", "primary_key"],
+        "properties": {
+            "name": {"type": "string"},
+            "type": {"type": "string"},
+            "nullable": {"type": "boolean"},
+            "primary_key": {"type": "boolean"},
+            "comment": NULLABLE_STR,
+        },
     },
     "ForeignKey": {
-        "type": "object", "required": ["columns", "ref_table", "ref_columns"],
-        "properties": {"columns": {"type": "array", "items": {"type": "string"}},
-                       "ref_table": {"type": "string"},
-                       "ref_columns": {"type": "array", "items": {"type": "string"}}},
+        "type": "object",
+        "required": ["columns", "ref_table", "ref_columns"],
+        "properties": {
+            "columns": {"type": "array", "items": {"type": "string"}},
+            "ref_table": {"type": "string"},
+            "ref_columns": {"type": "array", "items": {"type": "string"}},
+        },
     },
     "Table": {
-        "type": "object", "required": ["name", "columns", "primary_key", "foreign_keys"],
+        "type": "object",
+        "required": ["name", "columns", "primary_key", "foreign_keys"],
         "properties": {
-            "name": {"type": "string"}, "comment": NULLABLE_STR,
+            "name": {"type": "string"},
+            "comment": NULLABLE_STR,
             "primary_key": {"type": "array", "items": {"type": "string"}},
             "columns": {"type": "array", "items": _ref("Column")},
             "foreign_keys": {"type": "array", "items": _ref("ForeignKey")},
@@ -91,22 +130,41 @@ SCHEMAS: dict = {
         "type": "object",
         "required": ["project_id", "version", "source", "created_at", "table_count"],
         "properties": {
-            "project_id": {"type": "string"}, "version": {"type": "integer"},
+            "project_id": {"type": "string"},
+            "version": {"type": "integer"},
             "source": {"enum": ["ddl_file", "ddl_text", "introspection"]},
-            "filename": NULLABLE_STR, "created_at": {"type": "string"},
-            "created_by": NULLABLE_STR, "table_count": {"type": "integer"},
-            "schema": {"type": "object", "required": ["dialect", "tables"],
-                       "properties": {"dialect": {"type": "string"},
-                                      "tables": {"type": "array", "items": _ref("Table")}}},
+            "filename": NULLABLE_STR,
+            "created_at": {"type": "string"},
+            "created_by": NULLABLE_STR,
+            "table_count": {"type": "integer"},
+            "schema": {
+                "type": "object",
+                "required": ["dialect", "tables"],
+                "properties": {
+                    "dialect": {"type": "string"},
+                    "tables": {"type": "array", "items": _ref("Table")},
+                },
+            },
         },
     },
     "Answer": {
         "type": "object",
-        "required": ["conversation_id", "message_id", "sql", "columns", "rows", "row_count",
-                     "truncated", "timings_ms"],
+        "required": [
+            "conversation_id",
+            "message_id",
+            "sql",
+            "columns",
+            "rows",
+            "row_count",
+            "truncated",
+            "timings_ms",
+        ],
         "properties": {
-            "conversation_id": {"type": "string"}, "message_id": {"type": "string"},
-            "question": NULLABLE_STR, "sql": {"type": "string"}, "explanation": NULLABLE_STR,
+            "conversation_id": {"type": "string"},
+            "message_id": {"type": "string"},
+            "question": NULLABLE_STR,
+            "sql": {"type": "string"},
+            "explanation": NULLABLE_STR,
             "columns": {"type": "array", "items": {"type": "string"}},
             "rows": {"type": "array", "items": {"type": "array"}},
             "row_count": {"type": "integer"},
@@ -120,9 +178,12 @@ SCHEMAS: dict = {
         "type": "object",
         "required": ["id", "project_id", "title", "created_at", "updated_at", "message_count"],
         "properties": {
-            "id": {"type": "string"}, "project_id": {"type": "string"},
-            "title": {"type": "string"}, "created_at": {"type": "string"},
-            "updated_at": {"type": "string"}, "message_count": {"type": "integer"},
+            "id": {"type": "string"},
+            "project_id": {"type": "string"},
+            "title": {"type": "string"},
+            "created_at": {"type": "string"},
+            "updated_at": {"type": "string"},
+            "message_count": {"type": "integer"},
             "messages": {"type": "array", "items": {"type": "object"}},
         },
     },
@@ -138,110 +199,234 @@ SSE_NOTE = (
 
 def _answer_op(summary: str, body: dict) -> dict:
     return {
-        "summary": summary, "description": SSE_NOTE, "parameters": [PROJECT_ID],
+        "summary": summary,
+        "description": SSE_NOTE,
+        "parameters": [PROJECT_ID],
         "requestBody": _body(body),
-        "responses": {"200": {"description": "The answer",
-                              "content": {"application/json": {"schema": _ref("Answer")},
-                                          "text/event-stream": {"schema": {"type": "string"}}}},
-                      **ERRORS, "422": PROBLEM, "502": PROBLEM, "504": PROBLEM},
+        "responses": {
+            "200": {
+                "description": "The answer",
+                "content": {
+                    "application/json": {"schema": _ref("Answer")},
+                    "text/event-stream": {"schema": {"type": "string"}},
+                },
+            },
+            **ERRORS,
+            "422": PROBLEM,
+            "502": PROBLEM,
+            "504": PROBLEM,
+        },
     }
 
 
 PATHS: dict = {
     "/askdb/api/projects": {
-        "get": {"summary": "List projects",
-                "parameters": [{"name": "name", "in": "query", "schema": {"type": "string"}},
-                               {"name": "include_archived", "in": "query",
-                                "schema": {"type": "boolean"}}],
-                "responses": {"200": _json({"type": "object", "required": ["projects"],
-                                            "properties": {"projects": {"type": "array",
-                                                                        "items": _ref("Project")}}})}},
-        "post": {"summary": "Create a project", "requestBody": _body(_ref("ProjectCreate")),
-                 "responses": {"201": _json(_ref("Project"), "Created"), **ERRORS,
-                               "409": PROBLEM}},
+        "get": {
+            "summary": "List projects",
+            "parameters": [
+                {"name": "name", "in": "query", "schema": {"type": "string"}},
+                {"name": "include_archived", "in": "query", "schema": {"type": "boolean"}},
+            ],
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["projects"],
+                        "properties": {"projects": {"type": "array", "items": _ref("Project")}},
+                    }
+                )
+            },
+        },
+        "post": {
+            "summary": "Create a project",
+            "requestBody": _body(_ref("ProjectCreate")),
+            "responses": {"201": _json(_ref("Project"), "Created"), **ERRORS, "409": PROBLEM},
+        },
     },
     "/askdb/api/projects/{project_id}": {
-        "get": {"summary": "Get a project", "parameters": [PROJECT_ID],
-                "responses": {"200": _json(_ref("Project")), **ERRORS}},
-        "patch": {"summary": "Update a project", "parameters": [PROJECT_ID],
-                  "requestBody": _body({"type": "object"}),
-                  "responses": {"200": _json(_ref("Project")), **ERRORS, "409": PROBLEM}},
+        "get": {
+            "summary": "Get a project",
+            "parameters": [PROJECT_ID],
+            "responses": {"200": _json(_ref("Project")), **ERRORS},
+        },
+        "patch": {
+            "summary": "Update a project",
+            "parameters": [PROJECT_ID],
+            "requestBody": _body({"type": "object"}),
+            "responses": {"200": _json(_ref("Project")), **ERRORS, "409": PROBLEM},
+        },
     },
     "/askdb/api/projects/{project_id}/archive": {
-        "post": {"summary": "Archive (soft delete) a project", "parameters": [PROJECT_ID],
-                 "responses": {"200": _json(_ref("Project")), **ERRORS}}},
+        "post": {
+            "summary": "Archive (soft delete) a project",
+            "parameters": [PROJECT_ID],
+            "responses": {"200": _json(_ref("Project")), **ERRORS},
+        }
+    },
     "/askdb/api/projects/{project_id}/restore": {
-        "post": {"summary": "Restore an archived project", "parameters": [PROJECT_ID],
-                 "responses": {"200": _json(_ref("Project")), **ERRORS, "409": PROBLEM}}},
+        "post": {
+            "summary": "Restore an archived project",
+            "parameters": [PROJECT_ID],
+            "responses": {"200": _json(_ref("Project")), **ERRORS, "409": PROBLEM},
+        }
+    },
     "/askdb/api/projects/{project_id}/schemas": {
-        "get": {"summary": "List schema versions", "parameters": [PROJECT_ID],
-                "responses": {"200": _json({"type": "object", "required": ["versions"],
-                                            "properties": {"versions": {
-                                                "type": "array", "items": _ref("SchemaVersion")}}}),
-                              **ERRORS}},
+        "get": {
+            "summary": "List schema versions",
+            "parameters": [PROJECT_ID],
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["versions"],
+                        "properties": {
+                            "versions": {"type": "array", "items": _ref("SchemaVersion")}
+                        },
+                    }
+                ),
+                **ERRORS,
+            },
+        },
         "post": {
             "summary": "Upload a schema version (DDL file, DDL text or introspection)",
             "parameters": [PROJECT_ID],
-            "requestBody": {"required": True, "content": {
-                "application/json": {"schema": {"oneOf": [
-                    {"type": "object", "required": ["ddl"],
-                     "properties": {"ddl": {"type": "string"}, "dialect": {"type": "string"}}},
-                    {"type": "object", "required": ["introspect"],
-                     "properties": {"introspect": {"const": True}}}]}},
-                "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
-                                                   "properties": {"file": {"type": "string",
-                                                                           "format": "binary"},
-                                                                  "dialect": {"type": "string"}}}}}},
-            "responses": {"201": _json(_ref("SchemaVersion"), "Created"), **ERRORS,
-                          "502": PROBLEM}},
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "oneOf": [
+                                {
+                                    "type": "object",
+                                    "required": ["ddl"],
+                                    "properties": {
+                                        "ddl": {"type": "string"},
+                                        "dialect": {"type": "string"},
+                                    },
+                                },
+                                {
+                                    "type": "object",
+                                    "required": ["introspect"],
+                                    "properties": {"introspect": {"const": True}},
+                                },
+                            ]
+                        }
+                    },
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["file"],
+                            "properties": {
+                                "file": {"type": "string", "format": "binary"},
+                                "dialect": {"type": "string"},
+                            },
+                        }
+                    },
+                },
+            },
+            "responses": {"201": _json(_ref("SchemaVersion"), "Created"), **ERRORS, "502": PROBLEM},
+        },
     },
     "/askdb/api/projects/{project_id}/schemas/{version}": {
-        "get": {"summary": "Get a schema version (`current` for the newest)",
-                "parameters": [PROJECT_ID, {"name": "version", "in": "path", "required": True,
-                                            "schema": {"type": "string"}}],
-                "responses": {"200": _json(_ref("SchemaVersion")), **ERRORS}}},
+        "get": {
+            "summary": "Get a schema version (`current` for the newest)",
+            "parameters": [
+                PROJECT_ID,
+                {"name": "version", "in": "path", "required": True, "schema": {"type": "string"}},
+            ],
+            "responses": {"200": _json(_ref("SchemaVersion")), **ERRORS},
+        }
+    },
     "/askdb/api/projects/{project_id}/ask": {
-        "post": _answer_op("Ask a question: plain language to checked SQL and rows",
-                           {"type": "object", "required": ["question"],
-                            "properties": {"question": {"type": "string"},
-                                           "conversation_id": {"type": "string"}}})},
+        "post": _answer_op(
+            "Ask a question: plain language to checked SQL and rows",
+            {
+                "type": "object",
+                "required": ["question"],
+                "properties": {
+                    "question": {"type": "string"},
+                    "conversation_id": {"type": "string"},
+                },
+            },
+        )
+    },
     "/askdb/api/projects/{project_id}/run": {
-        "post": _answer_op("Run SQL through the guard, read-only",
-                           {"type": "object", "required": ["sql"],
-                            "properties": {"sql": {"type": "string"},
-                                           "conversation_id": {"type": "string"}}})},
+        "post": _answer_op(
+            "Run SQL through the guard, read-only",
+            {
+                "type": "object",
+                "required": ["sql"],
+                "properties": {"sql": {"type": "string"}, "conversation_id": {"type": "string"}},
+            },
+        )
+    },
     "/askdb/api/projects/{project_id}/conversations": {
-        "get": {"summary": "List conversations", "parameters": [PROJECT_ID],
-                "responses": {"200": _json({"type": "object", "required": ["conversations"],
-                                            "properties": {"conversations": {
-                                                "type": "array",
-                                                "items": _ref("Conversation")}}}), **ERRORS}}},
+        "get": {
+            "summary": "List conversations",
+            "parameters": [PROJECT_ID],
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["conversations"],
+                        "properties": {
+                            "conversations": {"type": "array", "items": _ref("Conversation")}
+                        },
+                    }
+                ),
+                **ERRORS,
+            },
+        }
+    },
     "/askdb/api/conversations/{conversation_id}": {
-        "get": {"summary": "Get a conversation with its messages", "parameters": [CONVERSATION_ID],
-                "responses": {"200": _json(_ref("Conversation")), **ERRORS}},
-        "patch": {"summary": "Rename a conversation", "parameters": [CONVERSATION_ID],
-                  "requestBody": _body({"type": "object", "required": ["title"],
-                                        "properties": {"title": {"type": "string"}}}),
-                  "responses": {"200": _json(_ref("Conversation")), **ERRORS}},
-        "delete": {"summary": "Delete a conversation", "parameters": [CONVERSATION_ID],
-                   "responses": {"204": {"description": "Deleted"}, **ERRORS}},
+        "get": {
+            "summary": "Get a conversation with its messages",
+            "parameters": [CONVERSATION_ID],
+            "responses": {"200": _json(_ref("Conversation")), **ERRORS},
+        },
+        "patch": {
+            "summary": "Rename a conversation",
+            "parameters": [CONVERSATION_ID],
+            "requestBody": _body(
+                {
+                    "type": "object",
+                    "required": ["title"],
+                    "properties": {"title": {"type": "string"}},
+                }
+            ),
+            "responses": {"200": _json(_ref("Conversation")), **ERRORS},
+        },
+        "delete": {
+            "summary": "Delete a conversation",
+            "parameters": [CONVERSATION_ID],
+            "responses": {"204": {"description": "Deleted"}, **ERRORS},
+        },
     },
     "/askdb/api/openapi.json": {
-        "get": {"summary": "This document", "responses": {"200": _json({"type": "object"})}}},
+        "get": {"summary": "This document", "responses": {"200": _json({"type": "object"})}}
+    },
 }
 
 
 def openapi_document() -> dict:
     return {
         "openapi": "3.1.0",
-        "info": {"title": "AskDB API", "version": __version__,
-                 "description": "Ask your databases questions in plain language."},
+        "info": {
+            "title": "AskDB API",
+            "version": __version__,
+            "description": "Ask your databases questions in plain language.",
+        },
         "paths": PATHS,
         "components": {
             "schemas": SCHEMAS,
-            "securitySchemes": {"jupyterToken": {"type": "apiKey", "in": "header",
-                                                 "name": "Authorization",
-                                                 "description": "`token <jupyter token>`"}},
+            "securitySchemes": {
+                "jupyterToken": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "Authorization",
+                    "description": "`token <jupyter token>`",
+                }
+            },
         },
         "security": [{"jupyterToken": []}],
     }

@@ -39,8 +39,9 @@ def executed(tmp_path_factory):
         "HF_HUB_OFFLINE": "1",
     }
     env.pop("ASKDB_URL", None)
-    client = NotebookClient(nb, timeout=300, kernel_name="python3",
-                            resources={"metadata": {"path": str(work)}})
+    client = NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(work)}}
+    )
     client.execute(env=env)  # the kernel sees only the test's folders
     return nb, work
 
@@ -51,8 +52,12 @@ def test_every_cell_ran_and_only_the_refusal_failed(executed):
     assert all(c.execution_count for c in code)
     assert not [o for c in code for o in c.outputs if o.output_type == "error"]
     # IPython shows a UsageError as one line on stderr, with no traceback.
-    problems = [(c.source, _text(o)) for c in code for o in c.outputs
-                if o.output_type == "stream" and o.name == "stderr" and "Error" in o.text]
+    problems = [
+        (c.source, _text(o))
+        for c in code
+        for o in c.outputs
+        if o.output_type == "stream" and o.name == "stderr" and "Error" in o.text
+    ]
     assert len(problems) == 1, problems
     source, text = problems[0]
     assert source.startswith("%%askdb --sql\nDELETE")
@@ -62,13 +67,16 @@ def test_every_cell_ran_and_only_the_refusal_failed(executed):
 def test_the_answers_a_user_sees(executed):
     nb, work = executed
     with sqlite3.connect(work / "demo.db") as con:
-        countries = con.execute("SELECT country, COUNT(*) FROM customers GROUP BY country").fetchall()
+        countries = con.execute(
+            "SELECT country, COUNT(*) FROM customers GROUP BY country"
+        ).fetchall()
         orders_2024 = con.execute(
-            "SELECT COUNT(*) FROM orders WHERE strftime('%Y', order_date) = '2024'").fetchone()[0]
+            "SELECT COUNT(*) FROM orders WHERE strftime('%Y', order_date) = '2024'"
+        ).fetchone()[0]
         order_count = con.execute("SELECT COUNT(*) FROM orders").fetchone()[0]
     per_country = "\n".join(_text(o) for o in _cell(nb, "%%askdb\nHow many customers").outputs)
     assert "SELECT" in per_country.upper()
-    for country, n in countries:
+    for country, _count in countries:
         assert country in per_country
     year = "\n".join(_text(o) for o in _cell(nb, "%%askdb\nHow many orders were placed").outputs)
     assert str(orders_2024) in year

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from askdb.discovery import LocalStore, RestEndpoint, choose_endpoint, discover_endpoint
 
 SERVER_A = {"pid": 100, "url": "http://127.0.0.1:8888/lab-a/", "token": "ta"}

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from askdb.frames import answer_to_frame, parse_iso_dates
 from pandas.api import types as ptypes
+
+from askdb.frames import answer_to_frame, parse_iso_dates
 
 
 def test_numbers_and_text_keep_their_types() -> None:

@@ -8,11 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import askdb
 import pandas as pd
 import pytest
-from askdb.magics import AskDBMagics
 from IPython.core.error import UsageError
+
+import askdb
+from askdb.magics import AskDBMagics
 
 
 def _connect(shell, db: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+
 from askdb.plotting import chart_kind, figure_for
 
 DATES = pd.to_datetime(["2024-03-01", "2024-01-01", "2024-02-01"])

@@ -45,8 +45,7 @@ def jp_server_config(tmp_path):
 def api(jp_fetch):
     """Call the AskDB API: ``await api("POST", "projects", body)`` → (status, json)."""
 
-    async def call(method: str, path: str, body=None, headers=None, raw: bool = False,
-                   params=None):
+    async def call(method: str, path: str, body=None, headers=None, raw: bool = False, params=None):
         kwargs = {"method": method, "headers": headers or {}, "params": params or {}}
         if body is not None:
             kwargs["body"] = body if isinstance(body, (str, bytes)) else json.dumps(body)
@@ -69,11 +68,13 @@ def shop_project(api, shop_db, jp_asyncio_loop):
     """The shop database as a project with its schema introspected (v1)."""
 
     async def create():
-        status, project = await api("POST", "projects", {
-            "name": "shop", "connection_url": f"sqlite:///{shop_db}"})
+        status, project = await api(
+            "POST", "projects", {"name": "shop", "connection_url": f"sqlite:///{shop_db}"}
+        )
         assert status == 201, project
-        status, version = await api("POST", f"projects/{project['id']}/schemas",
-                                    {"introspect": True})
+        status, version = await api(
+            "POST", f"projects/{project['id']}/schemas", {"introspect": True}
+        )
         assert status == 201, version
         return project
 

@@ -10,8 +10,11 @@ import pytest
 
 
 async def test_project_lifecycle(api, shop_db, jp_fetch):
-    status, p = await api("POST", "projects", {
-        "name": "shop", "description": "d", "connection_url": f"sqlite:///{shop_db}"})
+    status, p = await api(
+        "POST",
+        "projects",
+        {"name": "shop", "description": "d", "connection_url": f"sqlite:///{shop_db}"},
+    )
     assert status == 201 and p["dialect"] == "sqlite" and p["schema_version"] is None
     resp = await api("GET", "projects", raw=True)
     assert resp.code == 200
@@ -30,8 +33,12 @@ async def test_project_lifecycle(api, shop_db, jp_fetch):
 
 
 async def test_create_sets_location_and_hides_password(api):
-    resp = await api("POST", "projects", {
-        "name": "pg", "connection_url": "postgresql://u:sekret@127.0.0.1:1/db"}, raw=True)
+    resp = await api(
+        "POST",
+        "projects",
+        {"name": "pg", "connection_url": "postgresql://u:sekret@127.0.0.1:1/db"},
+        raw=True,
+    )
     assert resp.code == 201
     body = json.loads(resp.body)
     assert resp.headers["Location"].endswith(f"/askdb/api/projects/{body['id']}")
@@ -45,8 +52,13 @@ async def test_create_sets_location_and_hides_password(api):
     [
         ("GET", "projects/nope", None, 404, "project_not_found"),
         ("POST", "projects", {"name": ""}, 400, "invalid_input"),
-        ("POST", "projects", {"name": "x", "connection_url": "oracle://h/db"}, 400,
-         "invalid_database_url"),
+        (
+            "POST",
+            "projects",
+            {"name": "x", "connection_url": "oracle://h/db"},
+            400,
+            "invalid_database_url",
+        ),
         ("POST", "projects", {"name": "x", "colour": "red"}, 400, "invalid_input"),
         ("POST", "projects", "not json", 400, "invalid_input"),
         ("GET", "conversations/nope", None, 404, "conversation_not_found"),
@@ -62,15 +74,24 @@ async def test_errors_are_problem_json(api, method, path, body, status, code):
 
 async def test_schema_upload_three_ways(api, shop_project, shop_db, jp_fetch):
     pid = shop_project["id"]
-    status, v2 = await api("POST", f"projects/{pid}/schemas", {
-        "ddl": "CREATE TABLE t (id INT PRIMARY KEY,\n  name TEXT);", "dialect": "sqlite"})
+    status, v2 = await api(
+        "POST",
+        f"projects/{pid}/schemas",
+        {"ddl": "CREATE TABLE t (id INT PRIMARY KEY,\n  name TEXT);", "dialect": "sqlite"},
+    )
     assert status == 201 and v2["version"] == 2 and v2["source"] == "ddl_text"
     boundary = uuid.uuid4().hex
     ddl = "CREATE TABLE a (id INT PRIMARY KEY);\nCREATE TABLE b (a_id INT REFERENCES a(id));\n"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"s.sql\"\r\n"
-            f"Content-Type: application/sql\r\n\r\n{ddl}\r\n--{boundary}--\r\n")
-    status, v3 = await api("POST", f"projects/{pid}/schemas", body,
-                           headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="s.sql"\r\n'
+        f"Content-Type: application/sql\r\n\r\n{ddl}\r\n--{boundary}--\r\n"
+    )
+    status, v3 = await api(
+        "POST",
+        f"projects/{pid}/schemas",
+        body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
     assert status == 201, v3
     assert v3["version"] == 3 and v3["source"] == "ddl_file" and v3["filename"] == "s.sql"
     assert v3["schema"]["tables"][1]["foreign_keys"][0]["ref_table"] == "a"
@@ -95,8 +116,11 @@ async def test_malformed_ddl_names_the_line_and_stores_nothing(api, shop_project
 
 async def test_run_sql_and_the_guard(api, shop_project, shop_db):
     pid = shop_project["id"]
-    status, ans = await api("POST", f"projects/{pid}/run", {
-        "sql": "SELECT country, COUNT(*) AS n FROM customers GROUP BY country ORDER BY country"})
+    status, ans = await api(
+        "POST",
+        f"projects/{pid}/run",
+        {"sql": "SELECT country, COUNT(*) AS n FROM customers GROUP BY country ORDER BY country"},
+    )
     assert status == 200, ans
     assert ans["columns"] == ["country", "n"]
     assert ans["rows"] == [["France", 2], ["Japan", 1], ["Peru", 1]]
@@ -109,8 +133,11 @@ async def test_run_sql_and_the_guard(api, shop_project, shop_db):
 
 
 async def test_unreachable_database(api, tmp_path):
-    _, p = await api("POST", "projects", {
-        "name": "gone", "connection_url": f"sqlite:///{tmp_path / 'missing.db'}"})
+    _, p = await api(
+        "POST",
+        "projects",
+        {"name": "gone", "connection_url": f"sqlite:///{tmp_path / 'missing.db'}"},
+    )
     status, problem = await api("POST", f"projects/{p['id']}/run", {"sql": "SELECT 1"})
     assert status == 502 and problem["code"] == "database_unreachable"
     assert not (tmp_path / "missing.db").exists()
@@ -118,19 +145,25 @@ async def test_unreachable_database(api, tmp_path):
 
 async def test_ask_answers_and_records_a_conversation(api, shop_project):
     pid = shop_project["id"]
-    status, ans = await api("POST", f"projects/{pid}/ask",
-                            {"question": "how many customers are there per country?"})
+    status, ans = await api(
+        "POST", f"projects/{pid}/ask", {"question": "how many customers are there per country?"}
+    )
     assert status == 200, ans
     assert sorted(map(tuple, ans["rows"])) == [("France", 2), ("Japan", 1), ("Peru", 1)]
     assert ans["sql"].upper().startswith("SELECT") and ans["explanation"]
     status, convs = await api("GET", f"projects/{pid}/conversations")
     assert [c["message_count"] for c in convs["conversations"]] == [1]
-    status, ans2 = await api("POST", f"projects/{pid}/ask", {
-        "question": "how many customers are there?", "conversation_id": ans["conversation_id"]})
+    status, ans2 = await api(
+        "POST",
+        f"projects/{pid}/ask",
+        {"question": "how many customers are there?", "conversation_id": ans["conversation_id"]},
+    )
     assert status == 200 and ans2["rows"] == [[4]]
     status, conv = await api("GET", f"conversations/{ans['conversation_id']}")
     assert [m["question"] for m in conv["messages"]] == [
-        "how many customers are there per country?", "how many customers are there?"]
+        "how many customers are there per country?",
+        "how many customers are there?",
+    ]
     status, renamed = await api("PATCH", f"conversations/{conv['id']}", {"title": "Counts"})
     assert renamed["title"] == "Counts"
     resp = await api("DELETE", f"conversations/{conv['id']}", raw=True)
@@ -138,11 +171,14 @@ async def test_ask_answers_and_records_a_conversation(api, shop_project):
     assert (await api("GET", f"conversations/{conv['id']}"))[0] == 404
 
 
-@pytest.mark.parametrize("question,code,status", [
-    ("", "empty_question", 400),
-    ("   ", "empty_question", 400),
-    ("what is the airspeed velocity of an unladen swallow?", "no_answer", 422),
-])
+@pytest.mark.parametrize(
+    "question,code,status",
+    [
+        ("", "empty_question", 400),
+        ("   ", "empty_question", 400),
+        ("what is the airspeed velocity of an unladen swallow?", "no_answer", 422),
+    ],
+)
 async def test_ask_errors(api, shop_project, question, code, status):
     got, problem = await api("POST", f"projects/{shop_project['id']}/ask", {"question": question})
     assert (got, problem["code"]) == (status, code)
@@ -163,9 +199,13 @@ def _parse_sse(text: str) -> list[tuple[str, dict]]:
 
 
 async def test_ask_streams_server_sent_events(api, shop_project):
-    resp = await api("POST", f"projects/{shop_project['id']}/ask",
-                     {"question": "how many orders are there?"},
-                     headers={"Accept": "text/event-stream"}, raw=True)
+    resp = await api(
+        "POST",
+        f"projects/{shop_project['id']}/ask",
+        {"question": "how many orders are there?"},
+        headers={"Accept": "text/event-stream"},
+        raw=True,
+    )
     assert resp.code == 200 and resp.headers["Content-Type"].startswith("text/event-stream")
     events = _parse_sse(resp.body.decode())
     names = [e for e, _ in events]
@@ -176,8 +216,13 @@ async def test_ask_streams_server_sent_events(api, shop_project):
 
 
 async def test_stream_reports_errors_as_events(api, shop_project):
-    resp = await api("POST", f"projects/{shop_project['id']}/run", {"sql": "DROP TABLE orders"},
-                     headers={"Accept": "text/event-stream"}, raw=True)
+    resp = await api(
+        "POST",
+        f"projects/{shop_project['id']}/run",
+        {"sql": "DROP TABLE orders"},
+        headers={"Accept": "text/event-stream"},
+        raw=True,
+    )
     events = _parse_sse(resp.body.decode())
     assert events[-1][0] == "error" and events[-1][1]["code"] == "unsafe_sql"
 

@@ -6,6 +6,7 @@ import hashlib
 import sqlite3
 
 import pytest
+
 from askdb_server.demo import DEMO_QUESTIONS, create_demo_database
 from askdb_server.errors import ConflictError
 

@@ -54,8 +54,9 @@ async def test_real_responses_match_the_document(api, shop_db):
         calls.append((method, "/askdb/api/" + path, status, data))
         return status, data
 
-    _, p = await call("POST", "projects", {"name": "shop",
-                                           "connection_url": f"sqlite:///{shop_db}"})
+    _, p = await call(
+        "POST", "projects", {"name": "shop", "connection_url": f"sqlite:///{shop_db}"}
+    )
     pid = p["id"]
     await call("GET", "projects")
     await call("GET", f"projects/{pid}")

@@ -79,8 +79,12 @@ class AskDBHandler(ExtensionHandlerMixin, APIHandler):
                 "type": "about:blank",
                 "title": self._reason,
                 "status": status_code,
-                "detail": reason or ("Internal server error: see the server log."
-                                     if status_code >= 500 else self._reason),
+                "detail": reason
+                or (
+                    "Internal server error: see the server log."
+                    if status_code >= 500
+                    else self._reason
+                ),
                 "code": "internal_error" if status_code >= 500 else "http_error",
             }
         self.finish(json.dumps(problem, default=str), set_content_type="application/problem+json")

@@ -57,16 +57,27 @@ class _AnswerHandler(AskDBHandler):
                 await self._send(*item)
             try:
                 answer = work.result()
-                await self._send("done", {"conversation_id": answer.conversation_id,
-                                          "message_id": answer.message_id,
-                                          "timings_ms": answer.timings_ms})
+                await self._send(
+                    "done",
+                    {
+                        "conversation_id": answer.conversation_id,
+                        "message_id": answer.message_id,
+                        "timings_ms": answer.timings_ms,
+                    },
+                )
             except AskDBError as e:
                 await self._send("error", e.to_problem())
             except Exception:
                 self.log.exception("AskDB: unexpected error while answering")
-                await self._send("error", {"status": 500, "code": "internal_error",
-                                           "title": "Internal server error",
-                                           "detail": "Internal server error: see the server log."})
+                await self._send(
+                    "error",
+                    {
+                        "status": 500,
+                        "code": "internal_error",
+                        "title": "Internal server error",
+                        "detail": "Internal server error: see the server log.",
+                    },
+                )
         except StreamClosedError:
             self._cancel.set()
             return
@@ -93,8 +104,13 @@ class AskHandler(_AnswerHandler):
         question = body.get("question")
         if not isinstance(question, str):
             raise InvalidInputError('Send {"question": "..."}.')
-        await self.answer(self.services.pipeline.ask, who, project_id, question,
-                          conversation_id=body.get("conversation_id"))
+        await self.answer(
+            self.services.pipeline.ask,
+            who,
+            project_id,
+            question,
+            conversation_id=body.get("conversation_id"),
+        )
 
 
 class RunHandler(_AnswerHandler):
@@ -107,8 +123,13 @@ class RunHandler(_AnswerHandler):
         sql = body.get("sql")
         if not isinstance(sql, str):
             raise InvalidInputError('Send {"sql": "..."}.')
-        await self.answer(self.services.pipeline.run_sql, who, project_id, sql,
-                          conversation_id=body.get("conversation_id"))
+        await self.answer(
+            self.services.pipeline.run_sql,
+            who,
+            project_id,
+            sql,
+            conversation_id=body.get("conversation_id"),
+        )
 
 
 class ConversationsHandler(AskDBHandler):

@@ -51,9 +51,7 @@ class ConversationManager:
                 if conv is None or conv.user_id != who.user_id or conv.project_id != project_id:
                     raise ConversationNotFoundError(f"No conversation with id {conversation_id!r}.")
                 return conv.id
-            conv = Conversation(
-                project_id=project_id, user_id=who.user_id, title=_title(title)
-            )
+            conv = Conversation(project_id=project_id, user_id=who.user_id, title=_title(title))
             s.add(conv)
             s.flush()
             return conv.id
@@ -80,7 +78,10 @@ class ConversationManager:
                 schema_version=rec.schema_version,
                 model=rec.model,
                 tokens=rec.tokens,
-                timings_ms={**rec.timings_ms, **({"attempts": rec.attempts} if rec.attempts else {})},
+                timings_ms={
+                    **rec.timings_ms,
+                    **({"attempts": rec.attempts} if rec.attempts else {}),
+                },
             )
             s.add(msg)
             conv.updated_at = utcnow()

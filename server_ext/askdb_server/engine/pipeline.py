@@ -38,7 +38,13 @@ from .values import ValueIndex
 EventSink = Callable[[str, dict], None]
 
 # Errors that mean "this candidate is wrong", so the next candidate may still succeed.
-REPAIRABLE = (UnsafeSQLError, SQLSyntaxError, UnknownTableError, UnknownColumnError, QueryFailedError)
+REPAIRABLE = (
+    UnsafeSQLError,
+    SQLSyntaxError,
+    UnknownTableError,
+    UnknownColumnError,
+    QueryFailedError,
+)
 MAX_QUESTION_LENGTH = 2000
 
 
@@ -115,18 +121,25 @@ class AskPipeline:
         if not question:
             raise EmptyQuestionError("The question is empty: ask something about your data.")
         if len(question) > MAX_QUESTION_LENGTH:
-            raise InvalidInputError(f"The question is longer than {MAX_QUESTION_LENGTH} characters.")
+            raise InvalidInputError(
+                f"The question is longer than {MAX_QUESTION_LENGTH} characters."
+            )
         clock = _Clock()
         project = self.projects.get(who, project_id)
         url = self.projects.connection_url(who, project_id)
         emit("status", {"step": "linking"})
         version, schema = self.schemas.current_schema(who, project_id)
-        values = self._value_index(project_id, version, url, schema) if project.allow_value_lookup else None
+        values = (
+            self._value_index(project_id, version, url, schema)
+            if project.allow_value_lookup
+            else None
+        )
         conv_id = self.conversations.open(who, project_id, conversation_id, question)
         context = self.conversations.history(conv_id) if conversation_id else []
         clock.lap("linking")
-        rec = MessageRecord(kind="ask", status="error", question=question,
-                            schema_version=version, model="builtin")
+        rec = MessageRecord(
+            kind="ask", status="error", question=question, schema_version=version, model="builtin"
+        )
         try:
             _check_cancel(cancel)
             emit("status", {"step": "generating"})
@@ -137,8 +150,9 @@ class AskPipeline:
                 self.engine.generate(question, schema, values, context=context)
                 raise NoAnswerError("No answer found for this question.")
             rec.tokens = candidates[0].tokens
-            result, chosen = self._try_candidates(candidates, project.dialect, url, schema,
-                                                  rec, clock, emit, cancel)
+            result, chosen = self._try_candidates(
+                candidates, project.dialect, url, schema, rec, clock, emit, cancel
+            )
         except AskDBError as e:
             rec.status = "cancelled" if isinstance(e, QueryCancelledError) else "error"
             rec.error_code, rec.error_message = e.code, e.message
@@ -177,8 +191,9 @@ class AskPipeline:
             clock.lap("checking")
             emit("sql", {"sql": checked.sql, "explanation": None})
             emit("status", {"step": "running"})
-            result = self.runner.run(url, checked.sql, dialect=project.dialect, schema=schema,
-                                     cancel=cancel)
+            result = self.runner.run(
+                url, checked.sql, dialect=project.dialect, schema=schema, cancel=cancel
+            )
             clock.lap("running")
         except AskDBError as e:
             rec.status = "cancelled" if isinstance(e, QueryCancelledError) else "error"
@@ -189,9 +204,17 @@ class AskPipeline:
         return self._finish(conv_id, rec, checked.sql, None, result, clock, emit)
 
     # -- steps -----------------------------------------------------------------------------
-    def _try_candidates(self, candidates: list[Candidate], dialect: str | None, url: str,
-                        schema, rec: MessageRecord, clock: _Clock, emit: EventSink,
-                        cancel: threading.Event | None) -> tuple[QueryResult, Candidate]:
+    def _try_candidates(
+        self,
+        candidates: list[Candidate],
+        dialect: str | None,
+        url: str,
+        schema,
+        rec: MessageRecord,
+        clock: _Clock,
+        emit: EventSink,
+        cancel: threading.Event | None,
+    ) -> tuple[QueryResult, Candidate]:
         """The repair loop for the built-in engine: the next-best candidate after a failure."""
         last_error: AskDBError | None = None
         for cand in candidates[: self.max_attempts]:
@@ -202,8 +225,9 @@ class AskPipeline:
                 clock.lap("checking")
                 emit("sql", {"sql": checked.sql, "explanation": cand.explanation})
                 emit("status", {"step": "running"})
-                result = self.runner.run(url, checked.sql, dialect=dialect, schema=schema,
-                                         cancel=cancel)
+                result = self.runner.run(
+                    url, checked.sql, dialect=dialect, schema=schema, cancel=cancel
+                )
                 clock.lap("running")
                 rec.attempts.append({"sql": cand.sql, "error": None})
                 return result, cand
@@ -215,15 +239,30 @@ class AskPipeline:
         assert last_error is not None
         raise last_error
 
-    def _finish(self, conv_id: str, rec: MessageRecord, sql: str, explanation: str | None,
-                result: QueryResult, clock: _Clock, emit: EventSink) -> Answer:
+    def _finish(
+        self,
+        conv_id: str,
+        rec: MessageRecord,
+        sql: str,
+        explanation: str | None,
+        result: QueryResult,
+        clock: _Clock,
+        emit: EventSink,
+    ) -> Answer:
         rec.status, rec.sql, rec.explanation = "ok", sql, explanation
         rec.columns, rec.rows = result.columns, result.rows
         rec.row_count, rec.truncated = result.row_count, result.truncated
         rec.timings_ms = clock.done()
         message_id = self.conversations.record(conv_id, rec)
-        emit("rows", {"columns": result.columns, "rows": result.rows,
-                      "row_count": result.row_count, "truncated": result.truncated})
+        emit(
+            "rows",
+            {
+                "columns": result.columns,
+                "rows": result.rows,
+                "row_count": result.row_count,
+                "truncated": result.truncated,
+            },
+        )
         return Answer(
             conversation_id=conv_id,
             message_id=message_id,
@@ -247,7 +286,9 @@ class AskPipeline:
                 try:
                     self._values[key] = ValueIndex.build(self.connections.engine_for(url), schema)
                 except AskDBError:
-                    return None  # values are a help, not a requirement: the engine still links names
+                    return (
+                        None  # values are a help, not a requirement: the engine still links names
+                    )
             return self._values[key]
 
 

@@ -19,7 +19,9 @@ class ProjectsHandler(AskDBHandler):
         ``?include_archived=true`` includes archived ones."""
         who = await self.identity()
         include_archived = self.get_argument("include_archived", "false").lower() == "true"
-        projects = await self.call(self.services.projects.list, who, include_archived=include_archived)
+        projects = await self.call(
+            self.services.projects.list, who, include_archived=include_archived
+        )
         name = self.get_argument("name", None)
         if name is not None:
             projects = [p for p in projects if p.name == name]
@@ -28,7 +30,8 @@ class ProjectsHandler(AskDBHandler):
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        """Create a project: ``{"name", "description"?, "connection_url"?, "allow_value_lookup"?}``."""
+        """Create a project from ``name``, ``description``, ``connection_url`` and
+        ``allow_value_lookup``."""
         who = await self.identity()
         body = self.json_body()
         _only(body, {"name", "description", "connection_url", "allow_value_lookup"})
@@ -69,7 +72,9 @@ class ProjectArchiveHandler(AskDBHandler):
     async def post(self, project_id: str) -> None:
         """Archive (soft delete) a project."""
         who = await self.identity()
-        self.write_json((await self.call(self.services.projects.archive, who, project_id)).to_dict())
+        self.write_json(
+            (await self.call(self.services.projects.archive, who, project_id)).to_dict()
+        )
 
 
 class ProjectRestoreHandler(AskDBHandler):
@@ -78,7 +83,9 @@ class ProjectRestoreHandler(AskDBHandler):
     async def post(self, project_id: str) -> None:
         """Restore an archived project."""
         who = await self.identity()
-        self.write_json((await self.call(self.services.projects.restore, who, project_id)).to_dict())
+        self.write_json(
+            (await self.call(self.services.projects.restore, who, project_id)).to_dict()
+        )
 
 
 def _only(body: dict, allowed: set[str]) -> None:

@@ -31,18 +31,32 @@ class SchemasHandler(AskDBHandler):
             upload = files[0]
             ddl = _decode(upload["body"])
             dialect = self.get_body_argument("dialect", None)
-            version = await self.call(schemas.upload_ddl, who, project_id, ddl, source="ddl_file",
-                                      filename=upload.get("filename"), dialect=dialect)
+            version = await self.call(
+                schemas.upload_ddl,
+                who,
+                project_id,
+                ddl,
+                source="ddl_file",
+                filename=upload.get("filename"),
+                dialect=dialect,
+            )
         else:
             body = self.json_body()
             if body.get("introspect"):
                 version = await self.call(schemas.introspect, who, project_id)
             elif isinstance(body.get("ddl"), str):
-                version = await self.call(schemas.upload_ddl, who, project_id, body["ddl"],
-                                          source="ddl_text", dialect=body.get("dialect"))
+                version = await self.call(
+                    schemas.upload_ddl,
+                    who,
+                    project_id,
+                    body["ddl"],
+                    source="ddl_text",
+                    dialect=body.get("dialect"),
+                )
             else:
                 raise InvalidInputError(
-                    'Send a DDL file (multipart field "file"), {"ddl": "..."} or {"introspect": true}.'
+                    'Send a DDL file (multipart field "file"), {"ddl": "..."} '
+                    'or {"introspect": true}.'
                 )
         self.set_header("Location", f"{self.request.path.rstrip('/')}/{version.version}")
         self.write_json(version.to_dict(), status=201)
@@ -68,5 +82,8 @@ def _decode(data: bytes) -> str:
 
 default_handlers = [
     (rf"/askdb/api/projects/{PROJECT_ID}/schemas", SchemasHandler),
-    (rf"/askdb/api/projects/{PROJECT_ID}/schemas/(?P<version>current|[0-9]+)", SchemaVersionHandler),
+    (
+        rf"/askdb/api/projects/{PROJECT_ID}/schemas/(?P<version>current|[0-9]+)",
+        SchemaVersionHandler,
+    ),
 ]

@@ -82,7 +82,9 @@ class SchemaVersion(Base):
         ForeignKey("projects.id", ondelete="CASCADE"), nullable=False, index=True
     )
     version: Mapped[int] = mapped_column(Integer, nullable=False)
-    source: Mapped[str] = mapped_column(String(32), nullable=False)  # ddl_file|ddl_text|introspection
+    source: Mapped[str] = mapped_column(
+        String(32), nullable=False
+    )  # ddl_file|ddl_text|introspection
     filename: Mapped[str | None] = mapped_column(String(255))
     schema_json: Mapped[dict] = mapped_column(JSON, nullable=False)
     created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))

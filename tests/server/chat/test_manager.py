@@ -26,10 +26,24 @@ def env(store_url):
 def test_open_record_history_and_listing(env):
     cm, alice, _, pid = env
     cid = cm.open(alice, pid, None, "how many   orders " + "x" * 200)
-    cm.record(cid, MessageRecord(kind="ask", status="ok", question="q1", sql="SELECT 1",
-                                 columns=["a"], rows=[[i] for i in range(50)], row_count=50))
-    cm.record(cid, MessageRecord(kind="ask", status="error", question="q2",
-                                 error_code="no_answer", error_message="no"))
+    cm.record(
+        cid,
+        MessageRecord(
+            kind="ask",
+            status="ok",
+            question="q1",
+            sql="SELECT 1",
+            columns=["a"],
+            rows=[[i] for i in range(50)],
+            row_count=50,
+        ),
+    )
+    cm.record(
+        cid,
+        MessageRecord(
+            kind="ask", status="error", question="q2", error_code="no_answer", error_message="no"
+        ),
+    )
     cm.record(cid, MessageRecord(kind="ask", status="ok", question="q3", sql="SELECT 3"))
     assert cm.open(alice, pid, cid, "ignored") == cid
     assert cm.history(cid) == [("q1", "SELECT 1"), ("q3", "SELECT 3")]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
 from askdb_server.demo import create_demo_database
 from askdb_server.engine.builtin import BuiltinEngine
 from askdb_server.engine.values import ValueIndex

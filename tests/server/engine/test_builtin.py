@@ -6,6 +6,7 @@ import statistics
 import time
 
 import pytest
+
 from askdb_server.errors import NoAnswerError
 from askdb_server.schemas.model import Schema
 

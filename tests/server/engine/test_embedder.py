@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from askdb_server.rag.embedder import EmbeddingModelMissingError, MiniLMEmbedder
 
 pytestmark = pytest.mark.slow

@@ -6,6 +6,7 @@ import sqlite3
 
 import pytest
 import sqlalchemy as sa
+
 from askdb_server.engine.values import ValueIndex
 from askdb_server.schemas.model import Column, Schema, Table
 

@@ -64,7 +64,8 @@ def test_other_users_projects_look_missing(env):
 
 
 @pytest.mark.parametrize(
-    "url", ["", "not a url", "oracle://u@h/db", "mongodb://h/db"],
+    "url",
+    ["", "not a url", "oracle://u@h/db", "mongodb://h/db"],
 )
 def test_bad_connection_urls_are_refused_and_nothing_is_stored(env, url):
     pm, alice, _ = env

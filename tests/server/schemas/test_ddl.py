@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from askdb_server.errors import DDLParseError, InvalidInputError
 from askdb_server.schemas.ddl import parse_ddl
 from askdb_server.schemas.model import Schema

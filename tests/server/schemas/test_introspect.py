@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
+
 from askdb_server.errors import DatabaseUnreachableError
 from askdb_server.schemas.introspect import introspect
 

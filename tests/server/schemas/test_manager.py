@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import pytest
 import sqlalchemy as sa
+from cryptography.fernet import Fernet
+
 from askdb_server.errors import (
     ConflictError,
     DDLParseError,
@@ -24,7 +26,6 @@ from askdb_server.projects.manager import ProjectManager
 from askdb_server.schemas.manager import MAX_DDL_BYTES, SchemaManager
 from askdb_server.store.db import Store
 from askdb_server.store.vault import SecretVault
-from cryptography.fernet import Fernet
 
 DDL_V1 = """
 CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL);

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
 from askdb_server.errors import DatabaseUnreachableError, InvalidDatabaseURLError
 from askdb_server.sqlrun.connections import ConnectionRegistry
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from askdb_server.errors import (
     InvalidInputError,
     SQLSyntaxError,

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
 from askdb_server.errors import (
     DatabaseUnreachableError,
     QueryCancelledError,

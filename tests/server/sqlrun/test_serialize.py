@@ -8,6 +8,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
+
 from askdb_server.sqlrun.serialize import json_safe
 
 

@@ -1,4 +1,4 @@
-"""The metadata store migrates idempotently and keeps secrets encrypted, on SQLite and PostgreSQL."""
+"""The metadata store migrates idempotently and keeps secrets encrypted (SQLite and PostgreSQL)."""
 
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
@@ -12,8 +12,14 @@ def test_migrate_creates_tables_and_is_idempotent(store_url):
     store.migrate()
     store.migrate()  # a second start-up changes nothing and does not fail
     names = set(sa.inspect(store.engine).get_table_names())
-    assert {"users", "projects", "schema_versions", "conversations", "messages",
-            "alembic_version"} <= names
+    assert {
+        "users",
+        "projects",
+        "schema_versions",
+        "conversations",
+        "messages",
+        "alembic_version",
+    } <= names
     with store.engine.connect() as c:
         assert c.scalar(sa.text("select version_num from alembic_version")) == "0001"
     store.dispose()
