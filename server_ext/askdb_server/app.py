@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import getpass
+import threading
+import time
 from pathlib import Path
 
 from jupyter_core.paths import jupyter_data_dir
@@ -59,6 +61,12 @@ class AskDBApp(ExtensionApp):
         "take the username from Jupyter's identity provider instead (e.g. behind JupyterHub).",
     ).tag(config=True)
 
+    warm_up = Bool(
+        True,
+        help="Load the embedding model in a background thread at start-up, so that the first "
+        "question does not wait for it.",
+    ).tag(config=True)
+
     @default("local_user")
     def _default_local_user(self) -> str:
         return getpass.getuser()
@@ -97,6 +105,17 @@ class AskDBApp(ExtensionApp):
             }
         )
         self.log.info("AskDB: metadata store at %s", _redacted(settings.store_url))
+        if self.use_embeddings and self.warm_up:
+            threading.Thread(target=self._warm_up, name="askdb-warm-up", daemon=True).start()
+
+    def _warm_up(self) -> None:
+        started = time.perf_counter()
+        try:
+            self.services.warm_up()
+        except Exception:  # the engine still works without embeddings; say why in the log
+            self.log.exception("AskDB: could not load the embedding model")
+            return
+        self.log.info("AskDB: embedding model ready in %.1f s", time.perf_counter() - started)
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(

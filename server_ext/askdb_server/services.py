@@ -88,6 +88,15 @@ class Services:
             pipeline=pipeline,
         )
 
+    def warm_up(self) -> None:
+        """Load the embedding model now, so that the first question does not wait for it.
+
+        Meant for a background thread at start-up: loading MiniLM takes seconds.
+        """
+        embedder = self.pipeline.engine.embedder
+        if embedder is not None:
+            embedder.embed(["warm up"])
+
     def close(self) -> None:
         self.connections.dispose()
         self.store.dispose()
