@@ -1,4 +1,5 @@
-"""The ``askdb`` command line: ``askdb demo-db PATH`` (later issues add ``serve`` and ``eval``)."""
+"""The ``askdb`` command line: ``askdb demo-db PATH``, ``askdb eval DATA_DIR`` (later issues add
+``serve``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+from .evaluation.command import add_eval_parser
 
 
 def _demo_db(args: argparse.Namespace) -> int:
@@ -24,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("path", help="where to write the SQLite file")
     demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     demo.set_defaults(func=_demo_db)
+    add_eval_parser(sub)
     return parser
 
 

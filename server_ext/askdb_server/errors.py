@@ -139,3 +139,24 @@ class EmptySchemaError(InvalidInputError):
 
     code = "empty_schema"
     title = "No tables found"
+
+
+class EvalDataError(InvalidInputError):
+    """An evaluation folder that is not in Spider's layout, or a malformed questions file."""
+
+    code = "eval_data_invalid"
+    title = "Invalid evaluation data"
+
+
+class UnknownModelError(InvalidInputError):
+    """A model name that no provider knows."""
+
+    code = "unknown_model"
+    title = "Unknown model"
+
+
+class NoApprovedPairsError(InvalidInputError):
+    """``askdb eval --project`` on a project with no approved question/SQL pairs."""
+
+    code = "no_approved_pairs"
+    title = "No approved question/SQL pairs"
