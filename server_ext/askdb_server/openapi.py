@@ -376,7 +376,15 @@ PATHS: dict = {
                 ),
                 **ERRORS,
             },
-        }
+        },
+        "post": {
+            "summary": "Start an empty conversation",
+            "description": "Lets a client know the conversation before its first question, so "
+            "failed and stopped questions stay in it too.",
+            "parameters": [PROJECT_ID],
+            "requestBody": _body({"type": "object", "properties": {"title": {"type": "string"}}}),
+            "responses": {"201": _json(_ref("Conversation")), **ERRORS},
+        },
     },
     "/askdb/api/conversations/{conversation_id}": {
         "get": {

@@ -234,3 +234,29 @@ async def test_list_filters_by_name(api):
     assert len(listing["projects"]) == 2
     _, listing = await api("GET", "projects", params={"name": "b"})
     assert [p["name"] for p in listing["projects"]] == ["b"]
+
+
+async def test_a_started_conversation_keeps_failed_and_later_questions(api, shop_project):
+    pid = shop_project["id"]
+    resp = await api("POST", f"projects/{pid}/conversations", {"title": "Shop"}, raw=True)
+    assert resp.code == 201
+    conv = json.loads(resp.body)
+    assert conv["title"] == "Shop" and conv["message_count"] == 0 and conv["messages"] == []
+    assert resp.headers["Location"].endswith(f"/askdb/api/conversations/{conv['id']}")
+    status, problem = await api(
+        "POST",
+        f"projects/{pid}/ask",
+        {"question": "what is the airspeed of a swallow?", "conversation_id": conv["id"]},
+    )
+    assert status == 422 and problem["code"] == "no_answer"
+    status, ans = await api(
+        "POST",
+        f"projects/{pid}/ask",
+        {"question": "how many customers are there?", "conversation_id": conv["id"]},
+    )
+    assert status == 200 and ans["conversation_id"] == conv["id"]
+    status, full = await api("GET", f"conversations/{conv['id']}")
+    assert [m["status"] for m in full["messages"]] == ["error", "ok"]
+    status, untitled = await api("POST", f"projects/{pid}/conversations", {})
+    assert status == 201 and untitled["title"] == "New conversation"
+    assert (await api("POST", "projects/nope/conversations", {}))[0] == 404

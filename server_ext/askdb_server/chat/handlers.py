@@ -12,6 +12,7 @@ import json
 import threading
 
 from jupyter_server.auth.decorator import authorized
+from jupyter_server.utils import url_path_join
 from tornado import web
 from tornado.iostream import StreamClosedError
 
@@ -141,6 +142,23 @@ class ConversationsHandler(AskDBHandler):
         await self.call(self.services.projects.get, who, project_id)
         items = await self.call(self.services.conversations.list, who, project_id)
         self.write_json({"conversations": items})
+
+    @web.authenticated
+    @authorized
+    async def post(self, project_id: str) -> None:
+        """Start an empty conversation: ``{"title"?}``. A client that knows the id before it
+        asks keeps every turn (failed or stopped ones too) in the conversation it shows."""
+        who = await self.identity()
+        title = self.json_body().get("title") or "New conversation"
+        if not isinstance(title, str):
+            raise InvalidInputError('Send {"title": "..."} or an empty object.')
+        await self.call(self.services.projects.get, who, project_id)
+        conv_id = await self.call(self.services.conversations.open, who, project_id, None, title)
+        conv = await self.call(self.services.conversations.get, who, conv_id)
+        self.set_header(
+            "Location", url_path_join(self.base_url, "askdb/api/conversations", conv_id)
+        )
+        self.write_json(conv, status=201)
 
 
 class ConversationHandler(AskDBHandler):
