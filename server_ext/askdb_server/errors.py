@@ -160,3 +160,18 @@ class NoApprovedPairsError(InvalidInputError):
 
     code = "no_approved_pairs"
     title = "No approved question/SQL pairs"
+
+
+class KnowledgeDocNotFoundError(NotFoundError):
+    code = "doc_not_found"
+    title = "Unknown documentation snippet"
+
+
+class GoldenPairNotFoundError(NotFoundError):
+    code = "golden_pair_not_found"
+    title = "Unknown approved question"
+
+
+class MessageNotFoundError(NotFoundError):
+    code = "message_not_found"
+    title = "Unknown message"

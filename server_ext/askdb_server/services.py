@@ -15,6 +15,8 @@ from .engine.pipeline import AskPipeline
 from .identity.manager import UserManager
 from .projects.manager import ProjectManager
 from .rag.embedder import MiniLMEmbedder
+from .rag.index import IndexDirectory
+from .rag.knowledge import KnowledgeManager
 from .schemas.manager import SchemaManager
 from .sqlrun.connections import ConnectionRegistry
 from .sqlrun.runner import QueryRunner
@@ -49,6 +51,7 @@ class Services:
     runner: QueryRunner
     conversations: ConversationManager
     pipeline: AskPipeline
+    knowledge: KnowledgeManager
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -76,6 +79,14 @@ class Services:
             conversations=conversations,
             connections=connections,
         )
+        # Retrieval always embeds with MiniLM (loaded on the first search, not here);
+        # use_embeddings only decides whether the engine links words to columns with it.
+        knowledge = KnowledgeManager(
+            store,
+            projects,
+            schemas,
+            IndexDirectory(settings.data_dir / "lancedb", embedder or MiniLMEmbedder()),
+        )
         return cls(
             settings=settings,
             store=store,
@@ -86,6 +97,7 @@ class Services:
             runner=runner,
             conversations=conversations,
             pipeline=pipeline,
+            knowledge=knowledge,
         )
 
     def warm_up(self) -> None:
