@@ -15,6 +15,7 @@ from .base.handlers import AskDBHandler
 from .chat.handlers import default_handlers as chat_handlers
 from .openapi import OpenAPIHandler
 from .projects.handlers import default_handlers as project_handlers
+from .rag.handlers import default_handlers as knowledge_handlers
 from .schemas.handlers import default_handlers as schema_handlers
 from .services import Services, Settings
 
@@ -123,6 +124,7 @@ class AskDBApp(ExtensionApp):
                 *project_handlers,
                 *schema_handlers,
                 *chat_handlers,
+                *knowledge_handlers,
                 (r"/askdb/api/openapi.json", OpenAPIHandler),
             ]
         )

@@ -416,6 +416,203 @@ PATHS: dict = {
 }
 
 
+# -- knowledge: docs, approved question/SQL pairs, retrieval (askdb_server.rag) ---------------
+SCHEMAS.update(
+    {
+        "KnowledgeDoc": {
+            "type": "object",
+            "required": ["id", "project_id", "title", "body", "created_by", "created_at"],
+            "additionalProperties": False,
+            "properties": {
+                "id": {"type": "string"},
+                "project_id": {"type": "string"},
+                "title": {"type": "string"},
+                "body": {"type": "string"},
+                "created_by": NULLABLE_STR,
+                "created_at": {"type": "string", "format": "date-time"},
+            },
+        },
+        "GoldenPair": {
+            "type": "object",
+            "required": ["id", "project_id", "question", "sql", "created_by", "created_at"],
+            "additionalProperties": False,
+            "properties": {
+                "id": {"type": "string"},
+                "project_id": {"type": "string"},
+                "question": {"type": "string"},
+                "sql": {"type": "string"},
+                "created_by": NULLABLE_STR,
+                "created_at": {"type": "string", "format": "date-time"},
+                "source_message_id": {
+                    **NULLABLE_STR,
+                    "description": "The answered message it was approved from",
+                },
+            },
+        },
+        "SearchHit": {
+            "type": "object",
+            "required": ["id", "kind", "text", "payload", "score"],
+            "properties": {
+                "id": {"type": "string"},
+                "kind": {"enum": ["schema", "doc", "golden"]},
+                "text": {"type": "string"},
+                "payload": {"type": "object"},
+                "score": {"type": "number", "description": "cosine similarity, 1 = same"},
+            },
+        },
+    }
+)
+
+
+def _item_path(name: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+PATHS.update(
+    {
+        "/askdb/api/projects/{project_id}/docs": {
+            "get": {
+                "summary": "List documentation snippets (business terms, column meanings)",
+                "parameters": [PROJECT_ID],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["docs"],
+                            "properties": {
+                                "docs": {"type": "array", "items": _ref("KnowledgeDoc")}
+                            },
+                        }
+                    ),
+                    **ERRORS,
+                },
+            },
+            "post": {
+                "summary": "Add a documentation snippet",
+                "parameters": [PROJECT_ID],
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["body"],
+                        "additionalProperties": False,
+                        "properties": {"body": {"type": "string"}, "title": {"type": "string"}},
+                    }
+                ),
+                "responses": {"201": _json(_ref("KnowledgeDoc"), "Created"), **ERRORS},
+            },
+        },
+        "/askdb/api/projects/{project_id}/docs/{doc_id}": {
+            "delete": {
+                "summary": "Delete a documentation snippet",
+                "parameters": [PROJECT_ID, _item_path("doc_id")],
+                "responses": {"204": {"description": "Deleted"}, **ERRORS},
+            }
+        },
+        "/askdb/api/projects/{project_id}/golden": {
+            "get": {
+                "summary": "List approved question/SQL pairs",
+                "parameters": [PROJECT_ID],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["pairs"],
+                            "properties": {"pairs": {"type": "array", "items": _ref("GoldenPair")}},
+                        }
+                    ),
+                    **ERRORS,
+                },
+            },
+            "post": {
+                "summary": "Approve a question/SQL pair (the SQL must pass the guard)",
+                "parameters": [PROJECT_ID],
+                "requestBody": _body(
+                    {
+                        "oneOf": [
+                            {
+                                "type": "object",
+                                "required": ["question", "sql"],
+                                "additionalProperties": False,
+                                "properties": {
+                                    "question": {"type": "string"},
+                                    "sql": {"type": "string"},
+                                },
+                            },
+                            {
+                                "type": "object",
+                                "required": ["message_id"],
+                                "additionalProperties": False,
+                                "properties": {"message_id": {"type": "string"}},
+                            },
+                        ]
+                    }
+                ),
+                "responses": {
+                    "201": _json(_ref("GoldenPair"), "Approved"),
+                    **ERRORS,
+                    "409": PROBLEM,
+                },
+            },
+        },
+        "/askdb/api/projects/{project_id}/golden/{pair_id}": {
+            "delete": {
+                "summary": "Withdraw an approved pair",
+                "parameters": [PROJECT_ID, _item_path("pair_id")],
+                "responses": {"204": {"description": "Deleted"}, **ERRORS},
+            }
+        },
+        "/askdb/api/projects/{project_id}/search": {
+            "get": {
+                "summary": "Search the project's index (schema chunks, docs, approved pairs)",
+                "parameters": [
+                    PROJECT_ID,
+                    {"name": "q", "in": "query", "required": True, "schema": {"type": "string"}},
+                    {
+                        "name": "kind",
+                        "in": "query",
+                        "schema": {"enum": ["schema", "doc", "golden"]},
+                        "description": "repeat to allow several kinds",
+                    },
+                    {"name": "limit", "in": "query", "schema": {"type": "integer"}},
+                ],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["query", "hits"],
+                            "properties": {
+                                "query": {"type": "string"},
+                                "hits": {"type": "array", "items": _ref("SearchHit")},
+                            },
+                        }
+                    ),
+                    **ERRORS,
+                },
+            }
+        },
+        "/askdb/api/projects/{project_id}/index/rebuild": {
+            "post": {
+                "summary": "Re-index the project from scratch",
+                "parameters": [PROJECT_ID],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["indexed", "removed"],
+                            "properties": {
+                                "indexed": {"type": "integer"},
+                                "removed": {"type": "integer"},
+                            },
+                        }
+                    ),
+                    **ERRORS,
+                },
+            }
+        },
+    }
+)
+
+
 def openapi_document() -> dict:
     return {
         "openapi": "3.1.0",
