@@ -100,6 +100,8 @@ class AskPipeline:
         self.runner = runner
         self.conversations = conversations
         self.connections = connections
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
         self.max_attempts = max_attempts
         self._values: dict[tuple[str, int], ValueIndex] = {}
         self._values_lock = threading.Lock()
@@ -229,14 +231,16 @@ class AskPipeline:
                     url, checked.sql, dialect=dialect, schema=schema, cancel=cancel
                 )
                 clock.lap("running")
-                rec.attempts.append({"sql": cand.sql, "error": None})
+                rec.attempts.append({"sql": cand.sql, "error": None, "code": None})
                 return result, cand
-            except REPAIRABLE as e:
+            except AskDBError as e:
                 clock.lap("checking")
                 rec.attempts.append({"sql": cand.sql, "error": e.message, "code": e.code})
                 rec.sql = cand.sql
+                if not isinstance(e, REPAIRABLE):
+                    raise  # a timeout, a cancel, an unreachable database: no candidate helps
                 last_error = e
-        assert last_error is not None
+        assert last_error is not None  # max_attempts >= 1 and there was a candidate
         raise last_error
 
     def _finish(
