@@ -124,6 +124,12 @@ def compose(reading: Reading, schema: Schema, in_play: list[str]) -> Composed:
     return Composed(builder.plan, "; ".join(builder.notes), _confidence(reading))
 
 
+def _asks_everything(reading: Reading) -> bool:
+    """"all the information", "all details", "everything": every column."""
+    text = " " + " ".join(t.low for t in reading.tokens) + " "
+    return any(f" {p} " in text for p in lx.STAR_PHRASES)
+
+
 def _check_slots(reading: Reading) -> None:
     """Words right after a cue or a question word must be linked; otherwise decline."""
     starts = {c.span[1] for c in reading.cues if c.kind in ("count", "agg", "group", "limit")}
@@ -153,6 +159,8 @@ class _Builder:
         self.entity = entity_question(reading)
         self.notes: list[str] = []
         self.plan = QueryPlan(base=self._base())
+        self.order_only: list[Measure] = []  # measures that rank rows but are not shown
+        self.ranked = False  # a superlative ranks the rows: one answer unless a limit is given
 
     def slots(self, *roles: str) -> list[Slot]:
         return [s for s in self.r.slots if s.role in roles]
@@ -190,20 +198,36 @@ class _Builder:
                 self.entity and (self.subject() is not None or self.slots("project"))
             ):
                 sorts.append((ColRef(e.table, e.column), s.desc))  # "which X has the highest Y"
+                self.ranked = True
                 continue
             if e.is_table:
                 m = Measure("count", None, table=e.table)
             else:
                 m = Measure(s.agg or "count", ColRef(e.table, e.column), distinct=s.distinct)
-            measures.append(m)
+            if m not in measures:
+                measures.append(m)
             if s.desc is not None:
                 sorts.append((m, s.desc))
+                self.ranked = True
+                if s.cue is not None and s.cue.kind != "count":
+                    self.order_only.append(m)  # "the customer with the most orders": rank only
         for s in self.slots("sort"):
             e = s.choice
             ref = (ColRef(e.table, e.column) if not e.is_table
                    else ColRef(e.table, display_columns(self.schema.table(e.table))[0]))
             sorts.append((ref, s.desc if s.desc is not None else self._direction()))
+            if s.desc is not None and (s.cue is None or s.cue.kind != "sort"):
+                self.ranked = True
         return measures, sorts
+
+    def _distinct(self) -> bool:
+        """"different", "distinct", "unique" that no count used: SELECT DISTINCT."""
+        counted = {id(s.cue) for s in self.slots("count")}
+        for c in self.r.cues_of("distinct"):
+            prev = [p for p in self.r.cues if p.span[1] <= c.span[0] and p.kind == "count"]
+            if not prev or id(prev[-1]) not in counted:
+                return True
+        return False
 
     def _direction(self) -> bool:
         words = [c.op for c in self.r.cues_of("direction")]
@@ -308,7 +332,8 @@ class _Builder:
             subject.name not in counted or self.plan.having
         ):
             shown, grouped = _entity_keys(subject)
-        self.plan.select = [*shown, *measures]
+        kept = [m for m in measures if m not in self.order_only]
+        self.plan.select = [*shown, *kept] if shown else measures
         self.plan.group_by = grouped
         for m in measures:
             what = f"{m.agg} of {m.col.table}.{m.col.column}" if m.col else f"count of {m.table}"
@@ -319,6 +344,12 @@ class _Builder:
     def _rows(self) -> None:
         cols = [ColRef(s.choice.table, s.choice.column) for s in self.slots("project")
                 if not s.choice.is_table]
+        cols = list(dict.fromkeys(cols))
+        self.plan.distinct = self._distinct()
+        if _asks_everything(self.r):
+            self.plan.star = True
+            self.notes.append("all columns")
+            return
         if not cols:
             table = self.subject() or self.schema.table(self.plan.base)
             cols = [ColRef(table.name, c) for c in display_columns(table)]
@@ -332,17 +363,18 @@ class _Builder:
             return  # one row of aggregates: "what is the highest price" needs no ORDER BY
         if limits and not sorts and measures:  # "top 5 products by total quantity"
             sorts = [(measures[0], limits[0].op != "asc")]
+        if not sorts and self.r.cues_of("direction") and not self.plan.star:
+            first = next((c for c in self.plan.select if isinstance(c, ColRef)), None)
+            if first is not None:  # "list the cities in alphabetical order"
+                sorts = [(first, self._direction())]
         for expr, desc in sorts:
             if isinstance(expr, ColRef) and self.plan.group_by and expr not in self.plan.group_by:
                 expr = Measure("max" if desc else "min", expr)
-            self.plan.order_by.append((expr, desc))
-            if isinstance(expr, ColRef) and expr not in self.plan.select and not self.plan.group_by:
-                self.plan.select.append(expr)
+            if all(expr != e for e, _ in self.plan.order_by):
+                self.plan.order_by.append((expr, desc))
         if limits:
             self.plan.limit = int(limits[0].value)
-        elif sorts and self.r.opener in ("which", "who", "what") and any(
-            s.desc is not None for s in self.r.slots if s.role in ("count", "measure", "sort")
-        ):
+        elif sorts and self.ranked and not self.r.cues_of("sort"):
             self.plan.limit = 1
         if self.plan.order_by:
             self.notes.append("ordered by " + ", ".join(

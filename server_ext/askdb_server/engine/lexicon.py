@@ -151,6 +151,13 @@ NUMBER_WORDS = {w: i for i, w in enumerate(
     "fifteen sixteen seventeen eighteen nineteen twenty".split()
 )}
 
+# Phrases that ask for every column of the rows.
+STAR_PHRASES = ("all the information", "all information", "all the info", "all info",
+                "all the details", "all details", "all the data", "all data", "all the columns",
+                "all columns", "all the attributes", "all attributes", "all the fields",
+                "all fields", "everything", "full information", "full details",
+                "all the detail", "all the records", "all records", "all the record")
+
 # Column names that usually hold an entity's human-readable name.
 NAME_LIKE = ("name", "title", "label", "full name", "display name", "username", "first name",
              "last name", "description", "code", "email")

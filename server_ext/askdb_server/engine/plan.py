@@ -62,6 +62,9 @@ class QueryPlan:
     order_by: list[tuple[ColRef | Measure, bool]] = field(default_factory=list)  # (expr, desc)
     limit: int | None = None
     extra_tables: set[str] = field(default_factory=set)
+    distinct: bool = False
+    star: bool = False  # SELECT * ("all the information about ...")
+    compound: tuple[str, QueryPlan] | None = None  # ("INTERSECT" | "UNION" | "EXCEPT", plan)
 
     def tables(self) -> list[str]:
         seen = [self.base]
@@ -101,8 +104,17 @@ def literal(value: object) -> str:
 
 
 def join_path(schema: Schema, joined: list[str], target: str) -> list[tuple[str, str, list]]:
-    """Shortest FK path from any joined table to ``target``: [(from, to, [(col_from, col_to)])]."""
-    graph = fk_graph(schema)
+    """Shortest FK path from any joined table to ``target``: [(from, to, [(col_from, col_to)])].
+
+    Declared foreign keys first; when they do not connect the tables, columns that share a
+    name with another table's primary key count as undeclared foreign keys."""
+    try:
+        return _bfs(fk_graph(schema), joined, target)
+    except NoAnswerError:
+        return _bfs(inferred_graph(schema), joined, target)
+
+
+def _bfs(graph: dict, joined: list[str], target: str) -> list[tuple[str, str, list]]:
     start = {t.lower() for t in joined}
     prev: dict[str, tuple[str, list] | None] = {t: None for t in start}
     queue = deque(start)
@@ -128,8 +140,47 @@ def join_path(schema: Schema, joined: list[str], target: str) -> list[tuple[str,
     return steps[::-1]
 
 
+_GRAPHS: dict[tuple[int, bool], tuple[Schema, dict]] = {}
+
+
+def _cached(schema: Schema, inferred: bool, build) -> dict:
+    key = (id(schema), inferred)
+    hit = _GRAPHS.get(key)
+    if hit is not None and hit[0] is schema:
+        return hit[1]
+    if len(_GRAPHS) > 256:
+        _GRAPHS.clear()
+    graph = build(schema)
+    _GRAPHS[key] = (schema, graph)
+    return graph
+
+
 def fk_graph(schema: Schema) -> dict[str, list[tuple[str, list[tuple[str, str]]]]]:
     """Undirected FK adjacency by lowercase table name, with the column pairs of each edge."""
+    return _cached(schema, False, _fk_graph)
+
+
+def inferred_graph(schema: Schema) -> dict[str, list[tuple[str, list[tuple[str, str]]]]]:
+    """``fk_graph`` plus edges for columns named like another table's one-column primary key."""
+    return _cached(schema, True, _inferred_graph)
+
+
+def _inferred_graph(schema: Schema) -> dict:
+    graph = {k: list(v) for k, v in _fk_graph(schema).items()}
+    keys = {t.name.lower(): t.primary_key[0] for t in schema.tables if len(t.primary_key) == 1}
+    for t in schema.tables:
+        for c in t.columns:
+            for other, pk in keys.items():
+                if other == t.name.lower() or c.name.lower() != pk.lower():
+                    continue
+                if any(n == other for n, _ in graph.get(t.name.lower(), ())):
+                    continue
+                graph.setdefault(t.name.lower(), []).append((other, [(c.name, pk)]))
+                graph.setdefault(other, []).append((t.name.lower(), [(pk, c.name)]))
+    return graph
+
+
+def _fk_graph(schema: Schema) -> dict:
     graph: dict[str, list] = {}
     for t in schema.tables:
         for fk in t.foreign_keys:
@@ -148,6 +199,19 @@ def fk_graph(schema: Schema) -> dict[str, list[tuple[str, list[tuple[str, str]]]
 
 def render(plan: QueryPlan, schema: Schema) -> str:
     """The plan as SQL in the schema's dialect."""
+    sql = _plan_sql(plan, schema)
+    if plan.compound is not None:
+        op, other = plan.compound
+        sql = f"{sql} {op} {_plan_sql(other, schema)}"
+    dialect = _DIALECTS.get(schema.dialect.lower(), schema.dialect.lower())
+    try:
+        return sqlglot.transpile(sql, read=None, write=dialect)[0]
+    except (sqlglot.errors.SqlglotError, ValueError):
+        return sql
+
+
+def _plan_sql(plan: QueryPlan, schema: Schema) -> str:
+    """Portable SQL of one SELECT (no set operation), subqueries included."""
     tables = plan.tables()
     joined = [plan.base]
     joins = []
@@ -163,15 +227,10 @@ def render(plan: QueryPlan, schema: Schema) -> str:
             joins.append(f"JOIN {quote(dst_name)} ON {cond}")
             joined.append(dst_name)
     qualify = len(joined) > 1
-    sql = _sql_text(plan, joins, qualify)
-    dialect = _DIALECTS.get(schema.dialect.lower(), schema.dialect.lower())
-    try:
-        return sqlglot.transpile(sql, read=None, write=dialect)[0]
-    except (sqlglot.errors.SqlglotError, ValueError):
-        return sql
+    return _sql_text(plan, joins, qualify, schema)
 
 
-def _sql_text(plan: QueryPlan, joins: list[str], qualify: bool) -> str:
+def _sql_text(plan: QueryPlan, joins: list[str], qualify: bool, schema: Schema) -> str:
     def col(ref: ColRef) -> str:
         return f"{quote(ref.table)}.{quote(ref.column)}" if qualify else quote(ref.column)
 
@@ -187,16 +246,28 @@ def _sql_text(plan: QueryPlan, joins: list[str], qualify: bool) -> str:
             return quote(item.alias)
         return expr(item)
 
-    parts = [f"SELECT {', '.join(expr(s, True) for s in plan.select) or '*'}",
+    def value(v: object) -> str:
+        if isinstance(v, QueryPlan):
+            return f"({_plan_sql(v, schema)})"
+        if isinstance(v, tuple):
+            return "(" + ", ".join(literal(x) for x in v) + ")"
+        return literal(v)
+
+    def cond(c: ColRef | Measure, op: str, v: object) -> str:
+        left = expr(c)
+        if op in ("IS NULL", "IS NOT NULL"):
+            return f"{left} {op}"
+        return f"{left} {op} {value(v)}"
+
+    shown = "*" if plan.star else ", ".join(expr(s, True) for s in plan.select) or "*"
+    parts = [f"SELECT {'DISTINCT ' if plan.distinct else ''}{shown}",
              f"FROM {quote(plan.base)}", *joins]
     if plan.filters:
-        parts.append("WHERE " + " AND ".join(f"{col(c)} {op} {literal(v)}"
-                                             for c, op, v in plan.filters))
+        parts.append("WHERE " + " AND ".join(cond(c, op, v) for c, op, v in plan.filters))
     if plan.group_by:
         parts.append("GROUP BY " + ", ".join(col(c) for c in plan.group_by))
     if plan.having:
-        parts.append("HAVING " + " AND ".join(f"{expr(m)} {op} {literal(v)}"
-                                              for m, op, v in plan.having))
+        parts.append("HAVING " + " AND ".join(cond(m, op, v) for m, op, v in plan.having))
     if plan.order_by:
         parts.append("ORDER BY " + ", ".join(f"{order_expr(e)}{' DESC' if d else ''}"
                                              for e, d in plan.order_by))
