@@ -27,6 +27,10 @@ Usage:
   %askdb connect DATABASE_URL    e.g. sqlite:///shop.db: uses (or creates) its project
   %askdb projects                list your projects
   %askdb schema                  show the connected project's schema
+  %askdb approve                 approve the last answer as golden SQL for similar questions
+  %askdb docs                    list the project's docs (business terms, column meanings)
+  %askdb docs add "TEXT"         add one, e.g. "revenue means orders.total"
+  %askdb docs delete ID          delete one
 
   %%askdb [-o NAME] [--plot]     the cell holds a question; returns a DataFrame
   %%askdb --sql [-o NAME]        the cell holds SQL, run read-only through the same checks
@@ -47,6 +51,7 @@ class AskDBMagics(Magics):
         self._client: AskDBClient | None = None
         self.project: JSON | None = None
         self.conversation_id: str | None = None
+        self.last_answer: JSON | None = None
 
     @property
     def client(self) -> AskDBClient:
@@ -65,7 +70,7 @@ class AskDBMagics(Magics):
     @argument("-o", "--out", metavar="NAME", help="also store the DataFrame in variable NAME")
     @argument("--sql", action="store_true", help="the cell holds SQL instead of a question")
     @argument("--plot", action="store_true", help="return a Plotly chart instead of the frame")
-    @argument("command", nargs="*", help="connect TARGET | projects | schema")
+    @argument("command", nargs="*", help="connect TARGET | projects | schema | approve | docs")
     @line_cell_magic
     def askdb(self, line: str, cell: str | None = None) -> Any:
         """Ask a database questions in plain language (run ``%askdb`` for usage)."""
@@ -90,6 +95,10 @@ class AskDBMagics(Magics):
             display(commands.list_projects(self.client, self.project))
         elif name == "schema" and not rest:
             display(commands.show_schema(self.client, self._require_project()))
+        elif name == "approve" and not rest:
+            commands.approve(self.client, self._require_project(), self.last_answer)
+        elif name == "docs":
+            self._docs(rest)
         else:
             raise UsageError(f"Unknown command: %askdb {' '.join(args.command)}\n\n{USAGE}")
 
@@ -102,6 +111,7 @@ class AskDBMagics(Magics):
         if not text:
             what = "SQL" if args.sql else "a question"
             raise UsageError(f"Empty cell: write {what} below the %%askdb line.")
+        self.last_answer = None  # a failed cell leaves nothing to approve
         answer = commands.answer(
             self.client,
             self._require_project(),
@@ -110,6 +120,7 @@ class AskDBMagics(Magics):
             conversation_id=self.conversation_id,
         )
         self.conversation_id = answer.get("conversation_id") or self.conversation_id
+        self.last_answer = answer
         frame = answer_to_frame(answer["columns"], answer["rows"])
         display(AnswerView(answer))
         if args.out:
@@ -120,9 +131,20 @@ class AskDBMagics(Magics):
             return figure_for(frame)
         return frame
 
+    def _docs(self, rest: list[str]) -> None:
+        project = self._require_project()
+        if not rest:
+            commands.list_docs(self.client, project)
+        elif rest[0] == "add" and len(rest) > 1:
+            commands.add_doc(self.client, project, _unquoted(" ".join(rest[1:])))
+        elif rest[0] == "delete" and len(rest) == 2:
+            commands.delete_doc(self.client, project, rest[1])
+        else:
+            raise UsageError(f"Unknown command: %askdb docs {' '.join(rest)}\n\n{USAGE}")
+
     def _connect(self, target: str) -> None:
         project = commands.connect(self.client, target)
-        self.project, self.conversation_id = project, None
+        self.project, self.conversation_id, self.last_answer = project, None, None
         version = project.get("schema_version")
         schema = f"schema v{version}" if version is not None else "no schema yet"
         print(f"Connected to project {project['name']!r} ({project.get('dialect')}, {schema}).")
@@ -131,3 +153,10 @@ class AskDBMagics(Magics):
         if self.project is None:
             raise UsageError(NOT_CONNECTED)
         return self.project
+
+
+def _unquoted(text: str) -> str:
+    """IPython's argument splitting keeps the quotes of ``"a quoted text"``: drop them."""
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        return text[1:-1]
+    return text

@@ -45,6 +45,30 @@ class AskDBClient(Protocol):
         """Run SQL the user wrote through the same read-only guard."""
         ...
 
+    def list_docs(self, project_id: str) -> list[JSON]:
+        """The project's documentation snippets (business terms, column meanings)."""
+        ...
+
+    def add_doc(self, project_id: str, body: str, title: str = "") -> JSON:
+        """Add a documentation snippet."""
+        ...
+
+    def delete_doc(self, project_id: str, doc_id: str) -> None:
+        """Delete a documentation snippet."""
+        ...
+
+    def approve(
+        self,
+        project_id: str,
+        *,
+        message_id: str | None = None,
+        question: str | None = None,
+        sql: str | None = None,
+    ) -> JSON:
+        """Approve an answered message (``message_id``) or a ``question``/``sql`` pair as
+        golden SQL; the SQL must pass the guard."""
+        ...
+
     def close(self) -> None:
         """Release connections."""
         ...

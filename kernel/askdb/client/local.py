@@ -70,6 +70,28 @@ class LocalClient:
         )
         return answer.to_dict()
 
+    def list_docs(self, project_id: str) -> list[JSON]:
+        return [d.to_dict() for d in self.services.knowledge.list_docs(self.who, project_id)]
+
+    def add_doc(self, project_id: str, body: str, title: str = "") -> JSON:
+        return self.services.knowledge.add_doc(self.who, project_id, body, title).to_dict()
+
+    def delete_doc(self, project_id: str, doc_id: str) -> None:
+        self.services.knowledge.delete_doc(self.who, project_id, doc_id)
+
+    def approve(
+        self,
+        project_id: str,
+        *,
+        message_id: str | None = None,
+        question: str | None = None,
+        sql: str | None = None,
+    ) -> JSON:
+        knowledge = self.services.knowledge
+        if message_id:
+            return knowledge.approve_message(self.who, project_id, message_id).to_dict()
+        return knowledge.approve(self.who, project_id, question or "", sql or "").to_dict()
+
     def close(self) -> None:
         self.services.close()
 

@@ -71,6 +71,27 @@ class RestClient:
         body = {"sql": sql, "conversation_id": conversation_id}
         return self._call("POST", f"projects/{project_id}/run", json=body)
 
+    def list_docs(self, project_id: str) -> list[JSON]:
+        return self._call("GET", f"projects/{project_id}/docs")["docs"]
+
+    def add_doc(self, project_id: str, body: str, title: str = "") -> JSON:
+        body_json = {"body": body, "title": title}
+        return self._call("POST", f"projects/{project_id}/docs", json=body_json)
+
+    def delete_doc(self, project_id: str, doc_id: str) -> None:
+        self._call("DELETE", f"projects/{project_id}/docs/{quote(doc_id, safe='')}")
+
+    def approve(
+        self,
+        project_id: str,
+        *,
+        message_id: str | None = None,
+        question: str | None = None,
+        sql: str | None = None,
+    ) -> JSON:
+        body = {"message_id": message_id} if message_id else {"question": question, "sql": sql}
+        return self._call("POST", f"projects/{project_id}/golden", json=body)
+
     def close(self) -> None:
         self.session.close()
 
@@ -86,7 +107,7 @@ class RestClient:
                 "server_unreachable", f"Cannot reach the AskDB server at {self.base_url}: {e}"
             ) from None
         if resp.ok:
-            return resp.json()
+            return resp.json() if resp.content else {}  # 204 No Content after a DELETE
         raise self._error(resp)
 
     def _error(self, resp: requests.Response) -> Exception:
