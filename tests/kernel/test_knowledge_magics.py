@@ -10,6 +10,9 @@ from IPython.core.error import UsageError
 from askdb.commands.knowledge import NOTHING_TO_APPROVE
 from askdb.magics import AskDBMagics
 
+# The module-scoped `jupyter server` subprocess of the RestClient tests (its fixtures).
+from .test_rest_client import TOKEN, server, server_url  # noqa: F401
+
 
 def _connect(shell, db: Path) -> None:
     shell.run_line_magic("askdb", f"connect sqlite:///{db}")
@@ -91,3 +94,30 @@ def test_usage_mentions_the_new_commands(shell, magics: AskDBMagics, capsys) -> 
     shell.run_line_magic("askdb", "")
     out = capsys.readouterr().out
     assert "%askdb approve" in out and '%askdb docs add "TEXT"' in out
+
+
+# -- the same commands over REST, against a real Jupyter server ---------------------------------
+
+
+def test_approve_and_docs_over_rest(server_url: str, shop_db: Path) -> None:  # noqa: F811
+    from askdb.client import RestClient
+    from askdb_server.errors import MessageNotFoundError, UnsafeSQLError
+
+    client = RestClient(server_url, TOKEN)
+    try:
+        project = client.create_project("rest-knowledge", connection_url=f"sqlite:///{shop_db}")
+        pid = project["id"]
+        client.introspect(pid)
+        answer = client.ask(pid, "how many orders are there?")
+        pair = client.approve(pid, message_id=answer["message_id"])
+        assert (pair["question"], pair["sql"]) == ("how many orders are there?", answer["sql"])
+        with pytest.raises(UnsafeSQLError):
+            client.approve(pid, question="wipe", sql="delete from orders")
+        with pytest.raises(MessageNotFoundError):
+            client.approve(pid, message_id="missing")
+        doc = client.add_doc(pid, "revenue means orders.total")
+        assert [d["id"] for d in client.list_docs(pid)] == [doc["id"]]
+        client.delete_doc(pid, doc["id"])
+        assert client.list_docs(pid) == []
+    finally:
+        client.close()
