@@ -55,7 +55,7 @@ class Summary:
 
 
 def _failures(results: list[QuestionResult]) -> dict[str, int]:
-    kinds = {"declined": 0, "prediction failed": 0, "timeout": 0,
+    kinds = {"declined": 0, "model error": 0, "prediction failed": 0, "timeout": 0,
              "gold query failed": 0, "database missing": 0, "wrong result": 0}
     for r in results:
         if r.correct:

@@ -139,6 +139,8 @@ class Evaluator:
             candidates = self.model.generate(question, db.schema, db.values)
         except NoAnswerError as e:
             candidates, pred.error = [], f"declined: {e.message}"
+        except Exception as e:  # a model bug is a miss to report, not the end of a run
+            candidates, pred.error = [], f"model error: {type(e).__name__}: {e}"
         ms = round((time.perf_counter() - started) * 1000, 3)
         if not candidates:
             pred.error = pred.error or f"declined: {self._why_declined(question, db)}"
@@ -167,7 +169,10 @@ class Evaluator:
 
     def _why_declined(self, question: str, db: EvalDatabase) -> str:
         explain = getattr(self.model, "why_declined", None)
-        return explain(question, db.schema, db.values) if explain else "no candidate"
+        try:
+            return explain(question, db.schema, db.values) if explain else "no candidate"
+        except Exception as e:  # only the reason is lost
+            return f"no candidate ({type(e).__name__} while explaining)"
 
     def _gold(self, sql: str, db: EvalDatabase) -> tuple[list | None, str | None]:
         # No schema for the guard: gold SQL is trusted to name real columns, but it still runs

@@ -208,3 +208,22 @@ def test_cli_filters_and_refuses_bad_arguments(spider_dir: Path, tmp_path: Path)
     assert bad.returncode == 2 and "No such folder" in bad.stderr
     both = _cli(str(spider_dir), "--project", "p", cwd=tmp_path)
     assert both.returncode == 2 and "either a data folder or --project" in both.stderr
+
+
+class CrashingModel(FixedModel):
+    """A model with a bug on one question."""
+
+    def generate(self, question, schema, values) -> list[str]:
+        if question == "How many keepers are there?":
+            raise TypeError("expected string, got None")
+        return super().generate(question, schema, values)
+
+
+def test_a_model_crash_is_a_miss_and_the_run_goes_on(spider_dir: Path, connections) -> None:
+    model = CrashingModel({"How many animals are there?": ["SELECT count(*) FROM animal"]})
+    run = _evaluate(spider_dir, model, connections)
+    crashed = run.results[1]
+    assert crashed.error == "model error: TypeError: expected string, got None"
+    assert crashed.predicted_sql is None and not crashed.correct
+    assert run.results[0].correct and len(run.results) == len(QUESTIONS)
+    assert Summary.from_run(run).failures["model error"] == 1
