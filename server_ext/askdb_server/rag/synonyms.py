@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 
 from ..schemas.model import Schema
 
@@ -79,3 +80,27 @@ def _targets(definition: str, schema: Schema) -> list[str]:
         if len(owners) == 1:
             targets.append(f"{owners[0].name}.{owners[0].column(word).name}")
     return sorted(targets)
+
+
+def with_synonyms(schema: Schema, synonyms: dict[str, list[str]]) -> Schema:
+    """``schema`` with each defined term appended to its table's or column's comment
+    ("also called: revenue"), so that anything linking words through comments (the built-in
+    engine does) understands the team's terms without a change of its own."""
+    if not synonyms:
+        return schema
+    tables = []
+    for table in schema.tables:
+        cols = tuple(
+            replace(c, comment=_also(c.comment, synonyms.get(f"{table.name}.{c.name}")))
+            for c in table.columns
+        )
+        comment = _also(table.comment, synonyms.get(table.name))
+        tables.append(replace(table, columns=cols, comment=comment))
+    return Schema(tables=tuple(tables), dialect=schema.dialect)
+
+
+def _also(comment: str | None, terms: list[str] | None) -> str | None:
+    if not terms:
+        return comment
+    also = "also called: " + ", ".join(terms)
+    return f"{comment}; {also}" if comment else also

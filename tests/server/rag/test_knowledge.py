@@ -186,3 +186,18 @@ def test_synonyms_come_from_the_docs(env):
         "customers": ["clients"],
         "orders.ordered_on": ["order date"],
     }
+
+
+def test_synonyms_can_be_folded_into_the_schema_comments(env):
+    from askdb_server.rag.synonyms import with_synonyms
+
+    km, schemas, alice, _, pid, _ = env
+    _, schema = schemas.current_schema(alice, pid)
+    km.add_doc(alice, pid, "revenue means orders.total\nclients: the customers table")
+    taught = with_synonyms(schema, km.synonyms(pid, schema))
+    assert taught.table("orders").column("total").comment == "also called: revenue"
+    assert taught.table("customers").comment == "also called: clients"
+    assert (
+        taught.table("orders").column("id").comment == schema.table("orders").column("id").comment
+    )
+    assert with_synonyms(schema, {}) is schema
