@@ -7,6 +7,14 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
+import {
+  AnswerEvent,
+  IConversation,
+  IConversationDetail,
+  parseAnswerEvent
+} from './models';
+import { readEventStream } from './sse';
+
 /** A project as `GET askdb/api/projects` lists it (the connection URL has no password). */
 export interface IProject {
   id: string;
@@ -33,13 +41,26 @@ export class AskDBAPIError extends Error {
   readonly status: number;
   /** The problem's machine-readable code (`project_not_found`, ...), when the server gave one. */
   readonly code: string | null;
+  /** The reason in the user's terms (the problem's `detail`), without the status prefix. */
+  readonly detail: string;
 
-  constructor(message: string, status: number, code: string | null = null) {
+  constructor(message: string, status: number, code: string | null = null, detail?: string) {
     super(message);
     this.name = 'AskDBAPIError';
     this.status = status;
     this.code = code;
+    this.detail = detail ?? message;
   }
+}
+
+/** How to stream an answer: where its events go, and the signal that stops it. */
+export interface IStreamOptions {
+  /** The conversation to continue (its earlier questions are the context); none starts one. */
+  conversationId?: string | null;
+  /** Called for each event as it arrives. */
+  onEvent: (event: AnswerEvent) => void;
+  /** Aborting it closes the stream, which makes the server cancel the work. */
+  signal?: AbortSignal;
 }
 
 /** The path of the AskDB REST API below the Jupyter server's base URL. */
@@ -63,21 +84,103 @@ export class AskDBClient {
     return body.projects;
   }
 
-  /** Send a request to `{baseUrl}askdb/api/{path}` and parse the JSON answer. */
-  async requestJSON<T>(path: string, init: RequestInit = {}): Promise<T> {
+  /** The caller's conversations on a project, most recent first. */
+  async listConversations(projectId: string): Promise<IConversation[]> {
+    const body = await this.requestJSON<{ conversations: IConversation[] }>(
+      `projects/${encodeURIComponent(projectId)}/conversations`
+    );
+    return body.conversations;
+  }
+
+  /** Start an empty conversation, so that every turn of it (failed or stopped too) is kept. */
+  createConversation(projectId: string, title: string): Promise<IConversationDetail> {
+    return this.requestJSON<IConversationDetail>(
+      `projects/${encodeURIComponent(projectId)}/conversations`,
+      { method: 'POST', body: JSON.stringify({ title }) }
+    );
+  }
+
+  /** One conversation with its messages, oldest first. */
+  getConversation(conversationId: string): Promise<IConversationDetail> {
+    return this.requestJSON<IConversationDetail>(
+      `conversations/${encodeURIComponent(conversationId)}`
+    );
+  }
+
+  /** Give a conversation a new title. */
+  renameConversation(conversationId: string, title: string): Promise<IConversation> {
+    return this.requestJSON<IConversation>(`conversations/${encodeURIComponent(conversationId)}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ title })
+    });
+  }
+
+  /** Delete a conversation and its messages. */
+  async deleteConversation(conversationId: string): Promise<void> {
+    await this.request(`conversations/${encodeURIComponent(conversationId)}`, {
+      method: 'DELETE'
+    });
+  }
+
+  /**
+   * Ask a question and stream the answer's events (`status`, `sql`, `rows`, then `done` or
+   * `error`) to `options.onEvent`. Resolves when the stream ends; rejects with an
+   * `AskDBAPIError` when the request is refused, or a `DOMException` named `AbortError`
+   * when `options.signal` stopped it.
+   */
+  ask(projectId: string, question: string, options: IStreamOptions): Promise<void> {
+    const body = { question, conversation_id: options.conversationId ?? undefined };
+    return this.stream(`projects/${encodeURIComponent(projectId)}/ask`, body, options);
+  }
+
+  /** Run the user's own SQL through the server's guard, streamed like `ask`. */
+  runSQL(projectId: string, sql: string, options: IStreamOptions): Promise<void> {
+    const body = { sql, conversation_id: options.conversationId ?? undefined };
+    return this.stream(`projects/${encodeURIComponent(projectId)}/run`, body, options);
+  }
+
+  /** POST `body` to `path` asking for Server-Sent Events, and read them as they come. */
+  async stream(path: string, body: unknown, options: IStreamOptions): Promise<void> {
+    const response = await this.request(path, {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { Accept: 'text/event-stream', 'Content-Type': 'application/json' },
+      signal: options.signal
+    });
+    if (!response.body) {
+      throw new AskDBAPIError('The AskDB server sent no answer stream.', response.status);
+    }
+    await readEventStream(response.body, event => {
+      const decoded = parseAnswerEvent(event);
+      if (decoded) {
+        options.onEvent(decoded);
+      }
+    });
+  }
+
+  /** Send a request; resolves with a 2xx response, rejects with an `AskDBAPIError`. */
+  async request(path: string, init: RequestInit = {}): Promise<Response> {
     const url = URLExt.join(this.serverSettings.baseUrl, API_PATH, path);
     let response: Response;
     try {
       response = await ServerConnection.makeRequest(url, init, this.serverSettings);
     } catch (error) {
-      // makeRequest wraps fetch failures (server down, proxy gone) in a NetworkError.
+      if (init.signal?.aborted) {
+        throw abortError();
+      }
       throw new AskDBAPIError(`Cannot reach the AskDB server: ${errorText(error)}`, 0);
     }
-    const text = await response.text();
-    const data = parseJSON(text);
     if (!response.ok) {
-      throw problemError(response, data, text);
+      const text = await response.text();
+      throw problemError(response, parseJSON(text), text);
     }
+    return response;
+  }
+
+  /** Send a request to `{baseUrl}askdb/api/{path}` and parse the JSON answer. */
+  async requestJSON<T>(path: string, init: RequestInit = {}): Promise<T> {
+    const response = await this.request(path, init);
+    const data = parseJSON(await response.text());
     if (data === undefined) {
       throw new AskDBAPIError('The AskDB server sent a reply that is not JSON.', response.status);
     }
@@ -96,8 +199,20 @@ function problemError(response: Response, data: unknown, text: string): AskDBAPI
   return new AskDBAPIError(
     `AskDB server error ${response.status}: ${detail ?? fallback}`,
     response.status,
-    code
+    code,
+    detail ?? fallback
   );
+}
+
+/** True for the error of a request stopped through its AbortSignal. */
+export function isAbortError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AbortError';
+}
+
+function abortError(): Error {
+  const error = new Error('The request was stopped.');
+  error.name = 'AbortError';
+  return error;
 }
 
 function parseJSON(text: string): unknown {

@@ -1,20 +1,30 @@
 /**
- * The AskDB JupyterLab extension: a command-palette entry that opens the AskDB side panel.
+ * The AskDB JupyterLab extension: the AskDB chat panel in the left side bar, and the palette
+ * commands "AskDB: Open chat" and "AskDB: New conversation".
  */
 import {
   ILabShell,
+  ILayoutRestorer,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
+import { IEditorLanguageRegistry } from '@jupyterlab/codemirror';
+import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStateDB } from '@jupyterlab/statedb';
 
 import { AskDBClient } from './api';
+import { sqlHighlighter } from './highlight';
 import { askdbIcon } from './icons';
-import { AskDBPanel, DEFAULT_SETTINGS, IAskDBSettings } from './panel';
+import { PanelMemoryStore } from './memory';
+import { insertSQLCell } from './notebook';
+import { readSettings } from './settings';
+import { AskDBPanel } from './widgets/panel';
 
 export { AskDBAPIError, AskDBClient, IProject, IProjectList } from './api';
-export { AskDBPanel, IAskDBSettings } from './panel';
+export { IAskDBSettings } from './settings';
+export { AskDBPanel } from './widgets/panel';
 
 /** The plugin id. */
 export const PLUGIN_ID = 'askdb:plugin';
@@ -28,6 +38,7 @@ export const SETTINGS_ID = 'jupyter-askdb:plugin';
 /** Command ids. */
 export namespace CommandIDs {
   export const openChat = 'askdb:open-chat';
+  export const newConversation = 'askdb:new-conversation';
 }
 
 const plugin: JupyterFrontEndPlugin<void> = {
@@ -35,35 +46,69 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description: 'Ask your databases questions in plain language.',
   autoStart: true,
   requires: [ICommandPalette],
-  optional: [ILabShell, ISettingRegistry],
+  optional: [
+    ILabShell,
+    ISettingRegistry,
+    IStateDB,
+    INotebookTracker,
+    IEditorLanguageRegistry,
+    ILayoutRestorer
+  ],
   activate: (
     app: JupyterFrontEnd,
     palette: ICommandPalette,
     labShell: ILabShell | null,
-    settingRegistry: ISettingRegistry | null
+    settingRegistry: ISettingRegistry | null,
+    state: IStateDB | null,
+    notebooks: INotebookTracker | null,
+    languages: IEditorLanguageRegistry | null,
+    restorer: ILayoutRestorer | null
   ) => {
-    const panel = new AskDBPanel(new AskDBClient(app.serviceManager.serverSettings));
+    const panel = new AskDBPanel({
+      client: new AskDBClient(app.serviceManager.serverSettings),
+      memory: new PanelMemoryStore(state),
+      highlight: sqlHighlighter(languages),
+      insertIntoNotebook: async sql => {
+        await insertSQLCell(app, notebooks, sql);
+      }
+    });
     app.shell.add(panel, 'left', { rank: 900 });
+    restorer?.add(panel, panel.id);
 
+    const show = () => {
+      // In JupyterLab the panel is a side-bar tab; other shells just activate the widget.
+      labShell?.expandLeft();
+      app.shell.activateById(panel.id);
+    };
     app.commands.addCommand(CommandIDs.openChat, {
       label: 'AskDB: Open chat',
-      caption: 'Open the AskDB panel',
+      caption: 'Open the AskDB chat panel',
       icon: askdbIcon,
       execute: () => {
-        // In JupyterLab the panel is a side-bar tab; other shells just activate the widget.
-        if (labShell) {
-          labShell.expandLeft();
-        }
-        app.shell.activateById(panel.id);
-        return panel.refresh();
+        show();
+        panel.focusInput();
+      }
+    });
+    app.commands.addCommand(CommandIDs.newConversation, {
+      label: 'AskDB: New conversation',
+      caption: 'Start a new, empty AskDB conversation',
+      icon: askdbIcon,
+      execute: async () => {
+        show();
+        await panel.newConversation();
+        panel.focusInput();
       }
     });
     palette.addItem({ command: CommandIDs.openChat, category: 'AskDB' });
+    palette.addItem({ command: CommandIDs.newConversation, category: 'AskDB' });
 
-    if (settingRegistry) {
-      void loadSettings(settingRegistry, panel);
-    }
-    void panel.refresh();
+    void (async () => {
+      if (settingRegistry) {
+        await loadSettings(settingRegistry, panel);
+      }
+      await app.restored;
+      await panel.refresh();
+    })();
   }
 };
 
@@ -72,7 +117,7 @@ async function loadSettings(registry: ISettingRegistry, panel: AskDBPanel): Prom
   try {
     const settings = await registry.load(SETTINGS_ID);
     const apply = () => {
-      panel.settings = { ...DEFAULT_SETTINGS, ...(settings.composite as Partial<IAskDBSettings>) };
+      panel.settings = readSettings(settings.composite as Record<string, unknown>);
     };
     apply();
     settings.changed.connect(apply);
