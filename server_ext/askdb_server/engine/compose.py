@@ -13,6 +13,7 @@ from .plan import ColRef, Measure, QueryPlan
 from .reading import Reading, Slot, entity_question
 
 _PREFER_IN_PLAY = 0.3
+_CLAUSE_BREAKS = frozenset({"and", "or", ",", "who", "that", "which", "whose", "but"})
 
 
 @dataclass
@@ -73,7 +74,8 @@ def ambiguous_slots(reading: Reading) -> list[int]:
 
 def _column_rank(slot: Slot, e: Element, in_play: list[str]) -> float:
     score = dict(slot.mention.candidates).get(e, 0.0)
-    return score + (_PREFER_IN_PLAY if e.table in in_play else 0.0)
+    owned = 0.5 if slot.owner is not None and e.table == slot.owner else 0.0
+    return score + owned + (_PREFER_IN_PLAY if e.table in in_play else 0.0)
 
 
 def _add(seq: list[str], item: str) -> None:
@@ -92,6 +94,34 @@ def _values_in_play(reading: Reading, in_play: list[str]):
         best = next((v for v in options if v.table in in_play), options[0])
         chosen[(best.table, best.column)] = best
     return list(chosen.values())
+
+
+def _values_by_column(reading: Reading, in_play: list[str]) -> dict[tuple[str, str], list]:
+    """Every chosen value match grouped by its column, in question order: "Mary or Susan"."""
+    by_span: dict[tuple[int, int], list] = {}
+    for v in reading.values:
+        by_span.setdefault(v.span, []).append(v)
+    out: dict[tuple[str, str], list] = {}
+    for span in sorted(by_span):
+        options = by_span[span]
+        best = next((v for v in options if v.table in in_play), options[0])
+        group = out.setdefault((best.table, best.column), [])
+        if all(v.value != best.value for v in group):
+            group.append(best)
+    return out
+
+
+def negated(reading: Reading, start: int) -> bool:
+    """A negation within the few words before token ``start``: "not", "non", "other than"."""
+    k = start - 1
+    while k >= 0 and start - k <= 8:
+        tok = reading.tokens[k]
+        if tok.low in lx.NEGATIONS or tok.low.endswith("n't") or tok.low.startswith("non-"):
+            return True
+        if any(v.span[1] == k + 1 for v in reading.values) or tok.low in _CLAUSE_BREAKS:
+            return False
+        k -= 1
+    return False
 
 
 def display_columns(table: Table) -> list[str]:
@@ -181,6 +211,7 @@ class _Builder:
     def build(self) -> None:
         self.notes.append(f"table {self.plan.base}")
         measures, sorts = self._measures()
+        self._frequency(measures, sorts)
         self._filters()
         self._having(measures)
         if measures or self.plan.having:
@@ -220,6 +251,23 @@ class _Builder:
                 self.ranked = True
         return measures, sorts
 
+    def _frequency(self, measures: list[Measure], sorts: list) -> None:
+        """"the most common type", "which city is the least popular": group by the thing
+        and rank the groups by their number of rows."""
+        cues = self.r.cues_of("frequency")
+        if not cues:
+            return
+        slots = self.slots("frequent") or self.slots("project")
+        if not slots:
+            return
+        for s in slots:
+            s.role = "group"
+        m = Measure("count", None, table=self.plan.base)
+        measures.append(m)
+        self.order_only.append(m)
+        sorts.insert(0, (m, cues[0].op == "desc"))
+        self.ranked = True
+
     def _distinct(self) -> bool:
         """"different", "distinct", "unique" that no count used: SELECT DISTINCT."""
         counted = {id(s.cue) for s in self.slots("count")}
@@ -234,9 +282,16 @@ class _Builder:
         return bool(words) and words[-1] == "desc"
 
     def _filters(self) -> None:
-        for v in _values_in_play(self.r, self.in_play):
-            self.plan.filters.append((ColRef(v.table, v.column), "=", v.value))
-            self.notes.append(f"{v.table}.{v.column} = '{v.value}'")
+        for (table, column), found in _values_by_column(self.r, self.in_play).items():
+            ref = ColRef(table, column)
+            neg = negated(self.r, found[0].span[0])
+            if len(found) == 1:
+                self.plan.filters.append((ref, "!=" if neg else "=", found[0].value))
+            else:  # "Mary or Susan": either value
+                vals = tuple(v.value for v in found)
+                self.plan.filters.append((ref, "NOT IN" if neg else "IN", vals))
+            shown = " or ".join(f"'{v.value}'" for v in found)
+            self.notes.append(f"{table}.{column} {'is not' if neg else '='} {shown}")
         used = set()
         for s in self.slots("filter"):
             if s.cue is not None and s.cue.kind == "compare" and not s.choice.is_table:
@@ -328,9 +383,10 @@ class _Builder:
             grouped += [c for c in g if c not in grouped]
         subject = self.subject()
         counted = {m.table for m in measures if m.col is None}
+        measured = {m.col.table if m.col else m.table for m in measures}
         if not grouped and subject is not None and (self.entity or self.plan.having) and (
             subject.name not in counted or self.plan.having
-        ):
+        ) and (self.ranked or self.plan.having or measured - {subject.name}):
             shown, grouped = _entity_keys(subject)
         kept = [m for m in measures if m not in self.order_only]
         self.plan.select = [*shown, *kept] if shown else measures
@@ -345,6 +401,9 @@ class _Builder:
         cols = [ColRef(s.choice.table, s.choice.column) for s in self.slots("project")
                 if not s.choice.is_table]
         cols = list(dict.fromkeys(cols))
+        fixed = {f[0] for f in self.plan.filters if f[1] in ("=", "IN")}
+        if [c for c in cols if c not in fixed]:  # "the name of the X whose type is Y"
+            cols = [c for c in cols if c not in fixed]
         self.plan.distinct = self._distinct()
         if _asks_everything(self.r):
             self.plan.star = True

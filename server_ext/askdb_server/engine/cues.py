@@ -32,6 +32,9 @@ def _phrase_table() -> dict[str, tuple[str, str | None]]:
     table["most"] = ("superlative", "desc")
     table["top"] = ("superlative", "desc")
     table["bottom"] = ("superlative", "asc")
+    for p in lx.FREQUENCY_CUES:
+        rare = {"least", "fewest", "rarest"}.intersection(p.split())
+        table[p] = ("frequency", "asc" if rare else "desc")
     for p in lx.GROUP_CUES:
         table[p] = ("group", None)
     for p in lx.SORT_CUES:
@@ -191,6 +194,16 @@ def _limit_cue(tokens: list[Token], i: int) -> Cue | None:
     return None
 
 
+def _spread_sort(tokens: list[Token], i: int) -> list[Cue]:
+    """"sorted the results by", "order them by": a sort verb with "by" a few words later."""
+    if tokens[i].low not in lx.SORT_VERBS:
+        return []
+    for k in range(i + 2, min(i + 5, len(tokens))):
+        if tokens[k].low == "by":
+            return [Cue("sort", (i, k + 1))]
+    return []
+
+
 def find_cues(tokens: list[Token]) -> list[Cue]:
     """All cues of the question, left to right, with non-overlapping spans."""
     cues: list[Cue] = []
@@ -201,6 +214,8 @@ def find_cues(tokens: list[Token]) -> list[Cue]:
         if not found:
             limit = _limit_cue(tokens, i)
             found = [limit] if limit else []
+        if not found:
+            found = _spread_sort(tokens, i)
         if not found:
             hit = _longest(tokens, i, PHRASES)
             if hit and hit[0] == 1 and tokens[i].low == "by" and i > 0 and lx.is_participle(

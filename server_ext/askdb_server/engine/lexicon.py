@@ -114,9 +114,15 @@ SUPERLATIVE_DESC = frozenset({"highest", "largest", "biggest", "greatest", "most
                               "maximum", "top", "newest", "longest", "best"})
 SUPERLATIVE_ASC = frozenset({"lowest", "smallest", "least", "fewest", "earliest", "min",
                              "minimum", "bottom", "oldest", "shortest", "worst"})
+FREQUENCY_CUES = tuple(
+    f"{a} {b}" for a in ("most", "the most", "least", "the least")
+    for b in ("common", "popular", "frequent", "frequently", "often", "commonly", "used")
+) + ("rarest",)
 GROUP_CUES = ("for each", "for every", "in each", "grouped by", "group by", "broken down by",
               "per", "by", "each", "every")
 SORT_CUES = ("sorted by", "sort by", "order by", "ordered by", "ranked by", "rank by")
+SORT_VERBS = frozenset({"sort", "sorted", "order", "ordered", "rank", "ranked", "arrange",
+                        "arranged", "sorting", "ordering"})
 ASC_WORDS = frozenset({"ascending", "asc", "alphabetically", "alphabetical"})
 DESC_WORDS = frozenset({"descending", "desc"})
 
@@ -150,6 +156,23 @@ NUMBER_WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
     "fifteen sixteen seventeen eighteen nineteen twenty".split()
 )}
+
+# Words that turn "= value" into "!= value" when they come just before it.
+NEGATIONS = frozenset({"not", "non", "never", "except", "excluding", "other", "isnt", "without"})
+
+# Abbreviations common in column names, spelled out so that questions' words meet them.
+ABBREVIATIONS = {
+    "fname": "first name", "lname": "last name", "mname": "middle name", "dob": "date of birth",
+    "num": "number", "no": "number", "nbr": "number", "qty": "quantity", "amt": "amount",
+    "dept": "department", "addr": "address", "desc": "description", "emp": "employee",
+    "cust": "customer", "prod": "product", "stu": "student", "yr": "year",
+    "pct": "percent", "temp": "temperature", "pop": "population", "mgr": "manager",
+    "tel": "telephone", "cnt": "count", "dt": "date",
+    "lat": "latitude", "lng": "longitude", "lon": "longitude", "info": "information",
+}
+
+# Spellings of one word that phrase look-ups treat as the same, in questions and in names.
+CANONICAL = {"max": "maximum", "min": "minimum", "avg": "average", "mean": "average"}
 
 # Phrases that ask for every column of the rows.
 STAR_PHRASES = ("all the information", "all information", "all the info", "all info",

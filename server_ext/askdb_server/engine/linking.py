@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..schemas.model import Column, Schema, Table
-from .lexicon import QUESTION_WORDS, STOP_WORDS, Token, singular, split_identifier
+from .lexicon import ABBREVIATIONS, CANONICAL, QUESTION_WORDS, STOP_WORDS, Token, singular, split_identifier
 
 EMBED_THRESHOLD = 0.58
 _GENERIC_HEADS = frozenset({"id", "key", "code", "no", "num", "number", "type", "flag", "ref"})
@@ -58,8 +58,16 @@ class Mention:
 
 
 def natural_words(name: str) -> list[str]:
-    """The lowercase singular words of an identifier."""
-    return [singular(w) for w in split_identifier(name)]
+    """The lowercase singular words of an identifier, common abbreviations spelled out."""
+    out: list[str] = []
+    for w in split_identifier(name):
+        out.extend(ABBREVIATIONS.get(w, singular(w)).split())
+    return out
+
+
+def phrase_key(words: list[str]) -> str:
+    """The look-up key of a phrase: "number of cities" and "num_cities" meet at "number city"."""
+    return " ".join(CANONICAL.get(w, w) for w in words if w != "of")
 
 
 def is_numeric(col: Column) -> bool:
@@ -128,6 +136,9 @@ class SchemaIndex:
                 self._phrase(cw[0], ce, 0.55)
 
     def _phrase(self, phrase: str, element: Element, score: float) -> None:
+        phrase = phrase_key(phrase.split())
+        if not phrase:
+            return
         bucket = self.phrases[phrase]
         if all(e != element for e, _ in bucket):
             bucket.append((element, score))
@@ -185,23 +196,27 @@ class SchemaLinker:
         """Mentions over tokens not in ``blocked``, left to right, longest names first."""
         idx = self.index(schema)
         free = [i not in blocked and _content(tokens[i]) for i in range(len(tokens))]
-        mentions = self._by_name(tokens, idx, free)
+        mentions = self._by_name(tokens, idx, free, blocked)
         taken = {k for m in mentions for k in range(*m.span)}
         rest = [i for i in range(len(tokens)) if free[i] and i not in taken]
         mentions += self._by_embedding(tokens, idx, rest)
         return sorted(mentions, key=lambda m: m.span[0])
 
-    def _by_name(self, tokens: list[Token], idx: SchemaIndex, free: list[bool]) -> list[Mention]:
+    def _by_name(self, tokens: list[Token], idx: SchemaIndex, free: list[bool],
+                 blocked: set[int]) -> list[Mention]:
         out: list[Mention] = []
         i = 0
         while i < len(tokens):
             hit = None
-            for n in range(min(idx.max_words, len(tokens) - i), 0, -1):
-                if not all(free[i : i + n]):
+            for n in range(min(idx.max_words + 1, len(tokens) - i), 0, -1):
+                inner = range(i + 1, i + n - 1)
+                if not (free[i] and free[i + n - 1] and all(
+                    free[k] or (tokens[k].low == "of" and k not in blocked) for k in inner
+                )):
                     continue
-                cands = idx.phrases.get(" ".join(t.lemma for t in tokens[i : i + n]))
+                cands = idx.phrases.get(phrase_key([t.lemma for t in tokens[i : i + n]]))
                 if cands:
-                    hit = Mention((i, i + n), tuple(sorted(cands, key=lambda c: -c[1])), "name")
+                    hit = Mention((i, i + n), _ranked(cands), "name")
                     break
             if hit:
                 out.append(hit)
@@ -228,6 +243,19 @@ class SchemaLinker:
             used.update(range(*span))
             out.append(Mention(span, tuple(cands[:5]), "embedding"))
         return out
+
+
+def _ranked(cands: list[tuple[Element, float]]) -> tuple[tuple[Element, float], ...]:
+    """Best first; a column that shares its table's name wins the tie ("allergy type")."""
+    out = sorted(cands, key=lambda c: -c[1])
+    top, score = out[0]
+    if top.is_table:
+        twin = next((c for c in out if not c[0].is_table and c[0].table == top.table
+                     and c[1] >= score), None)
+        if twin is not None:
+            out.remove(twin)
+            out.insert(0, twin)
+    return tuple(out)
 
 
 def _content(token: Token) -> bool:

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..chat.manager import ConversationManager, MessageRecord
 from ..errors import (
@@ -28,12 +28,17 @@ from ..errors import (
 )
 from ..identity.manager import Identity
 from ..projects.manager import ProjectManager
+from ..rag.synonyms import with_synonyms
 from ..schemas.manager import SchemaManager
+from ..schemas.model import Schema
 from ..sqlrun.connections import ConnectionRegistry
 from ..sqlrun.guard import check_sql
 from ..sqlrun.runner import QueryResult, QueryRunner
 from .builtin import BuiltinEngine, Candidate
 from .values import ValueIndex
+
+if TYPE_CHECKING:
+    from ..rag.knowledge import KnowledgeManager
 
 EventSink = Callable[[str, dict], None]
 
@@ -92,6 +97,7 @@ class AskPipeline:
         runner: QueryRunner,
         conversations: ConversationManager,
         connections: ConnectionRegistry,
+        knowledge: KnowledgeManager | None = None,
         max_attempts: int = 3,
     ) -> None:
         self.projects = projects
@@ -100,6 +106,7 @@ class AskPipeline:
         self.runner = runner
         self.conversations = conversations
         self.connections = connections
+        self.knowledge = knowledge
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self.max_attempts = max_attempts
@@ -145,22 +152,17 @@ class AskPipeline:
         try:
             _check_cancel(cancel)
             emit("status", {"step": "generating"})
-            candidates = self.engine.candidates(question, schema, values, context=context)
+            candidates, golden = self._candidates(project_id, question, schema, values, context)
             clock.lap("generating")
-            if not candidates:
-                # Let the engine say what it could not link.
-                self.engine.generate(question, schema, values, context=context)
-                raise NoAnswerError("No answer found for this question.")
             rec.tokens = candidates[0].tokens
             result, chosen = self._try_candidates(
                 candidates, project.dialect, url, schema, rec, clock, emit, cancel
             )
         except AskDBError as e:
-            rec.status = "cancelled" if isinstance(e, QueryCancelledError) else "error"
-            rec.error_code, rec.error_message = e.code, e.message
-            rec.timings_ms = clock.done()
-            self.conversations.record(conv_id, rec)
+            self._record_failure(conv_id, rec, clock, e)
             raise
+        if chosen in golden:
+            rec.model = "golden"
         return self._finish(conv_id, rec, chosen.sql, chosen.explanation, result, clock, emit)
 
     def run_sql(
@@ -198,14 +200,50 @@ class AskPipeline:
             )
             clock.lap("running")
         except AskDBError as e:
-            rec.status = "cancelled" if isinstance(e, QueryCancelledError) else "error"
-            rec.error_code, rec.error_message = e.code, e.message
-            rec.timings_ms = clock.done()
-            self.conversations.record(conv_id, rec)
+            self._record_failure(conv_id, rec, clock, e)
             raise
         return self._finish(conv_id, rec, checked.sql, None, result, clock, emit)
 
     # -- steps -----------------------------------------------------------------------------
+    def _candidates(
+        self,
+        project_id: str,
+        question: str,
+        schema: Schema,
+        values: ValueIndex | None,
+        context: list[tuple[str, str]],
+    ) -> tuple[list[Candidate], list[Candidate]]:
+        """All candidates, best first, and those among them from approved ("golden") SQL.
+
+        Approved SQL adapted to the question comes first, then the engine's candidates.
+        Raises ``NoAnswerError`` (saying what could not be linked) when there are none.
+        """
+        golden: list[Candidate] = []
+        engine_schema = schema
+        if self.knowledge is not None:
+            # The raw question, not merged with the conversation: a golden pair is reused only
+            # for the same question up to its values.
+            golden = self.knowledge.candidates(project_id, question, schema, values)
+            terms = self.knowledge.synonyms(project_id, schema)
+            if terms:
+                engine_schema = with_synonyms(schema, terms)
+        seen = {c.sql for c in golden}
+        generated = self.engine.candidates(question, engine_schema, values, context=context)
+        candidates = golden + [c for c in generated if c.sql not in seen]
+        if not candidates:
+            # Let the engine say what it could not link.
+            self.engine.generate(question, engine_schema, values, context=context)
+            raise NoAnswerError("No answer found for this question.")
+        return candidates, golden
+
+    def _record_failure(
+        self, conv_id: str, rec: MessageRecord, clock: _Clock, error: AskDBError
+    ) -> None:
+        rec.status = "cancelled" if isinstance(error, QueryCancelledError) else "error"
+        rec.error_code, rec.error_message = error.code, error.message
+        rec.timings_ms = clock.done()
+        self.conversations.record(conv_id, rec)
+
     def _try_candidates(
         self,
         candidates: list[Candidate],

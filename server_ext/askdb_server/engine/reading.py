@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from ..schemas.model import Schema
 from . import lexicon as lx
 from .cues import Cue, find_cues
-from .linking import Element, Mention, SchemaLinker
+from .linking import Element, Mention, SchemaLinker, phrase_key
 from .values import ValueIndex, ValueMatch
 
 # Words that may sit between a cue and the word it governs ("the average *of the* price").
 _FILLER = frozenset({"the", "a", "an", "of", "all", "its", "their", "is", "are", "was", "were",
                      "has", "have", "had", "with", "in", "for", "on", "at", "each", "per", "that"})
+_OWNER_FILLER = frozenset({"the", "a", "an", "all", "each", "every", "those", "these", "its",
+                           "their", "his", "her", "different", "distinct"})
 _ENTITY_OPENERS = frozenset({"which", "who", "whom", "list", "show", "name", "find", "give",
                              "display", "get", "return", "what"})
 
@@ -33,6 +35,7 @@ class Slot:
     desc: bool | None = None
     cue: Cue | None = None
     choice: Element | None = None  # the resolved element
+    owner: str | None = None  # "name of the customer": the table the column should belong to
 
 
 @dataclass
@@ -58,20 +61,102 @@ def read_question(question: str, schema: Schema, linker: SchemaLinker,
                   values: ValueIndex | None) -> Reading:
     """Annotate a question: cues, then values, then schema mentions on the words left."""
     tokens = lx.tokenize(question)
-    cues = find_cues(tokens)
-    blocked = {k for c in cues for k in range(*c.span)}
     idx = linker.index(schema)
+    cues = _unless_named(find_cues(tokens), tokens, idx.phrases)
+    blocked = {k for c in cues for k in range(*c.span)}
     chosen = _choose_values(tokens, values.match(tokens) if values else [], blocked, idx.phrases)
     blocked |= {k for v in chosen for k in range(*v.span)}
     linked = linker.link(tokens, schema, blocked)
+    linked = _compounds(_coordinated(linked, tokens, idx.phrases, blocked))
     mentions = [m for m in linked if not _labels_value(m, chosen, tokens)]
     covered = blocked | {k for m in linked for k in range(*m.span)}
     unlinked = [i for i, t in enumerate(tokens) if i not in covered and _is_content(t)]
     # a number no cue used is a condition the SQL would silently leave out
     unlinked += [i for i, t in enumerate(tokens) if i not in covered and t.is_number] * 2
     reading = Reading(tokens, cues, chosen, [], unlinked)
-    reading.slots = [_slot(reading, m, mentions) for m in mentions]
+    reading.slots = [slot for m in mentions for slot in _slots(reading, m, mentions)]
+    _owners(reading)
     return reading
+
+
+def _coordinated(mentions: list[Mention], tokens: list[lx.Token], phrases: dict,
+                 blocked: set[int]) -> list[Mention]:
+    """"first and last name", "first, middle and last name": the shared head completes each
+    word before it when that makes a column name."""
+    out = list(mentions)
+    for m in mentions:
+        a, b = m.span
+        if b - a < 2 or m.candidates[0][0].is_table:
+            continue
+        tail = " ".join(t.lemma for t in tokens[a + 1 : b])
+        k = a - 1
+        while k >= 1 and tokens[k].low in ("and", "or", ",") and k - 1 not in blocked:
+            cands = phrases.get(f"{tokens[k - 1].lemma} {tail}")
+            if not cands:
+                break
+            out = [o for o in out if not (o.span[0] <= k - 1 < o.span[1])]
+            out.append(Mention((k - 1, k), tuple(sorted(cands, key=lambda c: -c[1])), "name"))
+            k -= 2
+    return sorted(out, key=lambda m: m.span[0])
+
+
+def _compounds(mentions: list[Mention]) -> list[Mention]:
+    """"faculty rank", "customer name": a table word right before one of its own columns
+    names that column."""
+    out: list[Mention] = []
+    for m in mentions:
+        prev = out[-1] if out else None
+        if (prev is not None and prev.span[1] == m.span[0] and prev.candidates[0][0].is_table
+                and not m.candidates[0][0].is_table):
+            table = prev.candidates[0][0].table
+            own = [(e, s + 0.3) for e, s in m.candidates if not e.is_table and e.table == table]
+            if own:
+                rest = [(e, s) for e, s in m.candidates if not e.is_table and e.table != table]
+                cands = tuple(sorted(own + rest, key=lambda c: -c[1]))
+                out[-1] = Mention((prev.span[0], m.span[1]), cands, m.how)
+                continue
+        out.append(m)
+    return out
+
+
+def _owners(reading: Reading) -> None:
+    """"the name of the customer": a column word followed by "of" and a table word belongs to
+    that table; the resolver prefers it."""
+    mention_at = {s.mention.span[0]: s for s in reading.slots}
+    for slot in reading.slots:
+        if slot.mention.candidates[0][0].is_table:
+            continue
+        k = slot.mention.span[1]
+        if k >= len(reading.tokens) or reading.tokens[k].low != "of":
+            continue
+        k += 1
+        while k < len(reading.tokens) and reading.tokens[k].low in _OWNER_FILLER:
+            k += 1
+        other = mention_at.get(k)
+        if other is not None and other.mention.tables():
+            slot.owner = other.mention.tables()[0].table
+
+
+def _unless_named(cues: list[Cue], tokens: list[lx.Token], phrases: dict) -> list[Cue]:
+    """A cue word that starts a column's name is part of the name: "max speed", "number of
+    cities" (a column Number_cities), "total points"."""
+    out = []
+    for c in cues:
+        if c.kind in ("count", "agg", "superlative") and _names_with_next(c, tokens, phrases):
+            continue
+        out.append(c)
+    return out
+
+
+def _names_with_next(cue: Cue, tokens: list[lx.Token], phrases: dict) -> bool:
+    a, b = cue.span
+    for n in (1, 2, 3):
+        if b + n > len(tokens) or any(t.quoted or t.is_number for t in tokens[b : b + n]):
+            return False
+        key = phrase_key([t.lemma for t in tokens[a : b + n]])
+        if any(s >= 0.9 for _, s in phrases.get(key, ())):
+            return True
+    return False
 
 
 def _labels_value(m: Mention, chosen: list[ValueMatch], tokens: list[lx.Token]) -> bool:
@@ -149,6 +234,25 @@ def _cue_after(reading: Reading, end: int) -> Cue | None:
     return None
 
 
+def _slots(reading: Reading, m: Mention, mentions: list[Mention]) -> list[Slot]:
+    """The mention's slot, plus one per aggregate chained before its cue: "the average and
+    maximum price" measures the price twice."""
+    slot = _slot(reading, m, mentions)
+    out = [slot]
+    if slot.role != "measure" or slot.cue is None or slot.cue.kind != "agg":
+        return out
+    ends = {c.span[1]: c for c in reading.cues if c.kind == "agg"}
+    k = slot.cue.span[0]
+    while k > 0 and reading.tokens[k - 1].low in ("and", ",", "or", "the"):
+        k -= 1
+        if k in ends:
+            cue = ends[k]
+            out.insert(0, Slot(m, "measure", cue.op, cue=cue))
+            slot.desc = None
+            k = cue.span[0]
+    return out
+
+
 def _slot(reading: Reading, m: Mention, mentions: list[Mention]) -> Slot:
     cue = _cue_before(reading, m.span[0], mentions)
     is_table = m.candidates[0][0].is_table
@@ -181,7 +285,13 @@ def _slot_from_cue(reading: Reading, m: Mention, cue: Cue, is_table: bool) -> Sl
         if is_table and cue.op in ("max", "min") and word in ("most", "least", "fewest"):
             return Slot(m, "count", "count", desc=cue.op == "max", cue=cue)
         sup = word in lx.SUPERLATIVE_DESC or word in lx.SUPERLATIVE_ASC
+        if word in ("max", "maximum", "min", "minimum") and reading.opener not in ("which", "who"):
+            sup = False  # "show the maximum price" asks for the aggregate itself
+        if _chained(reading, cue):
+            sup = False  # "the average and maximum price"
         return Slot(m, "measure", cue.op, desc=(cue.op == "max") if sup else None, cue=cue)
+    if cue.kind == "frequency":  # "the most common type": the most frequent value
+        return Slot(m, "frequent", desc=cue.op == "desc", cue=cue)
     if cue.kind == "superlative":
         if is_table:
             return Slot(m, "count", "count", desc=cue.op == "desc", cue=cue)
@@ -199,6 +309,16 @@ def _slot_from_cue(reading: Reading, m: Mention, cue: Cue, is_table: bool) -> Sl
     if cue.kind == "compare":
         return Slot(m, "having" if is_table else "filter", cue=cue)
     return None
+
+
+def _chained(reading: Reading, cue: Cue) -> bool:
+    """An aggregate word joined by "and" or a comma to another one."""
+    k = cue.span[0]
+    if k > 0 and reading.tokens[k - 1].low in ("and", ",", "or"):
+        return True
+    k = cue.span[1]
+    return k < len(reading.tokens) and reading.tokens[k].low in ("and", ",", "or") and any(
+        c.kind == "agg" and c.span[0] in (k + 1, k + 2) for c in reading.cues)
 
 
 def _is_desc(reading: Reading, cue: Cue) -> bool:
