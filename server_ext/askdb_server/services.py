@@ -71,14 +71,6 @@ class Services:
         )
         conversations = ConversationManager(store)
         embedder = MiniLMEmbedder() if settings.use_embeddings else None
-        pipeline = AskPipeline(
-            projects=projects,
-            schemas=schemas,
-            engine=BuiltinEngine(embedder=embedder),
-            runner=runner,
-            conversations=conversations,
-            connections=connections,
-        )
         # Retrieval always embeds with MiniLM (loaded on the first search, not here);
         # use_embeddings only decides whether the engine links words to columns with it.
         knowledge = KnowledgeManager(
@@ -86,6 +78,15 @@ class Services:
             projects,
             schemas,
             IndexDirectory(settings.data_dir / "lancedb", embedder or MiniLMEmbedder()),
+        )
+        pipeline = AskPipeline(
+            projects=projects,
+            schemas=schemas,
+            engine=BuiltinEngine(embedder=embedder),
+            runner=runner,
+            conversations=conversations,
+            connections=connections,
+            knowledge=knowledge,
         )
         return cls(
             settings=settings,

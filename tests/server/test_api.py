@@ -260,3 +260,21 @@ async def test_a_started_conversation_keeps_failed_and_later_questions(api, shop
     status, untitled = await api("POST", f"projects/{pid}/conversations", {})
     assert status == 201 and untitled["title"] == "New conversation"
     assert (await api("POST", "projects/nope/conversations", {}))[0] == 404
+
+
+async def test_ask_reuses_an_approved_answer_with_its_value_swapped(api, shop_project):
+    pid = shop_project["id"]
+    approved = {
+        "question": "which customers come from France?",
+        "sql": "SELECT name FROM customers WHERE country = 'France' ORDER BY name",
+    }
+    status, pair = await api("POST", f"projects/{pid}/golden", approved)
+    assert status == 201, pair
+    status, ans = await api("POST", f"projects/{pid}/ask",
+                            {"question": "which customers come from Japan?"})
+    assert status == 200, ans
+    assert ans["sql"] == "SELECT name FROM customers WHERE country = 'Japan' ORDER BY name"
+    assert ans["rows"] == [["Cy"]] and "approved" in ans["explanation"]
+    _, conv = await api("GET", f"conversations/{ans['conversation_id']}")
+    assert conv["messages"][0]["model"] == "golden"
+
