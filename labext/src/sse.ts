@@ -39,11 +39,18 @@ export class SSEParser {
     return events;
   }
 
-  /** The stream ended: an event without its final blank line is dropped, as the spec says. */
+  /**
+   * The stream ended. A final lone "\r" still ends its line (it was held back in case a "\n"
+   * followed); an event without its final blank line is dropped, as the spec says.
+   */
   end(): IServerEvent[] {
+    const events: IServerEvent[] = [];
+    if (this._buffer.endsWith('\r')) {
+      events.push(...this.feed('\n'));
+    }
     this._buffer = '';
     this._reset();
-    return [];
+    return events;
   }
 
   /** Where the line starting at `from` ends, or null when its end has not arrived yet. */
@@ -130,7 +137,7 @@ export async function readEventStream(
       parser.feed(decoder.decode(value, { stream: true })).forEach(onEvent);
     }
     parser.feed(decoder.decode()).forEach(onEvent);
-    parser.end();
+    parser.end().forEach(onEvent);
   } finally {
     reader.releaseLock();
   }

@@ -43,7 +43,11 @@ const SALES: IProject = {
 
 afterEach(async () => {
   await Promise.all(
-    servers.splice(0).map(s => new Promise(resolve => s.close(() => resolve(undefined))))
+    servers.splice(0).map(s => {
+      // Do not wait for keep-alive connections to time out.
+      s.closeAllConnections();
+      return new Promise(resolve => s.close(() => resolve(undefined)));
+    })
   );
 });
 
@@ -128,5 +132,148 @@ describe('AskDBClient.listProjects', () => {
     expect(error).toBeInstanceOf(AskDBAPIError);
     expect(error.status).toBe(0);
     expect(error.message).toMatch(/^Cannot reach the AskDB server: /);
+  });
+});
+
+/** The JSON body of a request the loopback server received. */
+function readBody(req: IncomingMessage): Promise<unknown> {
+  return new Promise(resolve => {
+    let text = '';
+    req.on('data', chunk => (text += chunk));
+    req.on('end', () => resolve(text ? JSON.parse(text) : undefined));
+  });
+}
+
+function sse(res: ServerResponse, event: string, data: unknown): void {
+  res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+
+describe('AskDBClient.ask', () => {
+  it('POSTs the question for an event stream and hands over each event as it arrives', async () => {
+    let firstSeen!: () => void;
+    const seenFirst = new Promise<void>(resolve => (firstSeen = resolve));
+    const requests: { url?: string; accept?: string; body: unknown }[] = [];
+    const base = await serve(async (req, res) => {
+      requests.push({ url: req.url, accept: req.headers.accept, body: await readBody(req) });
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      sse(res, 'status', { step: 'linking' });
+      // The rest comes only once the client has seen the first event: a client that waited
+      // for the whole body would never get it.
+      await seenFirst;
+      sse(res, 'sql', { sql: 'SELECT 1', explanation: null });
+      sse(res, 'rows', { columns: ['n'], rows: [[1]], row_count: 1, truncated: false });
+      sse(res, 'done', { conversation_id: 'c1', message_id: 'm1', timings_ms: { total: 5 } });
+      res.end();
+    });
+
+    const events: string[] = [];
+    await clientFor(base).ask('p 1', 'how many?', {
+      conversationId: 'c1',
+      onEvent: event => {
+        events.push(event.type);
+        if (event.type === 'status') {
+          firstSeen();
+        }
+      }
+    });
+
+    expect(events).toEqual(['status', 'sql', 'rows', 'done']);
+    expect(requests).toHaveLength(1);
+    expect(new URL(requests[0].url!, base).pathname).toBe('/user/ada/askdb/api/projects/p%201/ask');
+    expect(requests[0].accept).toBe('text/event-stream');
+    expect(requests[0].body).toEqual({ question: 'how many?', conversation_id: 'c1' });
+  });
+
+  it('starts a new conversation when given none', async () => {
+    let body: unknown;
+    const base = await serve(async (req, res) => {
+      body = await readBody(req);
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      res.end();
+    });
+    await clientFor(base).ask('p', 'q', { onEvent: () => undefined });
+    expect(body).toEqual({ question: 'q' });
+  });
+
+  it('stops when aborted: rejects with AbortError and the server sees the connection close', async () => {
+    let closed!: () => void;
+    const serverSawClose = new Promise<void>(resolve => (closed = resolve));
+    const base = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      sse(res, 'status', { step: 'running' });
+      res.on('close', () => closed());
+    });
+    const abort = new AbortController();
+
+    const error = await clientFor(base)
+      .ask('p', 'slow', {
+        signal: abort.signal,
+        onEvent: event => {
+          if (event.type === 'status') {
+            abort.abort();
+          }
+        }
+      })
+      .catch(e => e);
+
+    expect(error.name).toBe('AbortError');
+    await serverSawClose;
+  });
+
+  it('reports a refused question with its problem detail and code', async () => {
+    const base = await serve((_req, res) =>
+      json(
+        res,
+        404,
+        { status: 404, code: 'project_not_found', title: 'Not found', detail: "No project with id 'p'." },
+        'application/problem+json'
+      )
+    );
+    const error = await clientFor(base).ask('p', 'q', { onEvent: () => undefined }).catch(e => e);
+    expect(error).toBeInstanceOf(AskDBAPIError);
+    expect(error.code).toBe('project_not_found');
+    expect(error.detail).toBe("No project with id 'p'.");
+  });
+});
+
+describe('AskDBClient conversations', () => {
+  it('lists, creates, reads, renames and deletes with the right methods and paths', async () => {
+    const seen: string[] = [];
+    const conversation = {
+      id: 'c1',
+      project_id: 'p1',
+      title: 'Counts',
+      created_at: 't',
+      updated_at: 't',
+      message_count: 0
+    };
+    const base = await serve(async (req, res) => {
+      const body = await readBody(req);
+      const path = new URL(req.url!, 'http://x').pathname.replace('/user/ada/askdb/api/', '');
+      seen.push(`${req.method} ${path} ${JSON.stringify(body ?? null)}`);
+      if (req.method === 'DELETE') {
+        res.writeHead(204);
+        res.end();
+      } else if (path.endsWith('/conversations') && req.method === 'GET') {
+        json(res, 200, { conversations: [conversation] });
+      } else {
+        json(res, req.method === 'POST' ? 201 : 200, { ...conversation, messages: [] });
+      }
+    });
+    const client = clientFor(base);
+
+    expect(await client.listConversations('p1')).toEqual([conversation]);
+    expect((await client.createConversation('p1', 'How many?')).id).toBe('c1');
+    expect((await client.getConversation('c1')).messages).toEqual([]);
+    expect((await client.renameConversation('c1', 'Counts')).title).toBe('Counts');
+    await client.deleteConversation('c1');
+
+    expect(seen).toEqual([
+      'GET projects/p1/conversations null',
+      'POST projects/p1/conversations {"title":"How many?"}',
+      'GET conversations/c1 null',
+      'PATCH conversations/c1 {"title":"Counts"}',
+      'DELETE conversations/c1 null'
+    ]);
   });
 });
