@@ -50,6 +50,10 @@ def _drop_misfits(reading: Reading, schema: Schema) -> None:
     need = {"date": is_temporal, "filter": is_numeric}
     for slot in reading.slots:
         test = need.get(slot.role)
+        if slot.role == "filter" and slot.cue is not None and (
+            slot.cue.kind == "like" or slot.cue.op == "="
+        ):
+            test = _any_column
         if test is None or slot.role == "ignored":
             continue
         fits = [(e, s) for e, s in slot.mention.candidates
@@ -60,6 +64,10 @@ def _drop_misfits(reading: Reading, schema: Schema) -> None:
             slot.role = "ignored"
             reading.unlinked.append(slot.mention.span[0])
     reading.slots = [s for s in reading.slots if s.role != "ignored"]
+
+
+def _any_column(col) -> bool:
+    return True
 
 
 def ambiguous_slots(reading: Reading) -> list[int]:
@@ -279,7 +287,7 @@ class _Builder:
 
     def _direction(self) -> bool:
         words = [c.op for c in self.r.cues_of("direction")]
-        return bool(words) and words[-1] == "desc"
+        return "desc" in words  # "in descending alphabetical order"
 
     def _filters(self) -> None:
         for (table, column), found in _values_by_column(self.r, self.in_play).items():
@@ -294,9 +302,15 @@ class _Builder:
             self.notes.append(f"{table}.{column} {'is not' if neg else '='} {shown}")
         used = set()
         for s in self.slots("filter"):
-            if s.cue is not None and s.cue.kind == "compare" and not s.choice.is_table:
-                self._compare(ColRef(s.choice.table, s.choice.column), s.cue)
+            if s.cue is not None and s.cue.kind in ("compare", "like") and not s.choice.is_table:
+                if id(s.cue) not in used:
+                    self._compare(ColRef(s.choice.table, s.choice.column), s.cue)
                 used.add(id(s.cue))
+        for cue in self.r.cues_of("like"):
+            if id(cue) not in used:
+                table = self.subject() or self.schema.table(self.plan.base)
+                self._compare(ColRef(table.name, display_columns(table)[0]), cue)
+                used.add(id(cue))
         having_cues = {id(s.cue) for s in self.slots("having")}
         for cue in self.r.cues_of("compare"):
             if id(cue) not in used and id(cue) not in having_cues and not self._paired(cue, used):
@@ -319,7 +333,14 @@ class _Builder:
         return False
 
     def _compare(self, ref: ColRef, cue) -> None:
-        self.plan.filters.append((ref, cue.op, cue.value))
+        value = cue.value
+        col = self.schema.table(ref.table).column(ref.column)
+        if cue.kind == "compare" and not is_numeric(col) and isinstance(value, float):
+            value = lx_number(value)  # "zip code 197" on a text column
+        op = cue.op
+        if op == "=" and negated(self.r, cue.span[0]):
+            op = "!="
+        self.plan.filters.append((ref, op, value))
         self.notes.append(f"{ref.table}.{ref.column} {cue.op} {lx_number(cue.value)}")
 
     def _numeric_target(self, cue) -> ColRef:
@@ -401,7 +422,7 @@ class _Builder:
         cols = [ColRef(s.choice.table, s.choice.column) for s in self.slots("project")
                 if not s.choice.is_table]
         cols = list(dict.fromkeys(cols))
-        fixed = {f[0] for f in self.plan.filters if f[1] in ("=", "IN")}
+        fixed = {f[0] for f in self.plan.filters if f[1] in ("=", "IN", "!=", "NOT IN", "LIKE")}
         if [c for c in cols if c not in fixed]:  # "the name of the X whose type is Y"
             cols = [c for c in cols if c not in fixed]
         self.plan.distinct = self._distinct()
@@ -424,6 +445,8 @@ class _Builder:
             sorts = [(measures[0], limits[0].op != "asc")]
         if not sorts and self.r.cues_of("direction") and not self.plan.star:
             first = next((c for c in self.plan.select if isinstance(c, ColRef)), None)
+            if self.plan.group_by and measures:  # "per country, from most to least"
+                first = measures[0]
             if first is not None:  # "list the cities in alphabetical order"
                 sorts = [(first, self._direction())]
         for expr, desc in sorts:

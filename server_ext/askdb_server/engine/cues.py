@@ -43,6 +43,8 @@ def _phrase_table() -> dict[str, tuple[str, str | None]]:
         table[w] = ("direction", "asc")
     for w in lx.DESC_WORDS:
         table[w] = ("direction", "desc")
+    for p, d in lx.DIRECTION_PHRASES.items():
+        table[p.strip()] = ("direction", d)
     for w in lx.DISTINCT_WORDS:
         table[w] = ("distinct", None)
     return table

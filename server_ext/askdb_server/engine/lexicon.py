@@ -120,11 +120,31 @@ FREQUENCY_CUES = tuple(
 ) + ("rarest",)
 GROUP_CUES = ("for each", "for every", "in each", "grouped by", "group by", "broken down by",
               "per", "by", "each", "every")
-SORT_CUES = ("sorted by", "sort by", "order by", "ordered by", "ranked by", "rank by")
+SORT_CUES = ("sorted by", "sort by", "order by", "ordered by", "ranked by", "rank by",
+             "order of", "sorted according to", "ordered according to", "sorted on")
 SORT_VERBS = frozenset({"sort", "sorted", "order", "ordered", "rank", "ranked", "arrange",
                         "arranged", "sorting", "ordering"})
 ASC_WORDS = frozenset({"ascending", "asc", "alphabetically", "alphabetical"})
-DESC_WORDS = frozenset({"descending", "desc"})
+DESC_WORDS = frozenset({"descending", "desc", "decreasing", "reverse"})
+# Direction phrases: "from most to least" ranks the groups by their size, largest first.
+DIRECTION_PHRASES = {
+    f"from {a} to {b}": d for a, b, d in (
+        ("most", "least", "desc"), ("least", "most", "asc"), ("highest", "lowest", "desc"),
+        ("lowest", "highest", "asc"), ("largest", "smallest", "desc"),
+        ("smallest", "largest", "asc"), ("high", "low", "desc"), ("low", "high", "asc"),
+        ("biggest", "smallest", "desc"), ("newest", "oldest", "desc"),
+        ("oldest", "newest", "asc"), ("most recent", "oldest", "desc"),
+        ("the most recent", "the oldest", "desc"), ("the most", "the least", "desc"),
+        ("the least", "the most", "asc"), ("the highest", "the lowest", "desc"),
+        ("the lowest", "the highest", "asc"), ("large", "small", "desc"),
+        ("small", "large", "asc"), ("latest", "earliest", "desc"),
+        ("earliest", "latest", "asc"), ("a", "z", "asc"), ("z", "a", "desc"))
+}
+DIRECTION_PHRASES.update({"in increasing order": "asc", "in decreasing order": "desc",
+                          "highest first": "desc", "lowest first": "asc",
+                          "largest first": "desc", "smallest first": "asc",
+                          "most recent first": "desc", "newest first": "desc",
+                          "oldest first": "asc", "increasing": "asc"})
 
 # Comparison cues: phrase -> operator; "or more"/"or less" follow the number instead.
 COMPARE_BEFORE = {
@@ -137,7 +157,12 @@ COMPARE_BEFORE = {
     ">": ">", ">=": ">=", "<": "<", "<=": "<=", "=": "=",
 }
 COMPARE_AFTER = {"or more": ">=", "or greater": ">=", "or higher": ">=", "or less": "<=",
-                 "or fewer": "<=", "or lower": "<=", "plus": ">="}
+                 "or fewer": "<=", "or lower": "<=", "plus": ">=", "or older": ">=",
+                 "or younger": "<=", "or later": ">=", "or earlier": "<=", "or above": ">=",
+                 "or below": "<=", "or over": ">=", "or under": "<=", "or larger": ">=",
+                 "or bigger": ">=", "or smaller": "<=", "and above": ">=", "and over": ">=",
+                 "and below": "<=", "and under": "<=", "or longer": ">=", "or shorter": "<=",
+                 "or after": ">=", "or before": "<="}
 
 LESS_COMPARATIVES = frozenset(
     "cheaper lower smaller shorter fewer younger earlier lighter narrower thinner slower".split()
@@ -162,7 +187,7 @@ NEGATIONS = frozenset({"not", "non", "never", "except", "excluding", "other", "i
 
 # Abbreviations common in column names, spelled out so that questions' words meet them.
 ABBREVIATIONS = {
-    "fname": "first name", "lname": "last name", "mname": "middle name", "dob": "date of birth",
+    "fname": "first name", "apt": "apartment", "lname": "last name", "mname": "middle name", "dob": "date of birth",
     "num": "number", "no": "number", "nbr": "number", "qty": "quantity", "amt": "amount",
     "dept": "department", "addr": "address", "desc": "description", "emp": "employee",
     "cust": "customer", "prod": "product", "stu": "student", "yr": "year",

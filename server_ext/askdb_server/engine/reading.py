@@ -69,10 +69,15 @@ def read_question(question: str, schema: Schema, linker: SchemaLinker,
     linked = linker.link(tokens, schema, blocked)
     linked = _compounds(_coordinated(linked, tokens, idx.phrases, blocked))
     mentions = [m for m in linked if not _labels_value(m, chosen, tokens)]
+    cues = cues + _equal_numbers(tokens, mentions, blocked)
+    cues = cues + _patterns(tokens, blocked, chosen)
+    cues.sort(key=lambda c: c.span)
+    blocked |= {k for c in cues for k in range(*c.span)}
     covered = blocked | {k for m in linked for k in range(*m.span)}
     unlinked = [i for i, t in enumerate(tokens) if i not in covered and _is_content(t)]
     # a number no cue used is a condition the SQL would silently leave out
-    unlinked += [i for i, t in enumerate(tokens) if i not in covered and t.is_number] * 2
+    unlinked += [i for i, t in enumerate(tokens)
+                 if i not in covered and t.is_number and t.low[:1].isdigit()] * 2
     reading = Reading(tokens, cues, chosen, [], unlinked)
     reading.slots = [slot for m in mentions for slot in _slots(reading, m, mentions)]
     _owners(reading)
@@ -137,6 +142,57 @@ def _owners(reading: Reading) -> None:
             slot.owner = other.mention.tables()[0].table
 
 
+_EQUALS_FILLER = frozenset({"is", "=", "of", "as", "equal", "equals", "to", "number", "no", "#",
+                            "being", "was", "are", "were"})
+_LIKE_OPENERS = {"contain": "%{}%", "contains": "%{}%", "containing": "%{}%",
+                 "include": "%{}%", "includes": "%{}%", "including": "%{}%", "like": "%{}%",
+                 "letter": "%{}%", "substring": "%{}%", "word": "%{}%",
+                 "start": "{}%", "starts": "{}%", "starting": "{}%", "begin": "{}%",
+                 "begins": "{}%", "beginning": "{}%", "end": "%{}", "ends": "%{}",
+                 "ending": "%{}"}
+
+
+def _equal_numbers(tokens: list[lx.Token], mentions: list[Mention],
+                   blocked: set[int]) -> list[Cue]:
+    """"the document with id 2", "room number 101": a number right after a column word that
+    no comparison took is an equality on that column."""
+    out = []
+    for m in mentions:
+        if m.candidates[0][0].is_table:
+            continue
+        k = m.span[1]
+        while k < len(tokens) and tokens[k].low in _EQUALS_FILLER and k not in blocked:
+            k += 1
+        if k < len(tokens) and k not in blocked and tokens[k].is_number and (
+            tokens[k].low[:1].isdigit()
+        ):
+            out.append(Cue("compare", (m.span[1], k + 1), "=", lx.parse_number(tokens[k].low)))
+            blocked.add(k)
+    return out
+
+
+def _patterns(tokens: list[lx.Token], blocked: set[int], chosen: list) -> list[Cue]:
+    """"names containing 'a'", "starting with the letter S": a LIKE pattern on a text column."""
+    out = []
+    valued = {k for v in chosen for k in range(*v.span)}
+    for i, tok in enumerate(tokens):
+        shape = _LIKE_OPENERS.get(tok.low)
+        if shape is None or i in blocked:
+            continue
+        k = i + 1
+        while k < len(tokens) and not tokens[k].quoted and tokens[k].low in (
+                "with", "the", "a", "an", "letter", "word", "substring", "string", "character"):
+            k += 1
+        if k >= len(tokens) or k in valued or k in blocked:
+            continue
+        target = tokens[k]
+        if not (target.quoted or len(target.text) <= 2 or target.text[:1].isupper()):
+            continue
+        out.append(Cue("like", (i, k + 1), "LIKE", shape.format(target.text)))
+        blocked.update(range(i, k + 1))
+    return out
+
+
 def _unless_named(cues: list[Cue], tokens: list[lx.Token], phrases: dict) -> list[Cue]:
     """A cue word that starts a column's name is part of the name: "max speed", "number of
     cities" (a column Number_cities), "total points"."""
@@ -144,8 +200,24 @@ def _unless_named(cues: list[Cue], tokens: list[lx.Token], phrases: dict) -> lis
     for c in cues:
         if c.kind in ("count", "agg", "superlative") and _names_with_next(c, tokens, phrases):
             continue
+        if c.kind == "count" and out and out[-1].kind in ("agg", "superlative") and out[
+            -1
+        ].span[1] == c.span[0] and tokens[c.span[0]].low in ("number", "amount") and _column_next(
+            c, tokens, phrases
+        ):
+            c = Cue("noise", c.span)  # "the largest number of bedrooms": a column, ranked
         out.append(c)
     return out
+
+
+def _column_next(cue: Cue, tokens: list[lx.Token], phrases: dict) -> bool:
+    b = cue.span[1]
+    for n in (2, 1):
+        key = phrase_key([t.lemma for t in tokens[b : b + n]])
+        cands = phrases.get(key, ()) if b + n <= len(tokens) else ()
+        if cands:
+            return not sorted(cands, key=lambda c: -c[1])[0][0].is_table
+    return False
 
 
 def _names_with_next(cue: Cue, tokens: list[lx.Token], phrases: dict) -> bool:
@@ -215,6 +287,9 @@ def _cue_before(reading: Reading, pos: int, others: list[Mention]) -> Cue | None
     while k > 0:
         if k in ends:
             best = [c for c in reading.cues if c.span[1] == k]
+            if best[-1].kind == "noise":
+                k = best[-1].span[0]
+                continue
             return best[-1]
         if k in mention_ends or k in value_ends or reading.tokens[k - 1].low not in _FILLER:
             return None
@@ -261,8 +336,8 @@ def _slot(reading: Reading, m: Mention, mentions: list[Mention]) -> Slot:
         if slot is not None:
             return slot
     after = _cue_after(reading, m.span[1])
-    if after is not None and after.kind in ("compare", "date") and not is_table:
-        return Slot(m, "filter" if after.kind == "compare" else "date", cue=after)
+    if after is not None and after.kind in ("compare", "date", "like") and not is_table:
+        return Slot(m, "date" if after.kind == "date" else "filter", cue=after)
     return Slot(m, "subject" if is_table else "project")
 
 
@@ -290,6 +365,8 @@ def _slot_from_cue(reading: Reading, m: Mention, cue: Cue, is_table: bool) -> Sl
         if _chained(reading, cue):
             sup = False  # "the average and maximum price"
         return Slot(m, "measure", cue.op, desc=(cue.op == "max") if sup else None, cue=cue)
+    if cue.kind == "like" and not is_table:
+        return Slot(m, "filter", cue=cue)
     if cue.kind == "frequency":  # "the most common type": the most frequent value
         return Slot(m, "frequent", desc=cue.op == "desc", cue=cue)
     if cue.kind == "superlative":
