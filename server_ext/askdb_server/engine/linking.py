@@ -246,8 +246,9 @@ class SchemaLinker:
 
 
 def _ranked(cands: list[tuple[Element, float]]) -> tuple[tuple[Element, float], ...]:
-    """Best first; a column that shares its table's name wins the tie ("allergy type")."""
-    out = sorted(cands, key=lambda c: -c[1])
+    """Best first; on a tie a table wins over another table's column, but a column that
+    shares its own table's name wins over that table ("allergy type")."""
+    out = sorted(cands, key=lambda c: (-c[1], not c[0].is_table))
     top, score = out[0]
     if top.is_table:
         twin = next((c for c in out if not c[0].is_table and c[0].table == top.table

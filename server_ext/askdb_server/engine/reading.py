@@ -20,6 +20,8 @@ _FILLER = frozenset({"the", "a", "an", "of", "all", "its", "their", "is", "are",
                      "has", "have", "had", "with", "in", "for", "on", "at", "each", "per", "that"})
 _OWNER_FILLER = frozenset({"the", "a", "an", "all", "each", "every", "those", "these", "its",
                            "their", "his", "her", "different", "distinct"})
+_CLAUSE_WORDS = frozenset({"who", "whose", "that", "which", "where", "whom", "with", "having",
+                           "has", "have", "had", "when", "than", "if", "whether"})
 _ENTITY_OPENERS = frozenset({"which", "who", "whom", "list", "show", "name", "find", "give",
                              "display", "get", "return", "what"})
 
@@ -81,6 +83,7 @@ def read_question(question: str, schema: Schema, linker: SchemaLinker,
     reading = Reading(tokens, cues, chosen, [], unlinked)
     reading.slots = [slot for m in mentions for slot in _slots(reading, m, mentions)]
     _owners(reading)
+    _context(reading)
     return reading
 
 
@@ -122,6 +125,22 @@ def _compounds(mentions: list[Mention]) -> list[Mention]:
                 continue
         out.append(m)
     return out
+
+
+def _context(reading: Reading) -> None:
+    """Columns named after a relative clause starts ("... of customers *who* have a contact
+    channel") describe the rows; they are not what the question asks to see."""
+    first = next((s.mention.span[0] for s in reading.slots), None)
+    if first is None:
+        return
+    end = next((i for i, t in enumerate(reading.tokens)
+                if i > first and t.low in _CLAUSE_WORDS), None)
+    if end is None:
+        return
+    for slot in reading.slots:
+        if slot.role == "project" and slot.mention.span[0] > end:
+            slot.role = "context"
+    reading.slots = [s for s in reading.slots if s.role != "context"]
 
 
 def _owners(reading: Reading) -> None:
@@ -348,6 +367,12 @@ def _slot_from_cue(reading: Reading, m: Mention, cue: Cue, is_table: bool) -> Sl
             return Slot(m, "count", "count", distinct=True, cue=prev)
         return None
     if cue.kind == "count":
+        prev = _cue_before(reading, cue.span[0], [])
+        if prev is not None and (prev.kind == "superlative" or (
+            prev.kind == "agg" and prev.op in ("max", "min")
+        )):  # "the largest number of reservations": rank by the count
+            desc = prev.op in ("max", "desc")
+            return Slot(m, "count", "count", distinct=not is_table, desc=desc, cue=prev)
         return Slot(m, "count", "count", distinct=not is_table, cue=cue)
     if cue.kind == "agg":
         word = reading.tokens[cue.span[0]].low
