@@ -105,9 +105,11 @@ class Evaluator:
 
     def evaluate(self, item: EvalItem) -> QuestionResult:
         """Generate, run and compare one question."""
-        result = QuestionResult(item.db_id, item.question, item.gold_sql, classify(item.gold_sql))
         first = item.db_id not in self._open
         db = self._database(item.db_id)
+        dialect = "sqlite" if isinstance(db, DatabaseMissingError) else db.dialect
+        result = QuestionResult(item.db_id, item.question, item.gold_sql,
+                                classify(item.gold_sql, dialect))
         if isinstance(db, DatabaseMissingError):
             result.error = str(db)
             return result
