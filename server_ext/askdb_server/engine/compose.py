@@ -9,7 +9,7 @@ from ..errors import NoAnswerError
 from ..schemas.model import Schema, Table
 from . import lexicon as lx
 from .linking import Element, is_date, is_key, is_numeric, is_temporal, natural_words
-from .plan import ColRef, Measure, QueryPlan
+from .plan import ColRef, Measure, QueryPlan, join_path
 from .reading import Reading, Slot, entity_question
 
 _PREFER_IN_PLAY = 0.3
@@ -196,6 +196,11 @@ class _Builder:
         self.r, self.schema, self.in_play = reading, schema, in_play
         self.entity = entity_question(reading)
         self.notes: list[str] = []
+        for s in reading.slots:  # negated tables are not the base: "items without reviews"
+            if s.choice.is_table and s.role in ("subject", "count", "project", "having") and (
+                negated(reading, s.mention.span[0])
+            ):
+                s.role, s.anti_from = "anti", s.role
         self.plan = QueryPlan(base=self._base())
         self.order_only: list[Measure] = []  # measures that rank rows but are not shown
         self.ranked = False  # a superlative ranks the rows: one answer unless a limit is given
@@ -218,6 +223,7 @@ class _Builder:
 
     def build(self) -> None:
         self.notes.append(f"table {self.plan.base}")
+        self._anti_joins()
         measures, sorts = self._measures()
         self._frequency(measures, sorts)
         self._filters()
@@ -259,6 +265,33 @@ class _Builder:
                 self.ranked = True
         return measures, sorts
 
+    def _anti_joins(self) -> None:
+        """"customers without any order", "artists that do not have any volume": rows of the
+        base table whose key is NOT IN the related table's references."""
+        for s in self.slots("anti"):
+            if s.choice.table == self.plan.base or not self._not_in(s.choice.table, []):
+                s.role = s.anti_from
+
+    def _not_in(self, table: str, filters: list) -> bool:
+        """Add base.key NOT IN (SELECT ref FROM the next table on the path [WHERE filters])."""
+        try:
+            steps = join_path(self.schema, [self.plan.base], table)
+        except NoAnswerError:
+            return False
+        if not steps:
+            return False
+        src, adj, pairs = steps[0]
+        if len(pairs) != 1:
+            return False
+        mine, theirs = pairs[0]
+        adj_name = self.schema.table(adj).name
+        sub = QueryPlan(base=adj_name, select=[ColRef(adj_name, theirs)], filters=filters)
+        if self.schema.table(table).name != adj_name:
+            sub.extra_tables.add(self.schema.table(table).name)
+        self.plan.filters.append((ColRef(self.plan.base, mine), "NOT IN", sub))
+        self.notes.append(f"not in {table}")
+        return True
+
     def _frequency(self, measures: list[Measure], sorts: list) -> None:
         """"the most common type", "which city is the least popular": group by the thing
         and rank the groups by their number of rows."""
@@ -293,6 +326,10 @@ class _Builder:
         for (table, column), found in _values_by_column(self.r, self.in_play).items():
             ref = ColRef(table, column)
             neg = negated(self.r, found[0].span[0])
+            vals = tuple(v.value for v in found)
+            cond = (ref, "=" if len(vals) == 1 else "IN", vals[0] if len(vals) == 1 else vals)
+            if neg and table != self.plan.base and self._not_in(table, [cond]):
+                continue  # "dorms that do not have a TV lounge"
             if len(found) == 1:
                 self.plan.filters.append((ref, "!=" if neg else "=", found[0].value))
             else:  # "Mary or Susan": either value
@@ -313,9 +350,21 @@ class _Builder:
                 used.add(id(cue))
         having_cues = {id(s.cue) for s in self.slots("having")}
         for cue in self.r.cues_of("compare"):
-            if id(cue) not in used and id(cue) not in having_cues and not self._paired(cue, used):
-                self._compare(self._numeric_target(cue), cue)
+            if id(cue) in used or id(cue) in having_cues or self._paired(cue, used):
+                continue
+            if self._chained_compare(cue):
                 used.add(id(cue))
+                continue
+            try:
+                target = self._numeric_target(cue)
+            except NoAnswerError:
+                if not self._count_condition(cue):
+                    raise
+            else:
+                self._compare(target, cue)
+            used.add(id(cue))
+        for cue in self.r.cues_of("subcompare"):
+            self._subcompare(cue)
         dates = self.r.cues_of("date")
         if dates:
             self._date(dates[-1])
@@ -331,6 +380,52 @@ class _Builder:
                     used.add(id(cue))
                     return True
         return False
+
+    def _chained_compare(self, cue) -> bool:
+        """"above 8000000 or below 5000000": a second comparison right after a first one
+        applies to the same column; with "or" either may hold."""
+        gap_ok = ("or", "and", ",", "the", "is", "are", "was", "either")
+        for k in range(len(self.plan.filters) - 1, -1, -1):
+            ref, op, value = self.plan.filters[k]
+            prev = next((c for c in self.r.cues_of("compare") if c.op == op
+                         and c.value == value and c.span[1] <= cue.span[0]), None)
+            if prev is None:
+                continue
+            gap = [t.low for t in self.r.tokens[prev.span[1] : cue.span[0]]]
+            if not gap or any(w not in gap_ok for w in gap):
+                return False
+            if "or" in gap:
+                self.plan.filters[k] = (ref, "OR", ((op, value), (cue.op, cue.value)))
+            else:
+                self.plan.filters.append((ref, cue.op, cue.value))
+            self.notes.append(f"{ref.table}.{ref.column} {'or ' if 'or' in gap else ''}"
+                              f"{cue.op} {lx_number(cue.value)}")
+            return True
+        return False
+
+    def _count_condition(self, cue) -> bool:
+        """"students with at least two allergies", "more than once": a count of rows per
+        answer when no numeric column takes the number."""
+        k = cue.span[1]
+        words = [t.low for t in self.r.tokens[k : k + 2]]
+        if not isinstance(cue.value, float) or not cue.value.is_integer() or not words:
+            return False
+        if not any(w.isalpha() and w not in lx.STOP_WORDS for w in words):
+            return False
+        self.plan.having.append((Measure("count", None, table=self.plan.base), cue.op,
+                                 cue.value))
+        self.notes.append(f"having count {cue.op} {lx_number(cue.value)}")
+        return True
+
+    def _subcompare(self, cue) -> None:
+        """"a max speed greater than the average": compare with an aggregate subquery."""
+        target = next((ColRef(s.choice.table, s.choice.column) for s in self.slots("filter")
+                       if s.cue is cue and not s.choice.is_table), None)
+        if target is None:
+            target = self._numeric_target(cue)
+        sub = QueryPlan(base=target.table, select=[Measure(cue.value, target)])
+        self.plan.filters.append((target, cue.op, sub))
+        self.notes.append(f"{target.table}.{target.column} {cue.op} the {cue.value}")
 
     def _compare(self, ref: ColRef, cue) -> None:
         value = cue.value

@@ -165,12 +165,19 @@ def _compare_cue(tokens: list[Token], i: int) -> list[Cue]:
         num = _number_at(tokens, i + n)
         if num:
             return [Cue("compare", (i, num[0]), op, num[1])]
+        j = i + n + (i + n < len(tokens) and tokens[i + n].low in ("the", "an", "a", "that"))
+        agg = _SUB_AGGS.get(tokens[j].low) if j < len(tokens) else None
+        if agg and op != "=":  # "greater than the average"
+            return [Cue("subcompare", (i, j + 1), op, agg)]
     num = _number_at(tokens, i)
     if num and num[0] < len(tokens):
         after = _longest(tokens, num[0], lx.COMPARE_AFTER)
         if after:
             return [Cue("compare", (i, num[0] + after[0]), after[1], num[1])]
     return []
+
+
+_SUB_AGGS = {"average": "avg", "mean": "avg", "avg": "avg"}
 
 
 def _comparative(tokens: list[Token], i: int) -> tuple[int, str] | None:

@@ -183,11 +183,13 @@ NUMBER_WORDS = {w: i for i, w in enumerate(
 )}
 
 # Words that turn "= value" into "!= value" when they come just before it.
-NEGATIONS = frozenset({"not", "non", "never", "except", "excluding", "other", "isnt", "without"})
+NEGATIONS = frozenset({"not", "no", "none", "non", "never", "except", "excluding", "other",
+                       "isnt", "without"})
 
 # Abbreviations common in column names, spelled out so that questions' words meet them.
 ABBREVIATIONS = {
-    "fname": "first name", "apt": "apartment", "lname": "last name", "mname": "middle name", "dob": "date of birth",
+    "fname": "first name", "apt": "apartment", "lname": "last name", "mname": "middle name",
+    "dob": "date of birth",
     "num": "number", "no": "number", "nbr": "number", "qty": "quantity", "amt": "amount",
     "dept": "department", "addr": "address", "desc": "description", "emp": "employee",
     "cust": "customer", "prod": "product", "stu": "student", "yr": "year",

@@ -15,7 +15,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..schemas.model import Column, Schema, Table
-from .lexicon import ABBREVIATIONS, CANONICAL, QUESTION_WORDS, STOP_WORDS, Token, singular, split_identifier
+from .lexicon import (
+    ABBREVIATIONS,
+    CANONICAL,
+    QUESTION_WORDS,
+    STOP_WORDS,
+    Token,
+    singular,
+    split_identifier,
+)
 
 EMBED_THRESHOLD = 0.58
 _GENERIC_HEADS = frozenset({"id", "key", "code", "no", "num", "number", "type", "flag", "ref"})
@@ -216,7 +224,7 @@ class SchemaLinker:
                     continue
                 cands = idx.phrases.get(phrase_key([t.lemma for t in tokens[i : i + n]]))
                 if cands:
-                    hit = Mention((i, i + n), _ranked(cands), "name")
+                    hit = Mention((i, i + n), _ranked(cands, n > 1), "name")
                     break
             if hit:
                 out.append(hit)
@@ -245,12 +253,14 @@ class SchemaLinker:
         return out
 
 
-def _ranked(cands: list[tuple[Element, float]]) -> tuple[tuple[Element, float], ...]:
+def _ranked(cands: list[tuple[Element, float]],
+            twins: bool) -> tuple[tuple[Element, float], ...]:
     """Best first; on a tie a table wins over another table's column, but a column that
-    shares its own table's name wins over that table ("allergy type")."""
+    shares its own table's name wins over that table when named in several words
+    ("allergy type"; "artists" stays the table)."""
     out = sorted(cands, key=lambda c: (-c[1], not c[0].is_table))
     top, score = out[0]
-    if top.is_table:
+    if top.is_table and twins:
         twin = next((c for c in out if not c[0].is_table and c[0].table == top.table
                      and c[1] >= score), None)
         if twin is not None:

@@ -257,6 +257,8 @@ def _sql_text(plan: QueryPlan, joins: list[str], qualify: bool, schema: Schema) 
         left = expr(c)
         if op in ("IS NULL", "IS NOT NULL"):
             return f"{left} {op}"
+        if op == "OR":
+            return "(" + " OR ".join(f"{left} {o} {value(x)}" for o, x in v) + ")"
         return f"{left} {op} {value(v)}"
 
     shown = "*" if plan.star else ", ".join(expr(s, True) for s in plan.select) or "*"

@@ -21,7 +21,8 @@ _FILLER = frozenset({"the", "a", "an", "of", "all", "its", "their", "is", "are",
 _OWNER_FILLER = frozenset({"the", "a", "an", "all", "each", "every", "those", "these", "its",
                            "their", "his", "her", "different", "distinct"})
 _CLAUSE_WORDS = frozenset({"who", "whose", "that", "which", "where", "whom", "with", "having",
-                           "has", "have", "had", "when", "than", "if", "whether"})
+                           "has", "have", "had", "when", "than", "if", "whether", "in", "for",
+                           "from", "by", "on", "at", "during", "after", "before"})
 _ENTITY_OPENERS = frozenset({"which", "who", "whom", "list", "show", "name", "find", "give",
                              "display", "get", "return", "what"})
 
@@ -37,6 +38,7 @@ class Slot:
     desc: bool | None = None
     cue: Cue | None = None
     choice: Element | None = None  # the resolved element
+    anti_from: str | None = None  # the role a negated table had before it became "anti"
     owner: str | None = None  # "name of the customer": the table the column should belong to
 
 
@@ -355,7 +357,9 @@ def _slot(reading: Reading, m: Mention, mentions: list[Mention]) -> Slot:
         if slot is not None:
             return slot
     after = _cue_after(reading, m.span[1])
-    if after is not None and after.kind in ("compare", "date", "like") and not is_table:
+    if after is not None and after.kind in ("compare", "date", "like", "subcompare") and (
+        not is_table
+    ):
         return Slot(m, "date" if after.kind == "date" else "filter", cue=after)
     return Slot(m, "subject" if is_table else "project")
 
@@ -390,7 +394,7 @@ def _slot_from_cue(reading: Reading, m: Mention, cue: Cue, is_table: bool) -> Sl
         if _chained(reading, cue):
             sup = False  # "the average and maximum price"
         return Slot(m, "measure", cue.op, desc=(cue.op == "max") if sup else None, cue=cue)
-    if cue.kind == "like" and not is_table:
+    if cue.kind in ("like", "subcompare") and not is_table:
         return Slot(m, "filter", cue=cue)
     if cue.kind == "frequency":  # "the most common type": the most frequent value
         return Slot(m, "frequent", desc=cue.op == "desc", cue=cue)
