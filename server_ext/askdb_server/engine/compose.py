@@ -203,6 +203,7 @@ class _Builder:
                 s.role, s.anti_from = "anti", s.role
         self.plan = QueryPlan(base=self._base())
         self.order_only: list[Measure] = []  # measures that rank rows but are not shown
+        self.intersect: tuple[ColRef, object] | None = None  # the second value of "both"
         self.ranked = False  # a superlative ranks the rows: one answer unless a limit is given
 
     def slots(self, *roles: str) -> list[Slot]:
@@ -234,6 +235,21 @@ class _Builder:
             self._rows()
         self._order(sorts)
         self._count_distinct_keys()
+        if self.intersect is not None:
+            self._intersect()
+
+    def _intersect(self) -> None:
+        """The same query for the second value, intersected with the first."""
+        ref, value = self.intersect
+        if self.plan.order_by or self.plan.limit or any(
+            isinstance(m, Measure) for m in self.plan.select
+        ):  # aggregates over an intersection cannot be written this way: keep both values
+            self.plan.filters = [(c, "IN", (v, value)) if c == ref and op == "=" else (c, op, v)
+                                 for c, op, v in self.plan.filters]
+            return
+        other = replace(self.plan, filters=[(c, op, value if c == ref and op == "=" else v)
+                                            for c, op, v in self.plan.filters])
+        self.plan.compound = ("INTERSECT", other)
 
     def _measures(self) -> tuple[list[Measure], list[tuple[object, bool]]]:
         measures, sorts = [], []
@@ -325,18 +341,19 @@ class _Builder:
     def _filters(self) -> None:
         for (table, column), found in _values_by_column(self.r, self.in_play).items():
             ref = ColRef(table, column)
-            neg = negated(self.r, found[0].span[0])
-            vals = tuple(v.value for v in found)
-            cond = (ref, "=" if len(vals) == 1 else "IN", vals[0] if len(vals) == 1 else vals)
-            if neg and table != self.plan.base and self._not_in(table, [cond]):
-                continue  # "dorms that do not have a TV lounge"
-            if len(found) == 1:
-                self.plan.filters.append((ref, "!=" if neg else "=", found[0].value))
-            else:  # "Mary or Susan": either value
-                vals = tuple(v.value for v in found)
-                self.plan.filters.append((ref, "NOT IN" if neg else "IN", vals))
-            shown = " or ".join(f"'{v.value}'" for v in found)
-            self.notes.append(f"{table}.{column} {'is not' if neg else '='} {shown}")
+            pos = [v for v in found if not negated(self.r, v.span[0])]
+            neg = [v for v in found if negated(self.r, v.span[0])]
+            if len(pos) == 2 and self._both(pos, table):
+                self.plan.filters.append((ref, "=", pos[0].value))
+                self.intersect = (ref, pos[1].value)
+                self.notes.append(f"{table}.{column} = '{pos[0].value}' and also '{pos[1].value}'")
+            elif pos:
+                self._equal(ref, "=", "IN", tuple(v.value for v in pos))
+            if neg:
+                vals = tuple(v.value for v in neg)
+                cond = (ref, "=" if len(vals) == 1 else "IN", vals[0] if len(vals) == 1 else vals)
+                if table == self.plan.base or not self._not_in(table, [cond]):
+                    self._equal(ref, "!=", "NOT IN", vals)  # "whose type is not 'Show'"
         used = set()
         for s in self.slots("filter"):
             if s.cue is not None and s.cue.kind in ("compare", "like") and not s.choice.is_table:
@@ -380,6 +397,19 @@ class _Builder:
                     used.add(id(cue))
                     return True
         return False
+
+    def _equal(self, ref: ColRef, one: str, many: str, vals: tuple) -> None:
+        self.plan.filters.append((ref, one, vals[0]) if len(vals) == 1 else (ref, many, vals))
+        self.notes.append(f"{ref.table}.{ref.column} {one} " + " or ".join(map(repr, vals)))
+
+    def _both(self, pos: list, table: str) -> bool:
+        """Two values of one column joined by "and" on rows that can hold only one: "both
+        banking and oil" asks for answers that have each (INTERSECT)."""
+        gap = {t.low for t in self.r.tokens[pos[0].span[1] : pos[1].span[0]]}
+        if "or" in gap or "and" not in gap and "," not in gap:
+            return False
+        words = {t.low for t in self.r.tokens}
+        return "both" in words or table != self.plan.base
 
     def _chained_compare(self, cue) -> bool:
         """"above 8000000 or below 5000000": a second comparison right after a first one

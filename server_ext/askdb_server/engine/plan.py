@@ -115,7 +115,7 @@ def join_path(schema: Schema, joined: list[str], target: str) -> list[tuple[str,
 
 
 def _bfs(graph: dict, joined: list[str], target: str) -> list[tuple[str, str, list]]:
-    start = {t.lower() for t in joined}
+    start = list(dict.fromkeys(t.lower() for t in joined))  # in order: the base table first
     prev: dict[str, tuple[str, list] | None] = {t: None for t in start}
     queue = deque(start)
     while queue:
