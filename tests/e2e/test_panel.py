@@ -116,6 +116,28 @@ def wait_answer(page, phase: str = "done", timeout: float = 30_000):
     return turn
 
 
+def run_from_palette(page, label: str, command: str) -> None:
+    """Run a command from JupyterLab's command palette (Ctrl+Shift+C), as a user does."""
+    palette = page.locator(".lm-CommandPalette-input")
+    page.locator(f"{PANEL} .jp-AskDB-title").click()
+    for _ in range(5):  # the first shortcut after focus moves can be missed: press it again
+        page.keyboard.press("Control+Shift+C")
+        try:
+            palette.wait_for(state="visible", timeout=2_000)
+            break
+        except Exception:
+            continue
+    palette.fill(label)
+    active = page.locator(".lm-CommandPalette-item.lm-mod-active")
+    page.wait_for_function(
+        """cmd => document.querySelector('.lm-CommandPalette-item.lm-mod-active')
+                 ?.dataset.command === cmd""",
+        arg=command,
+    )
+    assert active.get_attribute("data-command") == command
+    palette.press("Enter")
+
+
 def table_rows(turn) -> list[list[str]]:
     return [
         [td.inner_text() for td in tr.locator("td").all()]
@@ -290,9 +312,7 @@ def test_conversations_survive_a_reload_and_can_be_renamed_switched_and_deleted(
     )
 
     # A new conversation starts empty (from the command palette); switching back shows the turns.
-    page.keyboard.press("Control+Shift+C")
-    page.keyboard.type("AskDB: New conversation")
-    page.keyboard.press("Enter")
+    run_from_palette(page, "AskDB: New conversation", "askdb:new-conversation")
     page.wait_for_selector(f"{PANEL} .jp-AskDB-placeholder")
     assert page.locator(f"{PANEL} .jp-AskDB-turn").count() == 0
     assert page.locator(f"{PANEL} .jp-AskDB-conversation.jp-mod-current").count() == 0

@@ -3,6 +3,7 @@
  * and manage the project's conversations. Everything comes from the AskDB REST API.
  */
 import { Dialog, InputDialog, showDialog } from '@jupyterlab/apputils';
+import { refreshIcon } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 
 import { AskDBAPIError, AskDBClient, IProject, isAbortError } from '../api';
@@ -363,7 +364,11 @@ export class AskDBPanel extends Widget {
   private _build(): void {
     const header = h('div', 'jp-AskDB-header');
     header.append(h('h2', 'jp-AskDB-title', 'AskDB'), this._project);
-    header.append(button('Refresh', 'jp-AskDB-refresh', () => void this.refresh()));
+    const refresh = button('', 'jp-AskDB-refresh', () => void this.refresh());
+    refresh.title = 'Reload the projects';
+    refresh.setAttribute('aria-label', 'Reload the projects');
+    refreshIcon.element({ container: refresh, elementPosition: 'center' });
+    header.append(refresh);
     const bar = h('div', 'jp-AskDB-conversationBar');
     bar.append(h('span', 'jp-AskDB-conversationsLabel', 'Conversations'));
     bar.append(button('New conversation', 'jp-AskDB-new', () => void this.newConversation()));

@@ -73,11 +73,9 @@ export class TurnView {
 
   private _renderStatus(turn: ITurn): void {
     const steps = turn.steps.map((step, i) => {
-      const last = i === turn.steps.length - 1;
-      const live = last && turn.phase === 'streaming';
       const chip = h('span', 'jp-AskDB-step', stepLabel(step));
       chip.dataset.step = step;
-      chip.classList.add(live ? 'jp-mod-active' : 'jp-mod-done');
+      chip.classList.add(`jp-mod-${stepState(turn, i)}`);
       return chip;
     });
     const summary = h('span', 'jp-AskDB-statusText', turnStatus(turn));
@@ -118,4 +116,12 @@ export class TurnView {
   private readonly _error: HTMLElement;
   private readonly _result: HTMLElement;
   private _turn: ITurn | null = null;
+}
+
+/** How the step at `index` went: the last one is live, failed or stopped unless done. */
+function stepState(turn: ITurn, index: number): 'active' | 'done' | 'failed' | 'stopped' {
+  if (index < turn.steps.length - 1 || turn.phase === 'done') {
+    return 'done';
+  }
+  return turn.phase === 'streaming' ? 'active' : turn.phase === 'error' ? 'failed' : 'stopped';
 }
