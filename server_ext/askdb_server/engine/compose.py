@@ -284,7 +284,11 @@ class _Builder:
     def _anti_joins(self) -> None:
         """"customers without any order", "artists that do not have any volume": rows of the
         base table whose key is NOT IN the related table's references."""
+        later = [v for v in self.r.values if negated(self.r, v.span[0])]
         for s in self.slots("anti"):
+            if any(v.span[0] >= s.mention.span[1] for v in later):
+                s.role = s.anti_from  # "not enrolled in Algebra": the value says what is not
+                continue
             if s.choice.table == self.plan.base or not self._not_in(s.choice.table, []):
                 s.role = s.anti_from
 

@@ -277,7 +277,12 @@ def _choose_values(tokens, matches: list[ValueMatch], blocked: set[int],
     used: set[int] = set()
     for m in matches:
         span = set(range(*m.span))
-        if span & used or span & blocked:
+        if span & blocked:
+            continue
+        if any(c.span == m.span and (c.table, c.column) != (m.table, m.column) for c in chosen):
+            chosen.append(m)  # the same words in another column: resolved by the tables in play
+            continue
+        if span & used:
             continue
         words = tokens[m.span[0] : m.span[1]]
         lemma = " ".join(t.lemma for t in words)
