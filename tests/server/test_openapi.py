@@ -69,6 +69,7 @@ async def test_real_responses_match_the_document(api, shop_db):
     await call("POST", f"projects/{pid}/run", {"sql": "DELETE FROM customers"})
     _, ans = await call("POST", f"projects/{pid}/ask", {"question": "how many orders are there?"})
     await call("GET", f"projects/{pid}/conversations")
+    await call("POST", f"projects/{pid}/conversations", {"title": "Empty"})
     await call("GET", f"conversations/{ans['conversation_id']}")
     await call("GET", "projects/missing")
     await call("POST", f"projects/{pid}/archive")
