@@ -40,6 +40,7 @@ def resolve(reading: Reading, schema: Schema, flip: int | None = None) -> list[s
         if slot.choice is None:
             ranked = sorted(slot.mention.columns(), key=lambda e: -_column_rank(slot, e, in_play))
             slot.choice = ranked[1] if flip == i and len(ranked) > 1 else ranked[0]
+            slot.choice = _named_by_owner(slot, schema) or slot.choice
             _add(in_play, slot.choice.table)
     return in_play
 
@@ -61,9 +62,29 @@ def _drop_misfits(reading: Reading, schema: Schema) -> None:
         if fits:
             slot.mention = replace(slot.mention, candidates=tuple(fits))
         else:
+            if slot.role == "filter" and slot.cue is not None and slot.cue.kind == "compare" and (
+                slot.cue.span[1] <= slot.mention.span[0]
+            ):  # "at least two delegates": a count of rows, not a column's value
+                reading.counted.append(slot.cue)
+                slot.role = "ignored"
+                continue
             slot.role = "ignored"
             reading.unlinked.append(slot.mention.span[0])
     reading.slots = [s for s in reading.slots if s.role != "ignored"]
+
+
+def _named_by_owner(slot: Slot, schema: Schema) -> Element | None:
+    """"the names of movies" where movies have a title and no name: the owner's display
+    column."""
+    if slot.owner is None or slot.choice.table == slot.owner:
+        return None
+    if any(e.table == slot.owner for e in slot.mention.columns()):
+        return None
+    if slot.choice.words[-1:] not in (("name",), ("title",)):
+        return None
+    table = schema.table(slot.owner)
+    col = display_columns(table)[0]
+    return Element(table.name, col, tuple(natural_words(col)), " ".join(natural_words(col)))
 
 
 def _any_column(col) -> bool:
@@ -376,6 +397,9 @@ class _Builder:
             if self._chained_compare(cue):
                 used.add(id(cue))
                 continue
+            if any(c is cue for c in self.r.counted) and self._count_condition(cue):
+                used.add(id(cue))
+                continue
             try:
                 target = self._numeric_target(cue)
             except NoAnswerError:
@@ -524,7 +548,10 @@ class _Builder:
     def _grouped(self, measures: list[Measure]) -> None:
         shown: list[ColRef] = []
         grouped: list[ColRef] = []
-        for s in self.slots("group", "project"):
+        roles = ("group", "project")
+        if self.slots("group") and self.r.opener in ("how", "count", "number"):
+            roles = ("group",)  # "how many songs were released for each format"
+        for s in self.slots(*roles):
             if s.choice.is_table:
                 d, g = _entity_keys(self.schema.table(s.choice.table))
             else:

@@ -91,10 +91,14 @@ STOP_WORDS = frozenset(
     list give me tell find get display return all any each every per by for in on at to from
     with that have has had do does did how many much please and or their its his her they
     them it this these those than i we you our my your can could would should will shall
-    into as so also just only whether if where when some out up one ones record records
-    row rows entry entries value values thing things data info information detail details
+    into as so also just only whether if where when some out up one ones
+    row rows value values thing things data info information
     named called having exist exists existing available currently""".split()
 )
+
+# Words that may name a table or column ("pilot_record", "other_details") but that often only
+# phrase a question ("show all records"): linked when they can be, never a reason to decline.
+SOFT_WORDS = frozenset({"record", "records", "entry", "entries", "detail", "details"})
 
 # Words that phrase a question but never name data.
 QUESTION_WORDS = frozenset(

@@ -49,6 +49,7 @@ class Reading:
     values: list[ValueMatch]
     slots: list[Slot]
     unlinked: list[int] = field(default_factory=list)  # content tokens nothing explains
+    counted: list[Cue] = field(default_factory=list)  # comparisons on a count of rows
 
     def text(self, span: tuple[int, int]) -> str:
         return " ".join(t.text for t in self.tokens[span[0] : span[1]])
@@ -266,6 +267,7 @@ def _labels_value(m: Mention, chosen: list[ValueMatch], tokens: list[lx.Token]) 
 
 def _is_content(token: lx.Token) -> bool:
     return (not token.quoted and token.low not in lx.STOP_WORDS and token.low.isalpha()
+            and token.low not in lx.SOFT_WORDS
             and len(token.low) > 2 and token.low not in lx.QUESTION_WORDS)
 
 

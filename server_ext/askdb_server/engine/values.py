@@ -124,6 +124,8 @@ class ValueIndex:
                 if len(key) < 5:
                     continue
                 for cand, ratio in self._close(key):
+                    if len(key) < 7 and ratio < 0.9:
+                        continue  # short words: "teach" is not a typo of "TECH"
                     for table, col, value in self.entries[cand]:
                         score = round(ratio * 0.95, 3)
                         out.append(ValueMatch(table, col, value, (i, i + n), score))
