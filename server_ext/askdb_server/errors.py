@@ -175,3 +175,15 @@ class GoldenPairNotFoundError(NotFoundError):
 class MessageNotFoundError(NotFoundError):
     code = "message_not_found"
     title = "Unknown message"
+
+
+class ForbiddenError(AskDBError):
+    """The caller may see the resource but their role or project permission does not allow
+    the action (a Viewer's write, a Developer managing users, a deactivated account)."""
+
+    code, status, title = "forbidden", 403, "Forbidden"
+
+
+class UserNotFoundError(NotFoundError):
+    code = "user_not_found"
+    title = "Unknown user"

@@ -79,6 +79,11 @@ SCHEMAS: dict = {
             "archived": {"type": "boolean"},
             "created_at": {"type": "string", "format": "date-time"},
             "updated_at": {"type": "string", "format": "date-time"},
+            "org_id": {**NULLABLE_STR, "description": "The organization the project belongs to"},
+            "permission": {
+                "enum": ["OWNER", "EDITOR", "VIEWER", None],
+                "description": "The caller's permission on the project",
+            },
         },
     },
     "ProjectCreate": {

@@ -9,10 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .audit.log import AuditLog
+from .audit.reader import AuditReader
+from .authz.authorizer import Authorizer
 from .chat.manager import ConversationManager
 from .engine.builtin import BuiltinEngine
 from .engine.pipeline import AskPipeline
 from .identity.manager import UserManager
+from .identity.orgs import OrgManager
 from .projects.manager import ProjectManager
 from .rag.embedder import MiniLMEmbedder
 from .rag.index import IndexDirectory
@@ -52,6 +56,8 @@ class Services:
     conversations: ConversationManager
     pipeline: AskPipeline
     knowledge: KnowledgeManager
+    orgs: OrgManager | None = None
+    audit: AuditReader | None = None
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -63,13 +69,16 @@ class Services:
             if settings.encryption_keys
             else SecretVault.from_key_file(settings.data_dir / "askdb_secret.key")
         )
-        projects = ProjectManager(store, vault)
+        audit = AuditLog(store)
+        authz = Authorizer(store, audit)
+        users = UserManager(store, authz)
+        projects = ProjectManager(store, vault, authz)
         connections = ConnectionRegistry()
         schemas = SchemaManager(store, projects, connections)
         runner = QueryRunner(
             connections, timeout_s=settings.statement_timeout_s, row_cap=settings.row_cap
         )
-        conversations = ConversationManager(store)
+        conversations = ConversationManager(store, audit)
         embedder = MiniLMEmbedder() if settings.use_embeddings else None
         # Retrieval always embeds with MiniLM (loaded on the first search, not here);
         # use_embeddings only decides whether the engine links words to columns with it.
@@ -91,7 +100,7 @@ class Services:
         return cls(
             settings=settings,
             store=store,
-            users=UserManager(store),
+            users=users,
             projects=projects,
             schemas=schemas,
             connections=connections,
@@ -99,6 +108,8 @@ class Services:
             conversations=conversations,
             pipeline=pipeline,
             knowledge=knowledge,
+            orgs=OrgManager(store, users),
+            audit=AuditReader(audit, authz),
         )
 
     def warm_up(self) -> None:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
 from ..errors import ConversationNotFoundError, InvalidInputError
 from ..identity.manager import Identity
 from ..store.db import Store
-from ..store.models import Conversation, Message, utcnow
+from ..store.models import Conversation, Message, User, utcnow
+
+if TYPE_CHECKING:
+    from ..audit.log import AuditLog
 
 TITLE_LENGTH = 80
 PREVIEW_ROWS = 20
@@ -39,8 +42,9 @@ class MessageRecord:
 
 
 class ConversationManager:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, audit: AuditLog | None = None) -> None:
         self.store = store
+        self.audit = audit
 
     def open(self, who: Identity, project_id: str, conversation_id: str | None, title: str) -> str:
         """The id of ``conversation_id`` (checked to be the caller's, on this project) or of a
@@ -86,7 +90,25 @@ class ConversationManager:
             s.add(msg)
             conv.updated_at = utcnow()
             s.flush()
+            self._audit(s, conv, msg)
             return msg.id
+
+    def _audit(self, s, conv: Conversation, msg: Message) -> None:
+        """A question asked or SQL run goes to the audit log with the message, in one
+        transaction: who, which project, when, and how it ended."""
+        if self.audit is None:
+            return
+        user = s.get(User, conv.user_id)
+        who = Identity(user_id=conv.user_id, username=user.username if user else "")
+        self.audit.append(
+            s,
+            who,
+            "query.asked" if msg.kind == "ask" else "query.run",
+            project_id=conv.project_id,
+            target=msg.id,
+            outcome=msg.status if msg.status in ("ok", "cancelled") else "error",
+            details={"sql": msg.sql, "error_code": msg.error_code, "rows": msg.row_count},
+        )
 
     def history(self, conversation_id: str, limit: int = 5) -> list[tuple[str, str]]:
         """The last successful (question, sql) turns, oldest first: context for follow-ups."""

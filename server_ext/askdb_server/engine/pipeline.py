@@ -134,7 +134,7 @@ class AskPipeline:
                 f"The question is longer than {MAX_QUESTION_LENGTH} characters."
             )
         clock = _Clock()
-        project = self.projects.get(who, project_id)
+        project = self.projects.get(who, project_id, action="query:ask")
         url = self.projects.connection_url(who, project_id)
         emit("status", {"step": "linking"})
         version, schema = self.schemas.current_schema(who, project_id)
@@ -181,7 +181,7 @@ class AskPipeline:
         if not sql:
             raise InvalidInputError("The SQL is empty.")
         clock = _Clock()
-        project = self.projects.get(who, project_id)
+        project = self.projects.get(who, project_id, action="query:run")
         url = self.projects.connection_url(who, project_id)
         try:
             version, schema = self.schemas.current_schema(who, project_id)

@@ -108,7 +108,7 @@ class KnowledgeManager:
 
     def add_doc(self, who: Identity, project_id: str, body: str, title: str = "") -> DocInfo:
         """Add a snippet: a business term, what a column means, how the team counts things."""
-        self.projects.get(who, project_id)
+        self.projects.get(who, project_id, action="knowledge:write")
         body, title = _text(body, "doc body", MAX_TEXT), " ".join((title or "").split())[:255]
         with self.store.session() as s:
             doc = KnowledgeDoc(
@@ -119,7 +119,7 @@ class KnowledgeManager:
             return _doc_info(doc, who.username)
 
     def delete_doc(self, who: Identity, project_id: str, doc_id: str) -> None:
-        self.projects.get(who, project_id)
+        self.projects.get(who, project_id, action="knowledge:write")
         with self.store.session() as s:
             doc = s.get(KnowledgeDoc, doc_id)
             if doc is None or doc.project_id != project_id:
@@ -151,7 +151,7 @@ class KnowledgeManager:
         """Approve ``sql`` as the answer to ``question``. The SQL must pass the guard on the
         project's current schema. Approving the same pair twice returns the first approval;
         a different SQL for an approved question is a conflict (delete the old pair first)."""
-        project = self.projects.get(who, project_id)
+        project = self.projects.get(who, project_id, action="knowledge:write")
         question = " ".join(_text(question, "question", MAX_QUESTION).split())
         schema = self._current_schema(who, project_id)
         checked = check_sql(_text(sql, "SQL", MAX_TEXT), project.dialect or "sqlite", schema)
@@ -204,7 +204,7 @@ class KnowledgeManager:
         return self.approve(who, project_id, question, sql, source_message_id=message_id)
 
     def delete_pair(self, who: Identity, project_id: str, pair_id: str) -> None:
-        self.projects.get(who, project_id)
+        self.projects.get(who, project_id, action="knowledge:write")
         with self.store.session() as s:
             pair = s.get(GoldenPair, pair_id)
             if pair is None or pair.project_id != project_id:
@@ -233,7 +233,7 @@ class KnowledgeManager:
 
     def rebuild(self, who: Identity, project_id: str) -> SyncReport:
         """Re-index the project from the store and its current schema, from scratch."""
-        self.projects.get(who, project_id)
+        self.projects.get(who, project_id, action="knowledge:write")
         schema = self._current_schema(who, project_id)
         with self._lock(project_id):
             chunks = self._chunks(project_id, schema)

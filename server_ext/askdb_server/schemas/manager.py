@@ -96,7 +96,7 @@ class SchemaManager:
         The dialect defaults to the project's database dialect (or, with no connection, a
         permissive guess). Nothing is stored unless the whole text parses.
         """
-        project = self.projects.get(who, project_id)
+        project = self.projects.get(who, project_id, action="schema:write")
         if source not in DDL_SOURCES:
             raise InvalidInputError(f"Unknown DDL source {source!r}; use one of {DDL_SOURCES}.")
         text = _ddl_text(ddl)
@@ -105,7 +105,7 @@ class SchemaManager:
 
     def introspect(self, who: Identity, project_id: str) -> SchemaVersionInfo:
         """Read the schema of the project's database and store it as the next version."""
-        project = self.projects.get(who, project_id)
+        project = self.projects.get(who, project_id, action="schema:write")
         url = self.projects.connection_url(who, project_id)
         engine = self.connections.engine_for(url)
         schema = introspect_engine(engine, project.dialect or sqlglot_dialect(url), url=url)
@@ -226,6 +226,10 @@ class SchemaManager:
             )
             s.add(row)
             s.flush()
+            self.projects.audit.append(
+                s, who, "schema.uploaded", project_id=project_id, target=f"v{row.version}",
+                details={"source": source, "tables": len(schema.tables)},
+            )
             return _info(row, who.username, schema)
 
     def _cached(self, project_id: str, version: int) -> Schema | None:

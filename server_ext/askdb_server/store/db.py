@@ -46,9 +46,25 @@ class Store:
         """Upgrade the store to the newest migration; a no-op when it is already there."""
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-        with self.engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+        with self.engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                # SQLite migrations rebuild tables (copy, drop, rename); with foreign keys on,
+                # dropping a referenced table fails or cascades. Alembic's advice: switch them
+                # off meanwhile (outside a transaction, where the pragma takes effect) and check
+                # the keys afterwards.
+                conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                conn.commit()
+            try:
+                with conn.begin():
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, "head")
+                    if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
+                        raise RuntimeError("The store's migration broke a foreign key.")
+            finally:
+                if sqlite:
+                    conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                    conn.commit()
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -43,9 +43,52 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(255), unique=True, nullable=False)
     name: Mapped[str | None] = mapped_column(String(255))
     email: Mapped[str | None] = mapped_column(String(320))
+    avatar_url: Mapped[str | None] = mapped_column(String(2048))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
     last_login: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The organization the user works in now: where new projects go, what `orgs/current` is.
+    # Roles live in OrgMembership; a user may belong to several organizations.
+    org_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL"), index=True
+    )
+
+
+class Organization(Base):
+    """A team: its members (with roles) and its projects. ``plan`` decides quotas."""
+
+    __tablename__ = "organizations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    domain: Mapped[str | None] = mapped_column(String(255), unique=True)
+    plan: Mapped[str] = mapped_column(String(16), default="FREE", nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
+class OrgMembership(Base):
+    """A user's role in an organization: ADMIN, MANAGER, DEVELOPER or VIEWER."""
+
+    __tablename__ = "org_memberships"
+    __table_args__ = (UniqueConstraint("org_id", "user_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User] = relationship()
 
 
 class Project(Base):
@@ -57,6 +100,7 @@ class Project(Base):
     name: Mapped[str] = mapped_column(String(255), nullable=False)
     description: Mapped[str] = mapped_column(Text, default="", nullable=False)
     owner_id: Mapped[str] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), nullable=False, index=True)
     # The connection URL, encrypted at rest (Fernet); never returned with its password.
     connection_encrypted: Mapped[str | None] = mapped_column(Text)
     dialect: Mapped[str | None] = mapped_column(String(32))
@@ -178,3 +222,43 @@ class GoldenPair(Base):
     # The answered message it was approved from; kept as a plain id so that deleting the
     # conversation does not delete the approval.
     source_message_id: Mapped[str | None] = mapped_column(String(32))
+
+
+class ProjectMember(Base):
+    """A user's permission on a project: OWNER (one per project), EDITOR or VIEWER."""
+
+    __tablename__ = "project_members"
+    __table_args__ = (UniqueConstraint("project_id", "user_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    permission: Mapped[str] = mapped_column(String(16), nullable=False, default="VIEWER")
+    invited_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class AuditEvent(Base):
+    """One entry of the append-only audit log.
+
+    Actor, project and organization are plain ids (no foreign keys), so that the history
+    outlives what it talks about.
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    org_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    actor_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    actor: Mapped[str | None] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    project_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    target: Mapped[str | None] = mapped_column(String(255))
+    outcome: Mapped[str] = mapped_column(String(16), nullable=False)  # ok|error|denied|cancelled
+    details: Mapped[dict | None] = mapped_column(JSON)

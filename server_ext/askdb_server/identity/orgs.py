@@ -1,0 +1,225 @@
+"""Organizations: their settings and their members' roles.
+
+Adding a member by username stands in for invitations until they exist: an admin adds a user
+the store already knows, or names one who is created (with no personal organization) and
+joins when they first sign in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from ..authz.policy import Plan, Role
+from ..errors import ConflictError, InvalidInputError, UserNotFoundError
+from ..store.db import Store
+from ..store.models import Organization, OrgMembership, Project, ProjectMember, User, utcnow
+from .manager import UserInfo, UserManager, _only
+from .who import Identity
+
+if TYPE_CHECKING:
+    from ..audit.log import AuditLog
+
+
+@dataclass(frozen=True)
+class OrgInfo:
+    id: str
+    name: str
+    domain: str | None
+    plan: str
+    role: str
+    member_count: int
+    created_at: datetime
+    updated_at: datetime
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        for key in ("created_at", "updated_at"):
+            dt = d[key]
+            d[key] = (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).isoformat()
+        return d
+
+
+class OrgManager:
+    def __init__(self, store: Store, users: UserManager) -> None:
+        self.store = store
+        self.users = users
+        self.authz = users.authz
+        self.audit = users.audit
+
+    def current(self, who: Identity) -> OrgInfo:
+        """The caller's current organization."""
+        with self.store.session() as s:
+            grant = self.authz.check(s, who, "org:read")
+            return self._info(s, s.get(Organization, grant.org_id), grant.role)
+
+    def update(self, who: Identity, **changes: object) -> OrgInfo:
+        """An admin renames the organization or sets its (unique) email domain. The plan is
+        the deployment's to set, not the organization's."""
+        _only(changes, {"name", "domain"})
+        with self.store.session() as s:
+            grant = self.authz.check(s, who, "org:manage")
+            org = s.get(Organization, grant.org_id)
+            if "name" in changes:
+                name = str(changes["name"] or "").strip()
+                if not name:
+                    raise InvalidInputError("An organization needs a name.")
+                org.name = name
+            if "domain" in changes:
+                org.domain = self._free_domain(s, org, changes["domain"])
+            org.updated_at = utcnow()
+            self.audit.append(
+                s,
+                who,
+                "org.updated",
+                org_id=org.id,
+                target=org.name,
+                details={"fields": sorted(changes)},
+            )
+            s.flush()
+            return self._info(s, org, grant.role)
+
+    def members(self, who: Identity) -> list[UserInfo]:
+        return self.users.list(who)
+
+    def add_member(self, who: Identity, username: str, role: str) -> UserInfo:
+        """Add ``username`` to the caller's organization with ``role``."""
+        role = _role(role)
+        username = (username or "").strip()
+        if not username:
+            raise InvalidInputError("Name the user to add (username).")
+        with self.store.session() as s:
+            grant = self.authz.check(s, who, "users:manage")
+            user = s.scalar(select(User).where(User.username == username))
+            if user is None:
+                user = User(username=username, name=username)
+                s.add(user)
+                s.flush()
+            elif self.authz.role(s, user.id, grant.org_id) is not None:
+                raise ConflictError(f"{username} is already a member.")
+            s.add(OrgMembership(org_id=grant.org_id, user_id=user.id, role=role.value))
+            if user.org_id is None:
+                user.org_id = grant.org_id
+            self.audit.append(
+                s,
+                who,
+                "member.added",
+                org_id=grant.org_id,
+                target=username,
+                details={"role": role.value},
+            )
+            s.flush()
+            return self.users._info(s, user, grant.org_id)
+
+    def set_role(self, who: Identity, user_id: str, role: str) -> UserInfo:
+        with self.store.session() as s:
+            grant = self.authz.check(s, who, "users:manage")
+            user = self.users._member(s, grant.org_id, user_id)
+            set_member_role(s, self.audit, who, grant.org_id, user, role)
+            s.flush()
+            return self.users._info(s, user, grant.org_id)
+
+    def remove_member(self, who: Identity, user_id: str) -> None:
+        """Remove a member and their project permissions in this organization."""
+        with self.store.session() as s:
+            grant = self.authz.check(s, who, "users:manage")
+            user = self.users._member(s, grant.org_id, user_id)
+            _keep_an_admin(s, grant.org_id, user, None)
+            owned = select(Project.id).where(
+                Project.org_id == grant.org_id, Project.owner_id == user.id
+            )
+            if s.scalar(owned.limit(1)):
+                raise ConflictError(f"{user.username} owns projects here: transfer them first.")
+            org_projects = select(Project.id).where(Project.org_id == grant.org_id)
+            s.execute(
+                delete(ProjectMember).where(
+                    ProjectMember.user_id == user.id, ProjectMember.project_id.in_(org_projects)
+                )
+            )
+            s.execute(
+                delete(OrgMembership).where(
+                    OrgMembership.user_id == user.id, OrgMembership.org_id == grant.org_id
+                )
+            )
+            if user.org_id == grant.org_id:
+                user.org_id = self.users._first_org(s, user)
+            self.audit.append(s, who, "member.removed", org_id=grant.org_id, target=user.username)
+
+    # -- internals -------------------------------------------------------------------------
+    def _free_domain(self, s: Session, org: Organization, value: object) -> str | None:
+        domain = str(value or "").strip().lower() or None
+        if domain and ("." not in domain or "@" in domain or " " in domain):
+            raise InvalidInputError(f"{domain!r} is not a domain name (e.g. example.com).")
+        if domain and s.scalar(
+            select(Organization.id).where(Organization.domain == domain, Organization.id != org.id)
+        ):
+            raise ConflictError(f"The domain {domain} belongs to another organization.")
+        return domain
+
+    def _info(self, s: Session, org: Organization, role: Role) -> OrgInfo:
+        count = s.scalar(
+            select(func.count()).select_from(OrgMembership).where(OrgMembership.org_id == org.id)
+        )
+        return OrgInfo(
+            id=org.id,
+            name=org.name,
+            domain=org.domain,
+            plan=Plan(org.plan).value,
+            role=role.value,
+            member_count=count or 0,
+            created_at=org.created_at,
+            updated_at=org.updated_at,
+        )
+
+
+def set_member_role(
+    s: Session, audit: AuditLog, who: Identity, org_id: str, user: User, role: str
+) -> None:
+    """Change ``user``'s role in ``org_id`` (the caller has been allowed to manage users)."""
+    new = _role(role)
+    membership = s.scalar(
+        select(OrgMembership).where(
+            OrgMembership.org_id == org_id, OrgMembership.user_id == user.id
+        )
+    )
+    if membership is None:
+        raise UserNotFoundError(f"No user with id {user.id!r}.")
+    if membership.role == new.value:
+        return
+    _keep_an_admin(s, org_id, user, new)
+    old, membership.role = membership.role, new.value
+    audit.append(
+        s,
+        who,
+        "member.role_changed",
+        org_id=org_id,
+        target=user.username,
+        details={"from": old, "to": new.value},
+    )
+
+
+def _keep_an_admin(s: Session, org_id: str, user: User, new_role: Role | None) -> None:
+    """Refuse to leave an organization with no admin (``new_role`` None: removal)."""
+    if new_role == Role.ADMIN:
+        return
+    admins = set(
+        s.scalars(
+            select(OrgMembership.user_id).where(
+                OrgMembership.org_id == org_id, OrgMembership.role == Role.ADMIN.value
+            )
+        )
+    )
+    if admins == {user.id}:
+        raise ConflictError("An organization needs at least one admin.")
+
+
+def _role(value: object) -> Role:
+    try:
+        return Role(str(value or "").upper())
+    except ValueError:
+        names = ", ".join(r.value for r in Role)
+        raise InvalidInputError(f"Unknown role {value!r}: use one of {names}.") from None
