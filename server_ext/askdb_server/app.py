@@ -11,8 +11,10 @@ from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Float, Int, List, TraitError, Unicode, default, validate
 
+from .audit.handlers import default_handlers as audit_handlers
 from .base.handlers import AskDBHandler
 from .chat.handlers import default_handlers as chat_handlers
+from .identity.handlers import default_handlers as identity_handlers
 from .openapi import OpenAPIHandler
 from .projects.handlers import default_handlers as project_handlers
 from .rag.handlers import default_handlers as knowledge_handlers
@@ -125,6 +127,8 @@ class AskDBApp(ExtensionApp):
                 *schema_handlers,
                 *chat_handlers,
                 *knowledge_handlers,
+                *identity_handlers,
+                *audit_handlers,
                 (r"/askdb/api/openapi.json", OpenAPIHandler),
             ]
         )

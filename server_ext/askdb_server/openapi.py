@@ -618,6 +618,262 @@ PATHS.update(
 )
 
 
+SCHEMAS.update(
+    {
+        "User": {
+            "type": "object",
+            "required": ["id", "username", "is_active", "org_id", "role", "created_at"],
+            "additionalProperties": False,
+            "properties": {
+                "id": {"type": "string"},
+                "username": {"type": "string"},
+                "name": NULLABLE_STR,
+                "email": NULLABLE_STR,
+                "avatar_url": NULLABLE_STR,
+                "is_active": {"type": "boolean"},
+                "org_id": {**NULLABLE_STR, "description": "The user's current organization"},
+                "role": {
+                    "enum": ["ADMIN", "MANAGER", "DEVELOPER", "VIEWER", None],
+                    "description": "Role in the organization asked about",
+                },
+                "last_login": NULLABLE_STR,
+                "created_at": {"type": "string", "format": "date-time"},
+                "updated_at": NULLABLE_STR,
+            },
+        },
+        "Organization": {
+            "type": "object",
+            "required": ["id", "name", "domain", "plan", "role", "member_count"],
+            "additionalProperties": False,
+            "properties": {
+                "id": {"type": "string"},
+                "name": {"type": "string"},
+                "domain": NULLABLE_STR,
+                "plan": {"enum": ["FREE", "STARTER", "PROFESSIONAL", "ENTERPRISE"]},
+                "role": {"enum": ["ADMIN", "MANAGER", "DEVELOPER", "VIEWER"]},
+                "member_count": {"type": "integer"},
+                "created_at": {"type": "string", "format": "date-time"},
+                "updated_at": {"type": "string", "format": "date-time"},
+            },
+        },
+        "ProjectMember": {
+            "type": "object",
+            "required": ["user_id", "username", "permission", "invited_at"],
+            "additionalProperties": False,
+            "properties": {
+                "user_id": {"type": "string"},
+                "username": {"type": "string"},
+                "name": NULLABLE_STR,
+                "permission": {"enum": ["OWNER", "EDITOR", "VIEWER"]},
+                "invited_at": {"type": "string", "format": "date-time"},
+            },
+        },
+        "AuditEvent": {
+            "type": "object",
+            "required": ["id", "at", "actor", "action", "project_id", "target", "outcome"],
+            "additionalProperties": False,
+            "properties": {
+                "id": {"type": "string"},
+                "at": {"type": "string", "format": "date-time"},
+                "org_id": NULLABLE_STR,
+                "actor_id": NULLABLE_STR,
+                "actor": NULLABLE_STR,
+                "action": {"type": "string", "description": "e.g. project.shared, query.asked"},
+                "project_id": NULLABLE_STR,
+                "target": NULLABLE_STR,
+                "outcome": {"enum": ["ok", "error", "denied", "cancelled"]},
+                "details": {"type": "object"},
+            },
+        },
+    }
+)
+
+TENANCY_ERRORS = {"400": PROBLEM, "403": PROBLEM, "404": PROBLEM, "409": PROBLEM}
+USER_ID = _item_path("user_id")
+ROLE = {"enum": ["ADMIN", "MANAGER", "DEVELOPER", "VIEWER"]}
+SHARED = {"enum": ["EDITOR", "VIEWER"]}
+
+
+def _op(summary: str, response: dict, body: dict | None = None, params=None) -> dict:
+    op = {"summary": summary, "responses": {**response, **TENANCY_ERRORS}}
+    if params:
+        op["parameters"] = params
+    if body is not None:
+        op["requestBody"] = _body(body)
+    return op
+
+
+def _fields(props: dict, required: list[str] | None = None) -> dict:
+    schema = {"type": "object", "additionalProperties": False, "properties": props}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def _list_of(key: str, item: str) -> dict:
+    return _json(
+        {
+            "type": "object",
+            "required": [key],
+            "properties": {key: {"type": "array", "items": _ref(item)}},
+        }
+    )
+
+
+NO_CONTENT = {"204": {"description": "Done"}}
+PROFILE = {"name": NULLABLE_STR, "email": NULLABLE_STR, "avatar_url": NULLABLE_STR}
+
+PATHS.update(
+    {
+        "/askdb/api/users/me": {
+            "get": _op("The caller's profile, organization and role", {"200": _json(_ref("User"))}),
+            "patch": _op(
+                "Change one's profile, or switch to another of one's organizations",
+                {"200": _json(_ref("User"))},
+                _fields({**PROFILE, "org_id": {"type": "string"}}),
+            ),
+        },
+        "/askdb/api/users": {
+            "get": _op(
+                "Users of the caller's organization (Admin, Manager)",
+                {"200": _list_of("users", "User")},
+            ),
+        },
+        "/askdb/api/users/{user_id}": {
+            "get": _op(
+                "One user of the organization", {"200": _json(_ref("User"))}, params=[USER_ID]
+            ),
+            "patch": _op(
+                "Change a user's profile, role or is_active (Admin)",
+                {"200": _json(_ref("User"))},
+                _fields({**PROFILE, "is_active": {"type": "boolean"}, "role": ROLE}),
+                [USER_ID],
+            ),
+            "delete": _op("Delete a user's account (Admin)", NO_CONTENT, params=[USER_ID]),
+        },
+        "/askdb/api/orgs/current": {
+            "get": _op("The caller's current organization", {"200": _json(_ref("Organization"))}),
+            "patch": _op(
+                "Rename the organization or set its domain (Admin)",
+                {"200": _json(_ref("Organization"))},
+                _fields({"name": {"type": "string"}, "domain": NULLABLE_STR}),
+            ),
+        },
+        "/askdb/api/orgs/current/members": {
+            "get": _op(
+                "Members and their roles (Admin, Manager)", {"200": _list_of("members", "User")}
+            ),
+            "post": _op(
+                "Add a user by username with a role (Admin)",
+                {"201": _json(_ref("User"), "Added")},
+                _fields({"username": {"type": "string"}, "role": ROLE}, ["username", "role"]),
+            ),
+        },
+        "/askdb/api/orgs/current/members/{user_id}": {
+            "patch": _op(
+                "Change a member's role (Admin)",
+                {"200": _json(_ref("User"))},
+                _fields({"role": ROLE}, ["role"]),
+                [USER_ID],
+            ),
+            "delete": _op("Remove a member (Admin)", NO_CONTENT, params=[USER_ID]),
+        },
+        "/askdb/api/projects/{project_id}/members": {
+            "get": _op(
+                "Who the project is shared with",
+                {"200": _list_of("members", "ProjectMember")},
+                params=[PROJECT_ID],
+            ),
+        },
+        "/askdb/api/projects/{project_id}/share": {
+            "post": _op(
+                "Share with a member of the organization (Owner)",
+                {"201": _json(_ref("ProjectMember"), "Shared")},
+                _fields(
+                    {
+                        "user_id": {"type": "string"},
+                        "username": {"type": "string"},
+                        "permission": SHARED,
+                    }
+                ),
+                [PROJECT_ID],
+            ),
+        },
+        "/askdb/api/projects/{project_id}/share/{user_id}": {
+            "delete": _op(
+                "Stop sharing with a user (Owner)", NO_CONTENT, params=[PROJECT_ID, USER_ID]
+            ),
+        },
+        "/askdb/api/projects/{project_id}/permissions/{user_id}": {
+            "patch": _op(
+                "Change a member's permission (Owner)",
+                {"200": _json(_ref("ProjectMember"))},
+                _fields({"permission": SHARED}, ["permission"]),
+                [PROJECT_ID, USER_ID],
+            ),
+        },
+        "/askdb/api/projects/{project_id}/transfer": {
+            "post": _op(
+                "Transfer ownership to another member (Owner)",
+                {"200": _json(_ref("Project"))},
+                _fields({"user_id": {"type": "string"}}, ["user_id"]),
+                [PROJECT_ID],
+            ),
+        },
+        "/askdb/api/projects/{project_id}/clone": {
+            "post": _op(
+                "A new project from this one as a template (its current schema version)",
+                {"201": _json(_ref("Project"), "Created")},
+                _fields({"name": {"type": "string"}}, ["name"]),
+                [PROJECT_ID],
+            ),
+        },
+        "/askdb/api/audit": {
+            "get": {
+                "summary": "The organization's audit log (Admin); append-only: no writes",
+                "parameters": [
+                    {
+                        "name": "format",
+                        "in": "query",
+                        "schema": {"enum": ["json", "csv", "syslog"]},
+                        "description": "json (default), csv, or syslog lines (RFC 5424)",
+                    },
+                    *[
+                        {"name": n, "in": "query", "schema": {"type": "string"}}
+                        for n in ("actor", "project_id", "action")
+                    ],
+                    {
+                        "name": "since",
+                        "in": "query",
+                        "schema": {"type": "string", "format": "date-time"},
+                    },
+                    {
+                        "name": "until",
+                        "in": "query",
+                        "schema": {"type": "string", "format": "date-time"},
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The events, oldest first",
+                        "content": {
+                            "application/json": {
+                                "schema": _list_of("events", "AuditEvent")["content"][
+                                    "application/json"
+                                ]["schema"]
+                            },
+                            "text/csv": {"schema": {"type": "string"}},
+                            "text/plain": {"schema": {"type": "string"}},
+                        },
+                    },
+                    **TENANCY_ERRORS,
+                },
+            }
+        },
+    }
+)
+
+
 def openapi_document() -> dict:
     return {
         "openapi": "3.1.0",

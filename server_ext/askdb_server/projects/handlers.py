@@ -9,6 +9,7 @@ from ..base.handlers import AskDBHandler
 from ..errors import InvalidInputError
 
 PROJECT_ID = r"(?P<project_id>[^/]+)"
+USER_ID = r"(?P<user_id>[^/]+)"
 
 
 class ProjectsHandler(AskDBHandler):
@@ -88,6 +89,96 @@ class ProjectRestoreHandler(AskDBHandler):
         )
 
 
+class ProjectMembersHandler(AskDBHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, project_id: str) -> None:
+        """The users the project is shared with and their permissions."""
+        who = await self.identity()
+        members = await self.call(self.services.projects.members, who, project_id)
+        self.write_json({"members": [m.to_dict() for m in members]})
+
+
+class ProjectShareHandler(AskDBHandler):
+    @web.authenticated
+    @authorized
+    async def post(self, project_id: str) -> None:
+        """Share with a member of the organization: ``user_id`` or ``username``, and
+        ``permission`` EDITOR or VIEWER."""
+        who = await self.identity()
+        body = self.json_body()
+        _only(body, {"user_id", "username", "permission"})
+        member = await self.call(
+            self.services.projects.share,
+            who,
+            project_id,
+            user_id=body.get("user_id"),
+            username=body.get("username"),
+            permission=body.get("permission", "VIEWER"),
+        )
+        self.write_json(member.to_dict(), status=201)
+
+
+class ProjectShareMemberHandler(AskDBHandler):
+    @web.authenticated
+    @authorized
+    async def delete(self, project_id: str, user_id: str) -> None:
+        """Stop sharing the project with a user."""
+        who = await self.identity()
+        await self.call(self.services.projects.unshare, who, project_id, user_id)
+        self.set_status(204)
+        self.finish()
+
+
+class ProjectPermissionHandler(AskDBHandler):
+    @web.authenticated
+    @authorized
+    async def patch(self, project_id: str, user_id: str) -> None:
+        """Change a member's ``permission`` (EDITOR or VIEWER)."""
+        who = await self.identity()
+        body = self.json_body()
+        _only(body, {"permission"})
+        member = await self.call(
+            self.services.projects.set_permission,
+            who,
+            project_id,
+            user_id,
+            body.get("permission"),
+        )
+        self.write_json(member.to_dict())
+
+
+class ProjectTransferHandler(AskDBHandler):
+    @web.authenticated
+    @authorized
+    async def post(self, project_id: str) -> None:
+        """Make ``user_id`` the project's owner."""
+        who = await self.identity()
+        body = self.json_body()
+        _only(body, {"user_id"})
+        project = await self.call(
+            self.services.projects.transfer, who, project_id, str(body.get("user_id") or "")
+        )
+        self.write_json(project.to_dict())
+
+
+class ProjectCloneHandler(AskDBHandler):
+    @web.authenticated
+    @authorized
+    async def post(self, project_id: str) -> None:
+        """A new project ``name`` from this one as a template (connection, settings, current
+        schema version)."""
+        who = await self.identity()
+        body = self.json_body()
+        _only(body, {"name"})
+        project = await self.call(
+            self.services.projects.clone, who, project_id, body.get("name", "")
+        )
+        base = self.request.path.rsplit("/", 2)[0]
+        self.set_header("Location", base + "/" + project.id)
+        self.write_json(project.to_dict(), status=201)
+
+
 def _only(body: dict, allowed: set[str]) -> None:
     unknown = set(body) - allowed
     if unknown:
@@ -99,4 +190,10 @@ default_handlers = [
     (rf"/askdb/api/projects/{PROJECT_ID}", ProjectHandler),
     (rf"/askdb/api/projects/{PROJECT_ID}/archive", ProjectArchiveHandler),
     (rf"/askdb/api/projects/{PROJECT_ID}/restore", ProjectRestoreHandler),
+    (rf"/askdb/api/projects/{PROJECT_ID}/members", ProjectMembersHandler),
+    (rf"/askdb/api/projects/{PROJECT_ID}/share", ProjectShareHandler),
+    (rf"/askdb/api/projects/{PROJECT_ID}/share/{USER_ID}", ProjectShareMemberHandler),
+    (rf"/askdb/api/projects/{PROJECT_ID}/permissions/{USER_ID}", ProjectPermissionHandler),
+    (rf"/askdb/api/projects/{PROJECT_ID}/transfer", ProjectTransferHandler),
+    (rf"/askdb/api/projects/{PROJECT_ID}/clone", ProjectCloneHandler),
 ]
