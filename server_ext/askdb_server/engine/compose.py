@@ -248,6 +248,7 @@ class _Builder:
         self._anti_joins()
         measures, sorts = self._measures()
         self._frequency(measures, sorts)
+        self._age_rank(sorts)
         self._filters()
         self._having(measures)
         if measures or self.plan.having:
@@ -276,12 +277,19 @@ class _Builder:
         measures, sorts = [], []
         for s in self.slots("count", "measure"):
             e = s.choice
+            timely = e.is_table and s.cue is not None and any(
+                t.low in ("recent", "latest", "earliest", "newest") for t in
+                self.r.tokens[s.cue.span[0] : s.cue.span[1]])
             if s.role == "measure" and s.agg in ("max", "min") and s.desc is not None and (
-                self.entity and (self.subject() is not None or self.slots("project"))
+                timely or self.entity and (self.subject() is not None or self.slots("project"))
             ):
-                sorts.append((ColRef(e.table, e.column), s.desc))  # "which X has the highest Y"
-                self.ranked = True
-                continue
+                ref = ColRef(e.table, e.column) if not e.is_table else self._date_of(e.table)
+                if ref is not None:
+                    sorts.append((ref, s.desc))  # "which X has the highest Y"
+                    self.ranked = True
+                    continue
+                if e.is_table:
+                    s.agg = "count"
             if e.is_table:
                 m = Measure("count", None, table=e.table)
             else:
@@ -333,6 +341,34 @@ class _Builder:
         self.notes.append(f"not in {table}")
         return True
 
+    def _date_of(self, table_name: str) -> ColRef | None:
+        """"the most recent appointment": the table's first date column."""
+        table = self.schema.table(table_name)
+        cols = [c for c in table.columns if is_date(c)] or [
+            c for c in table.columns if is_temporal(c)]
+        return ColRef(table.name, cols[0].name) if cols else None
+
+    def _age_rank(self, sorts: list) -> None:
+        """"the oldest person": the largest age, else the earliest birth date or date."""
+        for cue in self.r.cues_of("age"):
+            old = cue.op == "old"
+            tables = [self.plan.base] + [t for t in self.in_play if t != self.plan.base]
+            for name in tables:
+                table = self.schema.table(name)
+                ages = [c for c in table.columns if "age" in natural_words(c.name)
+                        and is_numeric(c)]
+                births = [c for c in table.columns if {"birth", "born"} & set(
+                    natural_words(c.name))]
+                dates = [c for c in table.columns if is_date(c) or is_temporal(c)]
+                if ages:
+                    sorts.insert(0, (ColRef(name, ages[0].name), old))
+                elif births or dates:
+                    sorts.insert(0, (ColRef(name, (births or dates)[0].name), not old))
+                else:
+                    continue
+                self.ranked = True
+                break
+
     def _frequency(self, measures: list[Measure], sorts: list) -> None:
         """"the most common type", "which city is the least popular": group by the thing
         and rank the groups by their number of rows."""
@@ -349,6 +385,25 @@ class _Builder:
         self.order_only.append(m)
         sorts.insert(0, (m, cues[0].op == "desc"))
         self.ranked = True
+
+    def _after_all(self, slot: Slot) -> bool:
+        k = slot.mention.span[0]
+        while k > 0 and self.r.tokens[k - 1].low in ("the", "of"):
+            k -= 1
+        return k > 0 and self.r.tokens[k - 1].low in ("all", "every")
+
+    def _value_labels(self) -> set[ColRef]:
+        """Projected columns that only label a value or pattern near them ("origins are not
+        'Beijing'"), as opposed to columns the question lists ("name ... with name 'X'")."""
+        fixed = {f[0] for f in self.plan.filters if f[1] in ("=", "IN", "!=", "NOT IN", "LIKE")}
+        starts = [v.span[0] for v in self.r.values] + [c.span[0] for c in self.r.cues
+                                                        if c.kind in ("like", "compare")]
+        out = set()
+        for s in self.slots("project"):
+            ref = ColRef(s.choice.table, s.choice.column)
+            if ref in fixed and any(0 <= k - s.mention.span[1] <= 3 for k in starts):
+                out.add(ref)
+        return out
 
     def _distinct(self) -> bool:
         """"different", "distinct", "unique" that no count used: SELECT DISTINCT."""
@@ -552,6 +607,8 @@ class _Builder:
         if self.slots("group") and self.r.opener in ("how", "count", "number"):
             roles = ("group",)  # "how many songs were released for each format"
         for s in self.slots(*roles):
+            if s.role == "project" and measures and not self.plan.having and self._after_all(s):
+                continue  # "the total enrollment across all schools"
             if s.choice.is_table:
                 d, g = _entity_keys(self.schema.table(s.choice.table))
             else:
@@ -561,9 +618,11 @@ class _Builder:
         subject = self.subject()
         counted = {m.table for m in measures if m.col is None}
         measured = {m.col.table if m.col else m.table for m in measures}
-        if not grouped and subject is not None and (self.entity or self.plan.having) and (
+        all_of = not self.plan.having and any(self._after_all(s) for s in self.slots("subject"))
+        by_subject = subject is not None and (self.entity or self.plan.having) and (
             subject.name not in counted or self.plan.having
-        ) and (self.ranked or self.plan.having or measured - {subject.name}):
+        ) and (self.ranked or self.plan.having or measured - {subject.name})
+        if not grouped and by_subject and not all_of:
             shown, grouped = _entity_keys(subject)
         kept = [m for m in measures if m not in self.order_only]
         self.plan.select = [*shown, *kept] if shown else measures
@@ -578,9 +637,9 @@ class _Builder:
         cols = [ColRef(s.choice.table, s.choice.column) for s in self.slots("project")
                 if not s.choice.is_table]
         cols = list(dict.fromkeys(cols))
-        fixed = {f[0] for f in self.plan.filters if f[1] in ("=", "IN", "!=", "NOT IN", "LIKE")}
-        if [c for c in cols if c not in fixed]:  # "the name of the X whose type is Y"
-            cols = [c for c in cols if c not in fixed]
+        labels = self._value_labels()
+        if [c for c in cols if c not in labels]:  # "programs whose origin is not Beijing"
+            cols = [c for c in cols if c not in labels]
         self.plan.distinct = self._distinct()
         if _asks_everything(self.r):
             self.plan.star = True

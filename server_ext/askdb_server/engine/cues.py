@@ -32,6 +32,8 @@ def _phrase_table() -> dict[str, tuple[str, str | None]]:
     table["most"] = ("superlative", "desc")
     table["top"] = ("superlative", "desc")
     table["bottom"] = ("superlative", "asc")
+    for w, d in lx.AGE_SUPERLATIVES.items():
+        table[w] = ("age", d)
     for p in lx.FREQUENCY_CUES:
         rare = {"least", "fewest", "rarest"}.intersection(p.split())
         table[p] = ("frequency", "asc" if rare else "desc")
@@ -209,6 +211,11 @@ def _spread_sort(tokens: list[Token], i: int) -> list[Cue]:
         return []
     for k in range(i + 2, min(i + 5, len(tokens))):
         if tokens[k].low == "by":
+            between = [j for j in range(i + 1, k) if tokens[j].low in lx.ASC_WORDS | lx.DESC_WORDS]
+            if between:  # "ordered descending by": keep the direction
+                j = between[0]
+                op = "desc" if tokens[j].low in lx.DESC_WORDS else "asc"
+                return [Cue("direction", (j, j + 1), op), Cue("sort", (k, k + 1))]
             return [Cue("sort", (i, k + 1))]
     return []
 
@@ -236,7 +243,7 @@ def find_cues(tokens: list[Token]) -> list[Cue]:
                 found = [Cue(kind, (i, i + n), op)]
         if found:
             cues.extend(found)
-            i = found[0].span[1]
+            i = max(c.span[1] for c in found)
         else:
             i += 1
     return cues

@@ -118,6 +118,8 @@ SUPERLATIVE_DESC = frozenset({"highest", "largest", "biggest", "greatest", "most
                               "maximum", "top", "newest", "longest", "best"})
 SUPERLATIVE_ASC = frozenset({"lowest", "smallest", "least", "fewest", "earliest", "min",
                              "minimum", "bottom", "oldest", "shortest", "worst"})
+# "oldest" ranks by the largest age, or the earliest birth date or date.
+AGE_SUPERLATIVES = {"oldest": "old", "eldest": "old", "youngest": "young", "newest": "young"}
 FREQUENCY_CUES = tuple(
     f"{a} {b}" for a in ("most", "the most", "least", "the least")
     for b in ("common", "popular", "frequent", "frequently", "often", "commonly", "used")

@@ -87,6 +87,7 @@ def read_question(question: str, schema: Schema, linker: SchemaLinker,
     reading.slots = [slot for m in mentions for slot in _slots(reading, m, mentions)]
     _owners(reading)
     _context(reading)
+    _coordinated_measures(reading)
     return reading
 
 
@@ -146,6 +147,21 @@ def _context(reading: Reading) -> None:
     reading.slots = [s for s in reading.slots if s.role != "context"]
 
 
+def _coordinated_measures(reading: Reading) -> None:
+    """"the average price and score": a column joined by "and" to a measured one is measured
+    the same way."""
+    for prev, slot in zip(reading.slots, reading.slots[1:], strict=False):
+        if prev.role != "measure" or slot.role != "project" or slot.mention.candidates[0][
+            0
+        ].is_table:
+            continue
+        gap = reading.tokens[prev.mention.span[1] : slot.mention.span[0]]
+        if gap and all(t.low in ("and", ",", "the", "its", "their") for t in gap) and any(
+            t.low in ("and", ",") for t in gap
+        ):
+            slot.role, slot.agg = "measure", prev.agg
+
+
 def _owners(reading: Reading) -> None:
     """"the name of the customer": a column word followed by "of" and a table word belongs to
     that table; the resolver prefers it."""
@@ -160,8 +176,15 @@ def _owners(reading: Reading) -> None:
         while k < len(reading.tokens) and reading.tokens[k].low in _OWNER_FILLER:
             k += 1
         other = mention_at.get(k)
-        if other is not None and other.mention.tables():
-            slot.owner = other.mention.tables()[0].table
+        if other is None:
+            continue
+        if other.mention.candidates[0][0].is_table:
+            slot.owner = other.mention.candidates[0][0].table
+        elif slot.role == "project" and reading.tokens[slot.mention.span[1] - 1].lemma in (
+            "name", "title"
+        ) and slot.mention.span[1] - slot.mention.span[0] == 1:
+            slot.role = "context"  # "the names of studios": the studio column itself
+    reading.slots = [s for s in reading.slots if s.role != "context"]
 
 
 _EQUALS_FILLER = frozenset({"is", "=", "of", "as", "equal", "equals", "to", "number", "no", "#",
@@ -393,7 +416,9 @@ def _slot_from_cue(reading: Reading, m: Mention, cue: Cue, is_table: bool) -> Sl
         ):
             desc = _is_desc(reading, stacked)
             return Slot(m, "measure", cue.op, desc=desc, cue=cue)
-        if is_table and cue.op in ("max", "min") and word in ("most", "least", "fewest"):
+        if is_table and cue.op in ("max", "min") and word in ("most", "least", "fewest") and (
+            cue.span[1] - cue.span[0] == 1  # not "most recent"
+        ):
             return Slot(m, "count", "count", desc=cue.op == "max", cue=cue)
         sup = word in lx.SUPERLATIVE_DESC or word in lx.SUPERLATIVE_ASC
         if word in ("max", "maximum", "min", "minimum") and reading.opener not in ("which", "who"):
