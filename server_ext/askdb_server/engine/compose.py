@@ -59,6 +59,10 @@ def _drop_misfits(reading: Reading, schema: Schema) -> None:
             continue
         fits = [(e, s) for e, s in slot.mention.candidates
                 if not e.is_table and test(schema.table(e.table).column(e.column))]
+        if not fits and slot.role == "filter" and _adjacent(slot):
+            fits = [(e, s) for e, s in slot.mention.candidates  # numbers kept as text
+                    if not e.is_table and not is_key(schema.table(e.table),
+                                                     schema.table(e.table).column(e.column))]
         if fits:
             slot.mention = replace(slot.mention, candidates=tuple(fits))
         else:
@@ -85,6 +89,13 @@ def _named_by_owner(slot: Slot, schema: Schema) -> Element | None:
     table = schema.table(slot.owner)
     col = display_columns(table)[0]
     return Element(table.name, col, tuple(natural_words(col)), " ".join(natural_words(col)))
+
+
+def _adjacent(slot: Slot) -> bool:
+    """The column word touches its comparison: "days held more than 50"."""
+    cue = slot.cue
+    return cue is not None and cue.kind == "compare" and (
+        cue.span[0] == slot.mention.span[1] or cue.span[1] == slot.mention.span[0])
 
 
 def _any_column(col) -> bool:
@@ -192,7 +203,7 @@ def _asks_everything(reading: Reading) -> bool:
 def _check_slots(reading: Reading) -> None:
     """Words right after a cue or a question word must be linked; otherwise decline."""
     starts = {c.span[1] for c in reading.cues if c.kind in ("count", "agg", "group", "limit")}
-    if reading.tokens and reading.opener in ("which", "list", "show", "who", "many"):
+    if reading.tokens and reading.opener in ("which", "list", "show", "many"):
         starts.add(1)
     for i in reading.unlinked:
         k = i
@@ -521,9 +532,10 @@ class _Builder:
         answer when no numeric column takes the number."""
         k = cue.span[1]
         words = [t.low for t in self.r.tokens[k : k + 2]]
-        if not isinstance(cue.value, float) or not cue.value.is_integer() or not words:
+        if not isinstance(cue.value, float) or not cue.value.is_integer():
             return False
-        if not any(w.isalpha() and w not in lx.STOP_WORDS for w in words):
+        times = self.r.tokens[k - 1].low in lx.TIMES_WORDS or "times" in words
+        if not times and not any(w.isalpha() and w not in lx.STOP_WORDS for w in words):
             return False
         self.plan.having.append((Measure("count", None, table=self.plan.base), cue.op,
                                  cue.value))
@@ -564,9 +576,22 @@ class _Builder:
         same_base = [c for c in candidates if c.table == self.plan.base]
         if len(same_base) == 1 or len(candidates) == 1:
             return (same_base or candidates)[0]
+        hinted = self._hinted(cue, same_base or candidates)
+        if hinted is not None:
+            return hinted
         raise NoAnswerError(
             f"I could not tell which column '{self.r.text(cue.span)}' applies to."
         )
+
+    def _hinted(self, cue, candidates: list[ColRef]) -> ColRef | None:
+        """The column a comparative names: "younger than 30" -> age, "lasted" -> duration."""
+        words = [t.low for t in self.r.tokens[max(0, cue.span[0] - 2) : cue.span[0] + 1]]
+        for w in reversed(words):
+            for head in lx.MEASURE_WORDS.get(w, ()):
+                hits = [c for c in candidates if head in natural_words(c.column)]
+                if hits:
+                    return hits[0]
+        return None
 
     def _date(self, cue) -> None:
         target = next((ColRef(s.choice.table, s.choice.column) for s in self.slots("date")

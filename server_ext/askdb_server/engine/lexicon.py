@@ -52,7 +52,7 @@ _IRREGULAR = {
     "people": "person", "children": "child", "men": "man", "women": "woman", "mice": "mouse",
     "feet": "foot", "teeth": "tooth", "geese": "goose", "data": "data", "media": "media",
     "criteria": "criterion", "indices": "index", "analyses": "analysis", "statuses": "status",
-    "status": "status", "series": "series", "species": "species", "news": "news",
+    "status": "status", "ids": "id", "series": "series", "species": "species", "news": "news",
 }
 _KEEP_S = ("ss", "us", "is", "os")
 
@@ -214,6 +214,25 @@ STAR_PHRASES = ("all the information", "all information", "all the info", "all i
                 "all fields", "everything", "full information", "full details",
                 "all the detail", "all the records", "all records", "all the record")
 
+# "at least twice": counts of rows.
+TIMES_WORDS = {"once": 1, "twice": 2, "thrice": 3}
+
+# Words near a comparison that say which kind of column it measures ("younger than 30").
+MEASURE_WORDS = {
+    "younger": ("age",), "older": ("age",), "aged": ("age",), "age": ("age",),
+    "taller": ("height",), "tall": ("height",), "high": ("height",), "higher": ("height",),
+    "heavier": ("weight",), "lighter": ("weight",), "weigh": ("weight",),
+    "weighs": ("weight",), "weighing": ("weight",), "longer": ("length", "duration"),
+    "shorter": ("length", "duration", "height"), "lasted": ("duration",),
+    "lasting": ("duration",), "last": ("duration",), "cheaper": ("price", "cost"),
+    "expensive": ("price", "cost"), "cost": ("cost", "price"), "costs": ("cost", "price"),
+    "priced": ("price",), "earn": ("salary", "income"), "earns": ("salary", "income"),
+    "paid": ("salary", "pay", "amount"), "larger": ("size", "area", "capacity"),
+    "bigger": ("size", "area", "capacity"), "faster": ("speed",), "slower": ("speed",),
+    "richer": ("income", "wealth"), "wider": ("width",), "deeper": ("depth",),
+    "scored": ("score",), "scores": ("score",), "rated": ("rating",),
+}
+
 # Column names that usually hold an entity's human-readable name.
 NAME_LIKE = ("name", "title", "label", "full name", "display name", "username", "first name",
              "last name", "description", "code", "email")
@@ -237,6 +256,8 @@ def parse_number(word: str) -> float | None:
     w = word.lower().replace(",", "")
     if w in NUMBER_WORDS:
         return float(NUMBER_WORDS[w])
+    if w in TIMES_WORDS:
+        return float(TIMES_WORDS[w])
     try:
         return float(w)
     except ValueError:

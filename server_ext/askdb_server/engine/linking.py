@@ -129,6 +129,7 @@ class SchemaIndex:
         self._phrase(" ".join(words), element, 1.0)
         if len(words) > 1 and words[-1] not in _GENERIC_HEADS:
             self._phrase(words[-1], element, 0.7)
+        self._key_phrases(table, words)
         for col in table.columns:
             cw = tuple(natural_words(col.name))
             if not cw:
@@ -142,6 +143,16 @@ class SchemaIndex:
             if len(cw) > 1 and cw[-1] not in _GENERIC_HEADS and not is_key(table, col):
                 self._phrase(cw[-1], ce, 0.6)
                 self._phrase(cw[0], ce, 0.55)
+
+    def _key_phrases(self, table: Table, words: tuple[str, ...]) -> None:
+        """"student id", "the ids of employees": the table's one-column primary key."""
+        if len(table.primary_key) != 1 or table.column(table.primary_key[0]) is None:
+            return
+        col = table.column(table.primary_key[0])
+        cw = tuple(natural_words(col.name))
+        element = Element(table.name, col.name, cw, " ".join(cw))
+        self._phrase(" ".join(words) + " id", element, 1.0)
+        self._phrase("id", element, 0.6)
 
     def _phrase(self, phrase: str, element: Element, score: float) -> None:
         phrase = phrase_key(phrase.split())

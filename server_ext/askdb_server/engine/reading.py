@@ -18,6 +18,9 @@ from .values import ValueIndex, ValueMatch
 # Words that may sit between a cue and the word it governs ("the average *of the* price").
 _FILLER = frozenset({"the", "a", "an", "of", "all", "its", "their", "is", "are", "was", "were",
                      "has", "have", "had", "with", "in", "for", "on", "at", "each", "per", "that"})
+# Words between a column and the comparison that follows it: "price is over 10".
+_AFTER_FILLER = frozenset({"the", "a", "an", "of", "is", "are", "was", "were", "be", "been",
+                           "being", "that", "its", "their", "value", "values"})
 _OWNER_FILLER = frozenset({"the", "a", "an", "all", "each", "every", "those", "these", "its",
                            "their", "his", "her", "different", "distinct"})
 _CLAUSE_WORDS = frozenset({"who", "whose", "that", "which", "where", "whom", "with", "having",
@@ -354,7 +357,7 @@ def _cue_after(reading: Reading, end: int) -> Cue | None:
         for c in reading.cues:
             if c.span[0] == k:
                 return c
-        if reading.tokens[k].low not in _FILLER:
+        if reading.tokens[k].low not in _AFTER_FILLER:
             return None
         k += 1
     return None
