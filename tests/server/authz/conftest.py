@@ -1,0 +1,3 @@
+"""Fixtures: the two-organization world."""
+
+from .world import world  # noqa: F401

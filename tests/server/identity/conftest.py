@@ -1,0 +1,3 @@
+"""Fixtures: the two-organization world."""
+
+from ..authz.world import world  # noqa: F401
