@@ -34,6 +34,11 @@ def resolve(reading: Reading, schema: Schema, flip: int | None = None) -> list[s
             tables = slot.mention.tables()
             slot.choice = tables[1] if flip == i and len(tables) > 1 else tables[0]
             _add(in_play, slot.choice.table)
+    for slot in reading.slots:
+        if slot.choice is not None and slot.role in ("group", "frequent"):
+            twin = _column_twin(slot, in_play)
+            if twin is not None:  # "wines for each grape": wine.grape, no join
+                slot.choice = twin
     for v in _values_in_play(reading, in_play):
         _add(in_play, v.table)
     for i, slot in enumerate(reading.slots):
@@ -75,6 +80,18 @@ def _drop_misfits(reading: Reading, schema: Schema) -> None:
             slot.role = "ignored"
             reading.unlinked.append(slot.mention.span[0])
     reading.slots = [s for s in reading.slots if s.role != "ignored"]
+
+
+def _column_twin(slot: Slot, in_play: list[str]) -> Element | None:
+    """A column of another table in play that the table's own word names as well as the
+    table: grouping by it needs no join."""
+    table_score = slot.mention.candidates[0][1]
+    for e, score in slot.mention.candidates:
+        if not e.is_table and e.table != slot.choice.table and e.table in in_play and (
+            score >= table_score
+        ):
+            return e
+    return None
 
 
 def _named_by_owner(slot: Slot, schema: Schema) -> Element | None:

@@ -76,6 +76,7 @@ def read_question(question: str, schema: Schema, linker: SchemaLinker,
     blocked |= {k for v in chosen for k in range(*v.span)}
     linked = linker.link(tokens, schema, blocked)
     linked = _compounds(_coordinated(linked, tokens, idx.phrases, blocked))
+    chosen = chosen + _quoted_values(tokens, linked, chosen, blocked, schema)
     mentions = [m for m in linked if not _labels_value(m, chosen, tokens)]
     cues = cues + _equal_numbers(tokens, mentions, blocked)
     cues = cues + _patterns(tokens, blocked, chosen)
@@ -198,6 +199,43 @@ _LIKE_OPENERS = {"contain": "%{}%", "contains": "%{}%", "containing": "%{}%",
                  "start": "{}%", "starts": "{}%", "starting": "{}%", "begin": "{}%",
                  "begins": "{}%", "beginning": "{}%", "end": "%{}", "ends": "%{}",
                  "ending": "%{}"}
+
+
+_LABEL_GAP = frozenset({"named", "called", "is", "the", "of", "with", "as", "=", "titled", "a",
+                        "an", "equal", "to", "was", "are"})
+
+
+def _quoted_values(tokens: list[lx.Token], linked: list[Mention], chosen: list[ValueMatch],
+                   blocked: set[int], schema: Schema) -> list[ValueMatch]:
+    """A quoted string the sampled values do not hold is still a value: of the column (or the
+    table's name column) named just before it ("the product 'rem'", "named 'Kolob Arch'")."""
+    from .compose import display_columns  # noqa: PLC0415 - compose imports this module
+
+    taken = {k for v in chosen for k in range(*v.span)} | blocked
+    out = []
+    for i, tok in enumerate(tokens):
+        if not tok.quoted or i in taken:
+            continue
+        k = i
+        while k > 0 and tokens[k - 1].low in _LABEL_GAP:
+            k -= 1
+        label = next((m for m in linked if m.span[1] == k), None)
+        if label is None:
+            k = i
+            while k > 0 and tokens[k - 1].low in ("or", "and", "but", "not", ",", "nor"):
+                k -= 1
+            prev = next((v for v in [*chosen, *out] if v.span[1] == k and k < i), None)
+            if prev is not None:  # "'rem' but not 'aut'": the same column
+                out.append(ValueMatch(prev.table, prev.column, tok.text, (i, i + 1), 0.9))
+            continue
+        top = label.candidates[0][0]
+        if top.is_table:
+            table = schema.table(top.table)
+            column = display_columns(table)[0]
+        else:
+            table, column = schema.table(top.table), top.column
+        out.append(ValueMatch(table.name, column, tok.text, (i, i + 1), 0.9))
+    return out
 
 
 def _equal_numbers(tokens: list[lx.Token], mentions: list[Mention],
