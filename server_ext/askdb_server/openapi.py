@@ -29,7 +29,7 @@ PROBLEM = {
     "description": "An error",
     "content": {"application/problem+json": {"schema": _ref("Problem")}},
 }
-ERRORS = {"400": PROBLEM, "404": PROBLEM}
+ERRORS = {"400": PROBLEM, "403": PROBLEM, "404": PROBLEM}
 NULLABLE_STR = {"type": ["string", "null"]}
 PROJECT_ID = {"name": "project_id", "in": "path", "required": True, "schema": {"type": "string"}}
 CONVERSATION_ID = {

@@ -22,12 +22,11 @@ class AuditHandler(AskDBHandler):
         filters = {name: self.get_argument(name, None) for name in FILTERS}
         fmt = self.get_argument("format", "json")
         content_type, body = await self.call(self.services.audit.export, who, fmt, **filters)
-        self.set_header("Content-Type", content_type)
         if fmt != "json":
             self.set_header(
                 "Content-Disposition", f'attachment; filename="askdb-audit.{_ext(fmt)}"'
             )
-        self.finish(body)
+        self.finish(body, set_content_type=content_type)
 
 
 def _ext(fmt: str) -> str:
