@@ -49,7 +49,7 @@ class ValueIndex:
 
     @classmethod
     def build(
-        cls, engine: sa.Engine, schema: Schema, *, max_distinct: int = 200, max_tables: int = 200,
+        cls, engine: sa.Engine, schema: Schema, *, max_distinct: int = 1000, max_tables: int = 200,
         max_columns: int = 1000,
     ) -> ValueIndex:
         """Read up to ``max_distinct`` distinct values of each text column of the schema."""
