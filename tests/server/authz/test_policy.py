@@ -73,3 +73,18 @@ def test_admins_and_managers_own_every_project_of_their_org():
 def test_an_unknown_action_is_a_bug_not_a_refusal():
     with pytest.raises(KeyError):
         allowed("project:delete_everything", A, OWN)
+
+
+def test_the_readme_table_is_the_matrix():
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[3] / "README.md").read_text()
+    section = readme.split("## Teams and permissions", 1)[1]
+    rows = []
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 6 and cells[0].startswith("`"):
+            roles = [r.value for r, mark in zip(Role, cells[1:5], strict=True) if mark == "✓"]
+            perms = [] if cells[5] == "—" else cells[5].split(", ")
+            rows.append((cells[0].strip("`"), roles, perms))
+    assert rows == matrix_rows()
