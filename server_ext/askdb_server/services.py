@@ -78,7 +78,7 @@ class Services:
         runner = QueryRunner(
             connections, timeout_s=settings.statement_timeout_s, row_cap=settings.row_cap
         )
-        conversations = ConversationManager(store, audit)
+        conversations = ConversationManager(store, audit, authz)
         embedder = MiniLMEmbedder() if settings.use_embeddings else None
         # Retrieval always embeds with MiniLM (loaded on the first search, not here);
         # use_embeddings only decides whether the engine links words to columns with it.

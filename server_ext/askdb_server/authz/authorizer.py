@@ -96,8 +96,10 @@ class Authorizer:
 
     def _active_user(self, s: Session, who: Identity, action: str) -> User:
         user = s.get(User, who.user_id)
-        if user is None or not user.is_active:
-            self._deny(who, action, None, None, "Your AskDB account is deactivated.")
+        if user is None:
+            self._deny(who, action, None, None, "Your AskDB account was deleted.")
+        if not user.is_active:
+            self._deny(who, action, user.org_id, None, "Your AskDB account is deactivated.")
         return user
 
     def _deny(

@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from ..errors import ConversationNotFoundError, InvalidInputError
+from ..errors import ConversationNotFoundError, InvalidInputError, NotFoundError
 from ..identity.manager import Identity
 from ..store.db import Store
 from ..store.models import Conversation, Message, User, utcnow
 
 if TYPE_CHECKING:
     from ..audit.log import AuditLog
+    from ..authz.authorizer import Authorizer
 
 TITLE_LENGTH = 80
 PREVIEW_ROWS = 20
@@ -42,9 +43,12 @@ class MessageRecord:
 
 
 class ConversationManager:
-    def __init__(self, store: Store, audit: AuditLog | None = None) -> None:
+    def __init__(
+        self, store: Store, audit: AuditLog | None = None, authz: Authorizer | None = None
+    ) -> None:
         self.store = store
         self.audit = audit
+        self.authz = authz
 
     def open(self, who: Identity, project_id: str, conversation_id: str | None, title: str) -> str:
         """The id of ``conversation_id`` (checked to be the caller's, on this project) or of a
@@ -163,9 +167,20 @@ class ConversationManager:
 
     def _load(self, s, who: Identity, conversation_id: str) -> Conversation:
         conv = s.get(Conversation, conversation_id)
-        if conv is None or conv.user_id != who.user_id:
+        if conv is None or conv.user_id != who.user_id or not self._may_read(s, who, conv):
             raise ConversationNotFoundError(f"No conversation with id {conversation_id!r}.")
         return conv
+
+    def _may_read(self, s, who: Identity, conv: Conversation) -> bool:
+        """Whether the caller still sees the conversation's project: one's own history goes
+        out of reach with the project (unshared, or another organization's now)."""
+        if self.authz is None:
+            return True
+        try:
+            self.authz.check(s, who, "project:read", conv.project_id)
+        except NotFoundError:
+            return False
+        return True
 
 
 def _title(text: str) -> str:

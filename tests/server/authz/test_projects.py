@@ -5,6 +5,7 @@ import pytest
 
 from askdb_server.errors import (
     ConflictError,
+    ConversationNotFoundError,
     ForbiddenError,
     InvalidInputError,
     ProjectNotFoundError,
@@ -156,3 +157,14 @@ def test_names_are_unique_per_organization(world):
     with pytest.raises(ConflictError):
         s.projects.create(a["DEVELOPER"], "shop")  # the admin's shop is in the same org
     assert s.projects.create(world.b["DEVELOPER"], "dev").name == "dev"
+
+
+def test_ones_own_history_goes_out_of_reach_with_the_project(world):
+    s, a, pid = world.services, world.a, world.a.project_id
+    dev = a["DEVELOPER"]
+    s.projects.share(a["ADMIN"], pid, username="a-developer", permission="VIEWER")
+    answer = s.pipeline.ask(dev, pid, "how many customers are there?")
+    assert s.conversations.get(dev, answer.conversation_id)["messages"][0]["row_count"] == 1
+    s.projects.unshare(a["ADMIN"], pid, dev.user_id)
+    with pytest.raises(ConversationNotFoundError):
+        s.conversations.get(dev, answer.conversation_id)
