@@ -184,7 +184,13 @@ def negated(reading: Reading, start: int) -> bool:
 def display_columns(table: Table) -> list[str]:
     """The columns that name a row of the table for a reader: name, title, label ..."""
     words = {c.name: natural_words(c.name) for c in table.columns}
+    own = natural_words(table.name)
     for cue in lx.NAME_LIKE:
+        if cue == "description":  # before descriptions: a column named like its table
+            same = [c.name for c in table.columns if words[c.name] == own[-len(words[c.name]):]
+                    and words[c.name] and not is_key(table, c) and not is_numeric(c)]
+            if same:
+                return same[:1]
         cw = cue.split()
         hits = [c.name for c in table.columns if words[c.name][-len(cw):] == cw
                 and not is_key(table, c)]

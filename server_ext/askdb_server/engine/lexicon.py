@@ -92,7 +92,7 @@ STOP_WORDS = frozenset(
     with that have has had do does did how many much please and or their its his her they
     them it this these those than i we you our my your can could would should will shall
     into as so also just only whether if where when some out up one ones
-    row rows value values thing things data info information
+    row rows value values thing things data info information kind kinds variety varieties
     named called having exist exists existing available currently""".split()
 )
 
@@ -113,6 +113,8 @@ AGG_CUES = {
     "max": ("maximum", "max", "highest", "largest", "biggest", "greatest", "latest", "most recent"),
     "min": ("minimum", "min", "lowest", "smallest", "least", "earliest", "fewest"),
 }
+NOUN_AGGS = frozenset({"average", "avg", "mean", "minimum", "min", "maximum", "max", "total",
+                       "sum"})
 # Superlatives that, in a "which ..." question, order rows instead of aggregating them.
 SUPERLATIVE_DESC = frozenset({"highest", "largest", "biggest", "greatest", "most", "latest", "max",
                               "maximum", "top", "newest", "longest", "best"})

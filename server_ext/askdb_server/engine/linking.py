@@ -140,6 +140,8 @@ class SchemaIndex:
             own = [w for w in cw if w not in words]
             if own and len(own) < len(cw):  # customer_name in customers also answers "name"
                 self._phrase(" ".join(own), ce, 0.9)
+            if len(cw) > 1 and cw[-1] in ("code", "number", "no", "num"):
+                self._phrase(" ".join(cw[:-1]), ce, 0.85)  # "policy type": policy_type_code
             if len(cw) > 1 and cw[-1] not in _GENERIC_HEADS and not is_key(table, col):
                 self._phrase(cw[-1], ce, 0.6)
                 self._phrase(cw[0], ce, 0.55)

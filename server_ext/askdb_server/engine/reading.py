@@ -201,6 +201,8 @@ _LIKE_OPENERS = {"contain": "%{}%", "contains": "%{}%", "containing": "%{}%",
                  "ending": "%{}"}
 
 
+_VALUE_LABEL_GAP = frozenset({"the", "a", "of", "is", "=", "in", "by", "from", "at", "as", "to",
+                              "with", "are", "was", "were"})
 _LABEL_GAP = frozenset({"named", "called", "is", "the", "of", "with", "as", "=", "titled", "a",
                         "an", "equal", "to", "was", "are"})
 
@@ -324,7 +326,7 @@ def _labels_value(m: Mention, chosen: list[ValueMatch], tokens: list[lx.Token]) 
             continue
         gap = range(v.span[1], m.span[0]) if v.span[1] <= m.span[0] else range(m.span[1],
                                                                                 v.span[0])
-        if all(tokens[k].low in ("the", "a", "of", "is", "=", "in") for k in gap):
+        if all(tokens[k].low in _VALUE_LABEL_GAP for k in gap):
             return True
     return False
 
@@ -410,14 +412,18 @@ def _slots(reading: Reading, m: Mention, mentions: list[Mention]) -> list[Slot]:
         return out
     ends = {c.span[1]: c for c in reading.cues if c.kind == "agg"}
     k = slot.cue.span[0]
-    while k > 0 and reading.tokens[k - 1].low in ("and", ",", "or", "the"):
-        k -= 1
-        if k in ends:
+    while True:  # commas are not tokens: "the average, minimum and maximum price"
+        if k in ends and ends[k].op != slot.agg and (
+            k < slot.cue.span[0] or _noun_agg(reading, ends[k])
+        ):
             cue = ends[k]
             out.insert(0, Slot(m, "measure", cue.op, cue=cue))
             slot.desc = None
             k = cue.span[0]
-    return out
+        elif k > 0 and reading.tokens[k - 1].low in ("and", "or", "the"):
+            k -= 1
+        else:
+            return out
 
 
 def _slot(reading: Reading, m: Mention, mentions: list[Mention]) -> Slot:
@@ -490,10 +496,18 @@ def _slot_from_cue(reading: Reading, m: Mention, cue: Cue, is_table: bool) -> Sl
     return None
 
 
+def _noun_agg(reading: Reading, cue: Cue) -> bool:
+    """"average", "minimum": aggregate words that can be listed side by side (unlike
+    "highest total", where the first ranks the second)."""
+    return reading.tokens[cue.span[0]].low in lx.NOUN_AGGS
+
+
 def _chained(reading: Reading, cue: Cue) -> bool:
     """An aggregate word joined by "and" or a comma to another one."""
     k = cue.span[0]
     if k > 0 and reading.tokens[k - 1].low in ("and", ",", "or"):
+        return True
+    if any(c.kind == "agg" and c.span[1] == k and _noun_agg(reading, c) for c in reading.cues):
         return True
     k = cue.span[1]
     return k < len(reading.tokens) and reading.tokens[k].low in ("and", ",", "or") and any(
