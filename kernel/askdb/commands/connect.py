@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy.engine import URL
+
 from askdb_server.errors import DatabaseUnreachableError
 from askdb_server.sqlrun.urls import parse_database_url, redact, render
-from sqlalchemy.engine import URL
 
 from ..client import JSON, AskDBClient
 
