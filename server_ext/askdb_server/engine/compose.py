@@ -283,6 +283,7 @@ class _Builder:
         measures, sorts = self._measures()
         self._frequency(measures, sorts)
         self._age_rank(sorts)
+        self._measure_rank(sorts)
         self._filters()
         self._having(measures)
         if measures or self.plan.having:
@@ -499,9 +500,53 @@ class _Builder:
             used.add(id(cue))
         for cue in self.r.cues_of("subcompare"):
             self._subcompare(cue)
-        dates = self.r.cues_of("date")
-        if dates:
-            self._date(dates[-1])
+        for cue in self.r.cues_of("date"):
+            self._date(cue)
+        self._either()
+
+    def _either(self) -> None:
+        """"from Hartford or younger than 40": two conditions joined by "or" hold either way."""
+        spans = [self._source(f) for f in self.plan.filters]
+        order = sorted(range(len(spans)), key=lambda i: spans[i] or (999, 999))
+        for a, b in zip(order, order[1:], strict=False):
+            if spans[a] is None or spans[b] is None or spans[a][1] > spans[b][0]:
+                continue
+            gap = [t.low for t in self.r.tokens[spans[a][1] : spans[b][0]]]
+            if "or" in gap and "and" not in gap and len(gap) <= 4:
+                first, second = self.plan.filters[a], self.plan.filters[b]
+                if first[1] == "ANY" or second[1] == "ANY":
+                    continue
+                self.plan.filters[a] = (first[0], "ANY", (first, second))
+                self.plan.filters[b] = None
+                self.notes.append("either condition")
+        self.plan.filters = [f for f in self.plan.filters if f is not None]
+
+    def _source(self, f: tuple) -> tuple[int, int] | None:
+        """The question words a filter came from."""
+        ref, op, value = f
+        vals = value if isinstance(value, tuple) else (value,)
+        for v in self.r.values:
+            if v.value in vals and (v.table, v.column) == (ref.table, ref.column):
+                return v.span
+        for c in self.r.cues:
+            if c.kind in ("compare", "like") and c.value in vals:
+                return c.span
+            if c.kind == "date" and any(day == value for _, day in c.value):
+                return c.span
+        return None
+
+    def _measure_rank(self, sorts: list) -> None:
+        """"the shortest trip": rank by the column the adjective measures."""
+        for cue in self.r.cues_of("measure_sup"):
+            words, desc = lx.MEASURE_SUPERLATIVES[cue.op]
+            for name in [self.plan.base] + [t for t in self.in_play if t != self.plan.base]:
+                table = self.schema.table(name)
+                hits = [c for c in table.columns if is_numeric(c) and not is_key(table, c)
+                        and set(words) & set(natural_words(c.name))]
+                if hits:
+                    sorts.insert(0, (ColRef(name, hits[0].name), desc))
+                    self.ranked = True
+                    break
 
     def _paired(self, cue, used: set[int]) -> bool:
         """``between 10 and 20`` is two cues on one span: the second follows the first."""

@@ -32,6 +32,8 @@ def _phrase_table() -> dict[str, tuple[str, str | None]]:
     table["most"] = ("superlative", "desc")
     table["top"] = ("superlative", "desc")
     table["bottom"] = ("superlative", "asc")
+    for w in lx.MEASURE_SUPERLATIVES:
+        table[w] = ("measure_sup", w)
     for w, d in lx.AGE_SUPERLATIVES.items():
         table[w] = ("age", d)
     for p in lx.FREQUENCY_CUES:
@@ -155,7 +157,7 @@ def _number_at(tokens: list[Token], i: int) -> tuple[int, float] | None:
 def _compare_cue(tokens: list[Token], i: int) -> list[Cue]:
     if tokens[i].low == "between":
         a = _number_at(tokens, i + 1)
-        if a and a[0] < len(tokens) and tokens[a[0]].low == "and":
+        if a and a[0] < len(tokens) and tokens[a[0]].low in ("and", "to"):
             b = _number_at(tokens, a[0] + 1)
             if b:
                 span = (i, b[0])

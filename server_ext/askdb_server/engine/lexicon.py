@@ -122,6 +122,17 @@ SUPERLATIVE_ASC = frozenset({"lowest", "smallest", "least", "fewest", "earliest"
                              "minimum", "bottom", "oldest", "shortest", "worst"})
 # "oldest" ranks by the largest age, or the earliest birth date or date.
 AGE_SUPERLATIVES = {"oldest": "old", "eldest": "old", "youngest": "young", "newest": "young"}
+# Superlatives that name what they rank by: "the shortest trip" -> its length or duration.
+MEASURE_SUPERLATIVES = {
+    "shortest": (("length", "duration", "height", "time"), False),
+    "longest": (("length", "duration", "time"), True), "tallest": (("height",), True),
+    "heaviest": (("weight",), True), "lightest": (("weight",), False),
+    "cheapest": (("price", "cost", "fee", "rate"), False),
+    "most expensive": (("price", "cost", "fee", "rate"), True),
+    "least expensive": (("price", "cost", "fee", "rate"), False),
+    "fastest": (("speed", "time"), True), "slowest": (("speed",), False),
+    "richest": (("wealth", "income", "worth"), True), "poorest": (("wealth", "income"), False),
+}
 FREQUENCY_CUES = tuple(
     f"{a} {b}" for a in ("most", "the most", "least", "the least")
     for b in ("common", "popular", "frequent", "frequently", "often", "commonly", "used")

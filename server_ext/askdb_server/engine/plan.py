@@ -68,7 +68,8 @@ class QueryPlan:
 
     def tables(self) -> list[str]:
         seen = [self.base]
-        refs = [*self.select, *(f[0] for f in self.filters), *self.group_by,
+        conds = [g for f in self.filters for g in (f[2] if f[1] == "ANY" else (f,))]
+        refs = [*self.select, *(f[0] for f in conds), *self.group_by,
                 *(h[0] for h in self.having), *(o[0] for o in self.order_by)]
         for ref in refs:
             for table in _tables_of(ref):
@@ -257,6 +258,8 @@ def _sql_text(plan: QueryPlan, joins: list[str], qualify: bool, schema: Schema) 
         left = expr(c)
         if op in ("IS NULL", "IS NOT NULL"):
             return f"{left} {op}"
+        if op == "ANY":
+            return "(" + " OR ".join(cond(*f) for f in v) + ")"
         if op == "OR":
             return "(" + " OR ".join(f"{left} {o} {value(x)}" for o, x in v) + ")"
         return f"{left} {op} {value(v)}"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from ..schemas.model import Schema
 from . import lexicon as lx
 from .cues import Cue, find_cues
-from .linking import Element, Mention, SchemaLinker, phrase_key
+from .linking import Element, Mention, SchemaLinker, is_key, is_numeric, phrase_key
 from .values import ValueIndex, ValueMatch
 
 # Words that may sit between a cue and the word it governs ("the average *of the* price").
@@ -53,6 +53,11 @@ class Reading:
     slots: list[Slot]
     unlinked: list[int] = field(default_factory=list)  # content tokens nothing explains
     counted: list[Cue] = field(default_factory=list)  # comparisons on a count of rows
+    numeric: set[tuple[str, str]] = field(default_factory=set)  # measurable columns
+
+    def numeric_column(self, m: Mention) -> bool:
+        top = m.candidates[0][0]
+        return not top.is_table and (top.table, top.column) in self.numeric
 
     def text(self, span: tuple[int, int]) -> str:
         return " ".join(t.text for t in self.tokens[span[0] : span[1]])
@@ -88,6 +93,8 @@ def read_question(question: str, schema: Schema, linker: SchemaLinker,
     unlinked += [i for i, t in enumerate(tokens)
                  if i not in covered and t.is_number and t.low[:1].isdigit()] * 2
     reading = Reading(tokens, cues, chosen, [], unlinked)
+    reading.numeric = {(t.name, c.name) for t in schema.tables for c in t.columns
+                       if is_numeric(c) and not is_key(t, c)}
     reading.slots = [slot for m in mentions for slot in _slots(reading, m, mentions)]
     _owners(reading)
     _context(reading)
@@ -194,6 +201,7 @@ def _owners(reading: Reading) -> None:
 _EQUALS_FILLER = frozenset({"is", "=", "of", "as", "equal", "equals", "to", "number", "no", "#",
                             "being", "was", "are", "were"})
 _LIKE_OPENERS = {"contain": "%{}%", "contains": "%{}%", "containing": "%{}%",
+                 "contained": "%{}%", "included": "%{}%",
                  "include": "%{}%", "includes": "%{}%", "including": "%{}%", "like": "%{}%",
                  "letter": "%{}%", "substring": "%{}%", "word": "%{}%",
                  "start": "{}%", "starts": "{}%", "starting": "{}%", "begin": "{}%",
@@ -271,13 +279,14 @@ def _patterns(tokens: list[lx.Token], blocked: set[int], chosen: list) -> list[C
         while k < len(tokens) and not tokens[k].quoted and tokens[k].low in (
                 "with", "the", "a", "an", "letter", "word", "substring", "string", "character"):
             k += 1
-        if k >= len(tokens) or k in valued or k in blocked:
+        if k >= len(tokens) or k in blocked or (k in valued and not tokens[k].quoted):
             continue
         target = tokens[k]
         if not (target.quoted or len(target.text) <= 2 or target.text[:1].isupper()):
             continue
         out.append(Cue("like", (i, k + 1), "LIKE", shape.format(target.text)))
         blocked.update(range(i, k + 1))
+        chosen[:] = [v for v in chosen if not v.span[0] <= k < v.span[1]]
     return out
 
 
@@ -447,6 +456,12 @@ def _slot_from_cue(reading: Reading, m: Mention, cue: Cue, is_table: bool) -> Sl
         if prev is not None and prev.kind == "count":
             return Slot(m, "count", "count", distinct=True, cue=prev)
         return None
+    if cue.kind == "count" and not is_table and reading.numeric_column(m):
+        # "the total number of hours", "ordered by amount of money requested": a quantity
+        if "total" in {t.low for t in reading.tokens[cue.span[0] : cue.span[1]]}:
+            return Slot(m, "measure", "sum", cue=cue)
+        prev = _cue_before(reading, cue.span[0], [])
+        return _slot_from_cue(reading, m, prev, is_table) if prev is not None else None
     if cue.kind == "count":
         prev = _cue_before(reading, cue.span[0], [])
         if prev is not None and (prev.kind == "superlative" or (
