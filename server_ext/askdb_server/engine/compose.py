@@ -162,9 +162,10 @@ def _values_by_column(reading: Reading, in_play: list[str]) -> dict[tuple[str, s
     for span in sorted(by_span):
         options = by_span[span]
         best = next((v for v in options if v.table in in_play), options[0])
-        group = out.setdefault((best.table, best.column), [])
-        if all(v.value != best.value for v in group):
-            group.append(best)
+        for v in [best] + [o for o in options if o.part and best.part and o is not best]:
+            group = out.setdefault((v.table, v.column), [])
+            if all(g.value != v.value for g in group):
+                group.append(v)
     return out
 
 

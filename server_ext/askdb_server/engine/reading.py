@@ -81,7 +81,7 @@ def read_question(question: str, schema: Schema, linker: SchemaLinker,
     blocked |= {k for v in chosen for k in range(*v.span)}
     linked = linker.link(tokens, schema, blocked)
     linked = _compounds(_coordinated(linked, tokens, idx.phrases, blocked))
-    chosen = chosen + _quoted_values(tokens, linked, chosen, blocked, schema)
+    chosen = chosen + _quoted_values(tokens, linked, chosen, blocked, schema, values)
     mentions = [m for m in linked if not _labels_value(m, chosen, tokens)]
     cues = cues + _equal_numbers(tokens, mentions, blocked)
     cues = cues + _patterns(tokens, blocked, chosen)
@@ -216,7 +216,8 @@ _LABEL_GAP = frozenset({"named", "called", "is", "the", "of", "with", "as", "=",
 
 
 def _quoted_values(tokens: list[lx.Token], linked: list[Mention], chosen: list[ValueMatch],
-                   blocked: set[int], schema: Schema) -> list[ValueMatch]:
+                   blocked: set[int], schema: Schema,
+                   values: ValueIndex | None) -> list[ValueMatch]:
     """A quoted string the sampled values do not hold is still a value: of the column (or the
     table's name column) named just before it ("the product 'rem'", "named 'Kolob Arch'")."""
     from .compose import display_columns  # noqa: PLC0415 - compose imports this module
@@ -225,6 +226,10 @@ def _quoted_values(tokens: list[lx.Token], linked: list[Mention], chosen: list[V
     out = []
     for i, tok in enumerate(tokens):
         if not tok.quoted or i in taken:
+            continue
+        parts = _split_name(tok, i, values)
+        if parts:  # "Tracy Kim": first name 'Tracy' and last name 'Kim'
+            out.extend(parts)
             continue
         k = i
         while k > 0 and tokens[k - 1].low in _LABEL_GAP:
@@ -246,6 +251,22 @@ def _quoted_values(tokens: list[lx.Token], linked: list[Mention], chosen: list[V
             table, column = schema.table(top.table), top.column
         out.append(ValueMatch(table.name, column, tok.text, (i, i + 1), 0.9))
     return out
+
+
+def _split_name(tok: lx.Token, i: int, values: ValueIndex | None) -> list[ValueMatch]:
+    """Each word of a quoted two- or three-word string found in a different column of one
+    table: a full name stored as first and last name."""
+    words = tok.text.split()
+    if values is None or not 2 <= len(words) <= 3:
+        return []
+    hits = [values.lookup(w) for w in words]
+    if not all(hits):
+        return []
+    for table in {t for t, _, _ in hits[0]}:
+        picks = [next((h for h in hit if h[0] == table), None) for hit in hits]
+        if all(picks) and len({c for _, c, _ in picks}) == len(picks):
+            return [ValueMatch(t, c, v, (i, i + 1), 0.9, part=True) for t, c, v in picks]
+    return []
 
 
 def _equal_numbers(tokens: list[lx.Token], mentions: list[Mention],

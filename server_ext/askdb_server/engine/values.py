@@ -31,6 +31,7 @@ class ValueMatch:
     value: str  # as stored in the database
     span: tuple[int, int]  # token indexes [start, end) in the question's tokens
     score: float  # 1.0 exact, lower for fuzzy matches
+    part: bool = False  # one word of a quoted full name; its sibling parts apply as well
 
 
 @dataclass
@@ -131,6 +132,10 @@ class ValueIndex:
                         out.append(ValueMatch(table, col, value, (i, i + n), score))
         return out
 
+    def lookup(self, text: str) -> list[tuple[str, str, str]]:
+        """Exact (case-insensitive) matches of one phrase: [(table, column, stored value)]."""
+        return list(self.entries.get(" ".join(t.low for t in tokenize(text)), ()))
+
     def _close(self, key: str) -> list[tuple[str, float]]:
         hits = []
         for length in range(len(key) - 2, len(key) + 3):
@@ -154,12 +159,10 @@ def _typo_ratio(a: str, b: str, ratio: float) -> float:
 
 
 def _text_columns(table: Table) -> list[str]:
-    fk_cols = {c.lower() for fk in table.foreign_keys for c in fk.columns}
+    """Text columns, keys included: a person's name may be the key others refer to."""
     out = []
     for col in table.columns:
         typ = (col.type or "").upper()
-        if col.primary_key or col.name.lower() in fk_cols:
-            continue
         if typ and not any(t in typ for t in _TEXT_TYPES):
             continue
         out.append(col.name)
