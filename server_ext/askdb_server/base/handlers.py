@@ -95,3 +95,10 @@ class AskDBHandler(ExtensionHandlerMixin, APIHandler):
             self.log.info("AskDB %s: %s", value.code, value.message)
             return
         super().log_exception(typ, value, tb)
+
+
+def reject_unknown_fields(body: dict, allowed: set[str]) -> None:
+    """An InvalidInputError naming the fields of ``body`` this endpoint does not take."""
+    unknown = set(body) - allowed
+    if unknown:
+        raise InvalidInputError(f"Unknown field(s): {', '.join(sorted(unknown))}.")

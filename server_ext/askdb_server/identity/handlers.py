@@ -8,8 +8,7 @@ from __future__ import annotations
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..base.handlers import AskDBHandler
-from ..errors import InvalidInputError
+from ..base.handlers import AskDBHandler, reject_unknown_fields
 
 USER_ID = r"(?P<user_id>[^/]+)"
 
@@ -101,7 +100,7 @@ class MembersHandler(AskDBHandler):
         """An admin adds a user by ``username`` with a ``role``."""
         who = await self.identity()
         body = self.json_body()
-        _only(body, {"username", "role"})
+        reject_unknown_fields(body, {"username", "role"})
         member = await self.call(
             self.services.orgs.add_member, who, body.get("username", ""), body.get("role", "")
         )
@@ -115,7 +114,7 @@ class MemberHandler(AskDBHandler):
         """An admin changes a member's ``role``."""
         who = await self.identity()
         body = self.json_body()
-        _only(body, {"role"})
+        reject_unknown_fields(body, {"role"})
         member = await self.call(self.services.orgs.set_role, who, user_id, body.get("role"))
         self.write_json(member.to_dict())
 
@@ -128,11 +127,6 @@ class MemberHandler(AskDBHandler):
         self.set_status(204)
         self.finish()
 
-
-def _only(body: dict, allowed: set[str]) -> None:
-    unknown = set(body) - allowed
-    if unknown:
-        raise InvalidInputError(f"Unknown field(s): {', '.join(sorted(unknown))}.")
 
 
 default_handlers = [

@@ -94,7 +94,7 @@ class UserManager:
 
     def update_me(self, who: Identity, **changes: object) -> UserInfo:
         """Change name, email or avatar_url, or switch ``org_id`` to another of one's orgs."""
-        _only(changes, PROFILE_FIELDS | {"org_id"})
+        reject_unknown_changes(changes, PROFILE_FIELDS | {"org_id"})
         with self.store.session() as s:
             user = self._user(s, who.user_id)
             if "org_id" in changes and changes["org_id"] != user.org_id:
@@ -136,7 +136,7 @@ class UserManager:
     def update(self, who: Identity, user_id: str, **changes: object) -> UserInfo:
         """An admin changes a member's profile, ``is_active`` (deactivate/reactivate) or
         ``role`` in the organization."""
-        _only(changes, PROFILE_FIELDS | {"is_active", "role"})
+        reject_unknown_changes(changes, PROFILE_FIELDS | {"is_active", "role"})
         with self.store.session() as s:
             grant = self.authz.check(s, who, "users:manage")
             user = self._member(s, grant.org_id, user_id)
@@ -245,7 +245,7 @@ class UserManager:
         )
 
 
-def _only(changes: dict, allowed: set[str]) -> None:
+def reject_unknown_changes(changes: dict, allowed: set[str]) -> None:
     unknown = set(changes) - allowed
     if unknown:
         raise InvalidInputError(f"Cannot change {', '.join(sorted(unknown))}.")

@@ -18,7 +18,7 @@ from ..authz.policy import Plan, Role
 from ..errors import ConflictError, InvalidInputError, UserNotFoundError
 from ..store.db import Store
 from ..store.models import Organization, OrgMembership, Project, ProjectMember, User, utcnow
-from .manager import UserInfo, UserManager, _only
+from .manager import UserInfo, UserManager, reject_unknown_changes
 from .who import Identity
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ class OrgManager:
     def update(self, who: Identity, **changes: object) -> OrgInfo:
         """An admin renames the organization or sets its (unique) email domain. The plan is
         the deployment's to set, not the organization's."""
-        _only(changes, {"name", "domain"})
+        reject_unknown_changes(changes, {"name", "domain"})
         with self.store.session() as s:
             grant = self.authz.check(s, who, "org:manage")
             org = s.get(Organization, grant.org_id)

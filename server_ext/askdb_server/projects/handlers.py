@@ -5,8 +5,7 @@ from __future__ import annotations
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..base.handlers import AskDBHandler
-from ..errors import InvalidInputError
+from ..base.handlers import AskDBHandler, reject_unknown_fields
 
 PROJECT_ID = r"(?P<project_id>[^/]+)"
 USER_ID = r"(?P<user_id>[^/]+)"
@@ -35,7 +34,7 @@ class ProjectsHandler(AskDBHandler):
         ``allow_value_lookup``."""
         who = await self.identity()
         body = self.json_body()
-        _only(body, {"name", "description", "connection_url", "allow_value_lookup"})
+        reject_unknown_fields(body, {"name", "description", "connection_url", "allow_value_lookup"})
         project = await self.call(
             self.services.projects.create,
             who,
@@ -107,7 +106,7 @@ class ProjectShareHandler(AskDBHandler):
         ``permission`` EDITOR or VIEWER."""
         who = await self.identity()
         body = self.json_body()
-        _only(body, {"user_id", "username", "permission"})
+        reject_unknown_fields(body, {"user_id", "username", "permission"})
         member = await self.call(
             self.services.projects.share,
             who,
@@ -137,7 +136,7 @@ class ProjectPermissionHandler(AskDBHandler):
         """Change a member's ``permission`` (EDITOR or VIEWER)."""
         who = await self.identity()
         body = self.json_body()
-        _only(body, {"permission"})
+        reject_unknown_fields(body, {"permission"})
         member = await self.call(
             self.services.projects.set_permission,
             who,
@@ -155,7 +154,7 @@ class ProjectTransferHandler(AskDBHandler):
         """Make ``user_id`` the project's owner."""
         who = await self.identity()
         body = self.json_body()
-        _only(body, {"user_id"})
+        reject_unknown_fields(body, {"user_id"})
         project = await self.call(
             self.services.projects.transfer, who, project_id, str(body.get("user_id") or "")
         )
@@ -170,7 +169,7 @@ class ProjectCloneHandler(AskDBHandler):
         schema version)."""
         who = await self.identity()
         body = self.json_body()
-        _only(body, {"name"})
+        reject_unknown_fields(body, {"name"})
         project = await self.call(
             self.services.projects.clone, who, project_id, body.get("name", "")
         )
@@ -178,11 +177,6 @@ class ProjectCloneHandler(AskDBHandler):
         self.set_header("Location", base + "/" + project.id)
         self.write_json(project.to_dict(), status=201)
 
-
-def _only(body: dict, allowed: set[str]) -> None:
-    unknown = set(body) - allowed
-    if unknown:
-        raise InvalidInputError(f"Unknown field(s): {', '.join(sorted(unknown))}.")
 
 
 default_handlers = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..base.handlers import AskDBHandler
+from ..base.handlers import AskDBHandler, reject_unknown_fields
 from ..errors import InvalidInputError
 from ..projects.handlers import PROJECT_ID
 
@@ -28,7 +28,7 @@ class DocsHandler(AskDBHandler):
         """Add a snippet: ``{"body", "title"?}``."""
         who = await self.identity()
         body = self.json_body()
-        _only(body, {"body", "title"})
+        reject_unknown_fields(body, {"body", "title"})
         doc = await self.call(
             self.services.knowledge.add_doc,
             who,
@@ -69,13 +69,13 @@ class GoldenPairsHandler(AskDBHandler):
         body = self.json_body()
         knowledge = self.services.knowledge
         if "message_id" in body:
-            _only(body, {"message_id"})
+            reject_unknown_fields(body, {"message_id"})
             message_id = body["message_id"]
             if not isinstance(message_id, str):
                 raise InvalidInputError("message_id must be a string.")
             pair = await self.call(knowledge.approve_message, who, project_id, message_id)
         else:
-            _only(body, {"question", "sql"})
+            reject_unknown_fields(body, {"question", "sql"})
             pair = await self.call(
                 knowledge.approve, who, project_id, body.get("question"), body.get("sql")
             )
@@ -128,11 +128,6 @@ class RebuildHandler(AskDBHandler):
         report = await self.call(self.services.knowledge.rebuild, who, project_id)
         self.write_json({"indexed": report.total, "removed": report.removed})
 
-
-def _only(body: dict, allowed: set[str]) -> None:
-    unknown = set(body) - allowed
-    if unknown:
-        raise InvalidInputError(f"Unknown field(s): {', '.join(sorted(unknown))}.")
 
 
 def _optional_str(body: dict, key: str) -> str:
