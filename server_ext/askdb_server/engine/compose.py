@@ -110,9 +110,8 @@ def _named_by_owner(slot: Slot, schema: Schema) -> Element | None:
 
 def _adjacent(slot: Slot) -> bool:
     """The column word touches its comparison: "days held more than 50"."""
-    cue = slot.cue
-    return cue is not None and cue.kind == "compare" and (
-        cue.span[0] == slot.mention.span[1] or cue.span[1] == slot.mention.span[0])
+    cue = slot.cue  # but "exactly one friend" counts friends
+    return cue is not None and cue.kind == "compare" and cue.span[0] == slot.mention.span[1]
 
 
 def _any_column(col) -> bool:
@@ -332,6 +331,12 @@ class _Builder:
                 m = Measure(s.agg or "count", ColRef(e.table, e.column), distinct=s.distinct)
             if m not in measures:
                 measures.append(m)
+            if s.desc is not None and s.agg in ("max", "min") and self._per_group():
+                s.desc = None  # "for each city, the highest latitude": one value per group
+            if s.having is not None:  # "studios whose average gross is above 4500000"
+                self.plan.having.append((m, s.having.op, s.having.value))
+                self.order_only.append(m)
+                continue
             if s.desc is not None:
                 sorts.append((m, s.desc))
                 self.ranked = True
@@ -422,11 +427,16 @@ class _Builder:
         sorts.insert(0, (m, cues[0].op == "desc"))
         self.ranked = True
 
+    def _per_group(self) -> bool:
+        return any(c.kind == "group" and self.r.tokens[c.span[0]].low != "by"
+                   for c in self.r.cues) and self.r.opener not in ("which", "who")
+
     def _after_all(self, slot: Slot) -> bool:
         k = slot.mention.span[0]
         while k > 0 and self.r.tokens[k - 1].low in ("the", "of"):
             k -= 1
-        return k > 0 and self.r.tokens[k - 1].low in ("all", "every")
+        return k > 1 and self.r.tokens[k - 1].low in ("all", "every") and self.r.tokens[
+            k - 2].low in ("across", "for", "of", "among", "over", "in", "on", "from")
 
     def _value_labels(self) -> set[ColRef]:
         """Projected columns that only label a value or pattern near them ("origins are not
@@ -481,7 +491,8 @@ class _Builder:
                 table = self.subject() or self.schema.table(self.plan.base)
                 self._compare(ColRef(table.name, display_columns(table)[0]), cue)
                 used.add(id(cue))
-        having_cues = {id(s.cue) for s in self.slots("having")}
+        having_cues = {id(s.cue) for s in self.slots("having")} | {
+            id(s.having) for s in self.slots("measure") if s.having is not None}
         for cue in self.r.cues_of("compare"):
             if id(cue) in used or id(cue) in having_cues or self._paired(cue, used):
                 continue

@@ -138,7 +138,9 @@ FREQUENCY_CUES = tuple(
     for b in ("common", "popular", "frequent", "frequently", "often", "commonly", "used")
 ) + ("rarest",)
 GROUP_CUES = ("for each", "for every", "in each", "grouped by", "group by", "broken down by",
-              "per", "by", "each", "every")
+              "per", "by", "each", "every", "for different", "for the different", "in different",
+              "across different", "of different", "by different", "each of the different",
+              "for each different", "for all different", "in the different")
 SORT_CUES = ("sorted by", "sort by", "order by", "ordered by", "ranked by", "rank by",
              "order of", "sorted according to", "ordered according to", "sorted on")
 SORT_VERBS = frozenset({"sort", "sorted", "order", "ordered", "rank", "ranked", "arrange",

@@ -41,6 +41,7 @@ class Slot:
     desc: bool | None = None
     cue: Cue | None = None
     choice: Element | None = None  # the resolved element
+    having: Cue | None = None  # "whose average gross is above N": a condition on the measure
     anti_from: str | None = None  # the role a negated table had before it became "anti"
     owner: str | None = None  # "name of the customer": the table the column should belong to
 
@@ -96,6 +97,7 @@ def read_question(question: str, schema: Schema, linker: SchemaLinker,
     reading.numeric = {(t.name, c.name) for t in schema.tables for c in t.columns
                        if is_numeric(c) and not is_key(t, c)}
     reading.slots = [slot for m in mentions for slot in _slots(reading, m, mentions)]
+    _measure_conditions(reading)
     _owners(reading)
     _context(reading)
     _coordinated_measures(reading)
@@ -156,6 +158,19 @@ def _context(reading: Reading) -> None:
         if slot.role == "project" and slot.mention.span[0] > end:
             slot.role = "context"
     reading.slots = [s for s in reading.slots if s.role != "context"]
+
+
+def _measure_conditions(reading: Reading) -> None:
+    """An aggregate followed by a comparison, in a question that groups, is a HAVING."""
+    if not any(c.kind in ("group", "distinct") for c in reading.cues) and reading.opener not in (
+        "which", "list", "show", "find", "what"
+    ):
+        return
+    for slot in reading.slots:
+        if slot.role == "measure" and slot.agg in ("avg", "sum") and slot.cue is not None:
+            after = _cue_after(reading, slot.mention.span[1])
+            if after is not None and after.kind == "compare":
+                slot.having = after
 
 
 def _coordinated_measures(reading: Reading) -> None:
