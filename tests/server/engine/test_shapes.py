@@ -98,6 +98,23 @@ CASES = [
      "INTERSECT SELECT city FROM students WHERE major = 'Physics'", False),
     ("number equality", "What is the title of the course with id 3?",
      "SELECT title FROM courses WHERE id = 3", False),
+    ("either condition", "How many students are from Faro or older than 23?",
+     "SELECT COUNT(*) FROM students WHERE city = 'Faro' OR age > 23", False),
+    ("age superlative", "What is the first name of the youngest student?",
+     "SELECT first_name FROM students ORDER BY age LIMIT 1", True),
+    ("having on an aggregate", "List the majors whose average age is above 21.",
+     "SELECT major FROM students GROUP BY major HAVING AVG(age) > 21", False),
+    ("aggregate per group", "For each major, what is the highest age of its students?",
+     "SELECT major, MAX(age) FROM students GROUP BY major", False),
+    ("quoted full name", 'How many courses is "Ana Silva" enrolled in?',
+     "SELECT COUNT(*) FROM enrollments e JOIN students s ON s.id = e.student_id "
+     "WHERE s.first_name = 'Ana' AND s.last_name = 'Silva'", False),
+    ("list of aggregates", "What are the average, minimum and maximum credits of courses?",
+     "SELECT AVG(credits), MIN(credits), MAX(credits) FROM courses", False),
+    ("except by negated value", "Which teachers teach Algebra but not Poetry?",
+     "SELECT t.name FROM teachers t JOIN courses c ON c.teacher_id = t.id "
+     "WHERE c.title = 'Algebra' EXCEPT SELECT t.name FROM teachers t "
+     "JOIN courses c ON c.teacher_id = t.id WHERE c.title = 'Poetry'", False),
 ]
 
 
