@@ -427,6 +427,17 @@ class _Builder:
         sorts.insert(0, (m, cues[0].op == "desc"))
         self.ranked = True
 
+    def _local_key(self, table: str, shown: list[ColRef]) -> ColRef | None:
+        """The base table's foreign key to ``table`` when it holds the very value shown for it."""
+        if len(shown) != 1 or table.lower() == self.plan.base.lower():
+            return None
+        for fk in self.schema.table(self.plan.base).foreign_keys:
+            if fk.ref_table.lower() == table.lower() and len(fk.columns) == 1 and (
+                [c.lower() for c in fk.ref_columns] == [shown[0].column.lower()]
+            ):
+                return ColRef(self.plan.base, fk.columns[0])
+        return None
+
     def _per_group(self) -> bool:
         return any(c.kind == "group" and self.r.tokens[c.span[0]].low != "by"
                    for c in self.r.cues) and self.r.opener not in ("which", "who")
@@ -716,6 +727,9 @@ class _Builder:
                 continue  # "the total enrollment across all schools"
             if s.choice.is_table:
                 d, g = _entity_keys(self.schema.table(s.choice.table))
+                local = self._local_key(s.choice.table, d)
+                if local is not None:  # "credits by each department": course.dept_name
+                    d = g = [local]
             else:
                 d = g = [ColRef(s.choice.table, s.choice.column)]
             shown += [c for c in d if c not in shown]
