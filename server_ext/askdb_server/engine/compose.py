@@ -259,6 +259,8 @@ class _Builder:
         self.plan = QueryPlan(base=self._base())
         self.order_only: list[Measure] = []  # measures that rank rows but are not shown
         self.intersect: tuple[ColRef, object] | None = None  # the second value of "both"
+        self.except_: tuple[ColRef, object, object] | None = None  # "X but not Y"
+        self.anti_subs: list[QueryPlan] = []  # NOT IN subqueries, which take their conditions
         self.ranked = False  # a superlative ranks the rows: one answer unless a limit is given
 
     def slots(self, *roles: str) -> list[Slot]:
@@ -294,6 +296,20 @@ class _Builder:
         self._count_distinct_keys()
         if self.intersect is not None:
             self._intersect()
+        elif self.except_ is not None:
+            self._except()
+
+    def _except(self) -> None:
+        """Rows for the first value less rows for the second, of the same column."""
+        ref, value, other_value = self.except_
+        if self.plan.order_by or self.plan.limit or any(
+            isinstance(m, Measure) for m in self.plan.select
+        ):
+            self.plan.filters.append((ref, "!=", other_value))
+            return
+        other = replace(self.plan, filters=[(c, op, other_value if c == ref and op == "=" else v)
+                                            for c, op, v in self.plan.filters])
+        self.plan.compound = ("EXCEPT", other)
 
     def _intersect(self) -> None:
         """The same query for the second value, intersected with the first."""
@@ -379,8 +395,24 @@ class _Builder:
         if self.schema.table(table).name != adj_name:
             sub.extra_tables.add(self.schema.table(table).name)
         self.plan.filters.append((ColRef(self.plan.base, mine), "NOT IN", sub))
+        self.anti_subs.append(sub)
         self.notes.append(f"not in {table}")
         return True
+
+    def _into_anti_joins(self) -> None:
+        """"artists who did not have an exhibition in 2004": conditions on the negated table
+        belong inside its NOT IN subquery."""
+        for sub in self.anti_subs:
+            inside = {sub.base.lower(), *(t.lower() for t in sub.extra_tables)}
+            keep = []
+            for f in self.plan.filters:
+                if f[1] in (">", "<", ">=", "<=") and f[0].table.lower() in inside and (
+                    f[0].table.lower() != self.plan.base.lower()
+                ):
+                    sub.filters.append(f)
+                else:
+                    keep.append(f)
+            self.plan.filters = keep
 
     def _date_of(self, table_name: str) -> ColRef | None:
         """"the most recent appointment": the table's first date column."""
@@ -489,6 +521,9 @@ class _Builder:
             if neg:
                 vals = tuple(v.value for v in neg)
                 cond = (ref, "=" if len(vals) == 1 else "IN", vals[0] if len(vals) == 1 else vals)
+                if len(pos) == 1 and len(vals) == 1 and table == self.plan.base:
+                    self.except_ = (ref, pos[0].value, vals[0])  # "Statistics but not Psychology"
+                    continue
                 if table == self.plan.base or not self._not_in(table, [cond]):
                     self._equal(ref, "!=", "NOT IN", vals)  # "whose type is not 'Show'"
         used = set()
@@ -526,6 +561,7 @@ class _Builder:
         for cue in self.r.cues_of("date"):
             self._date(cue)
         self._either()
+        self._into_anti_joins()
 
     def _either(self) -> None:
         """"from Hartford or younger than 40": two conditions joined by "or" hold either way."""
