@@ -333,6 +333,10 @@ def _unless_named(cues: list[Cue], tokens: list[lx.Token], phrases: dict) -> lis
     for c in cues:
         if c.kind in ("count", "agg", "superlative") and _names_with_next(c, tokens, phrases):
             continue
+        if c.kind == "count" and _names_with_previous(c, tokens, phrases):
+            # "the phone number of the customer": a column, then "of"
+            out.append(Cue("noise", (c.span[0], c.span[0] + 1)))
+            continue
         if c.kind == "count" and out and out[-1].kind in ("agg", "superlative") and out[
             -1
         ].span[1] == c.span[0] and tokens[c.span[0]].low in ("number", "amount") and _column_next(
@@ -341,6 +345,17 @@ def _unless_named(cues: list[Cue], tokens: list[lx.Token], phrases: dict) -> lis
             c = Cue("noise", c.span)  # "the largest number of bedrooms": a column, ranked
         out.append(c)
     return out
+
+
+def _names_with_previous(cue: Cue, tokens: list[lx.Token], phrases: dict) -> bool:
+    a = cue.span[0]
+    if a == 0 or tokens[a - 1].quoted:
+        return False
+    key = phrase_key([tokens[a - 1].lemma, tokens[a].lemma])
+    if any(not e.is_table and s >= 0.85 for e, s in phrases.get(key, ())):
+        return True
+    return tokens[a].low == "number" and any(  # "phone number" where the column is "phone"
+        not e.is_table and s >= 0.9 for e, s in phrases.get(tokens[a - 1].lemma, ()))
 
 
 def _column_next(cue: Cue, tokens: list[lx.Token], phrases: dict) -> bool:
