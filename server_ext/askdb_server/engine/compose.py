@@ -333,6 +333,7 @@ class _Builder:
                 self.r.tokens[s.cue.span[0] : s.cue.span[1]])
             if s.role == "measure" and s.agg in ("max", "min") and s.desc is not None and (
                 timely or self.entity and (self.subject() is not None or self.slots("project"))
+                or self._ranks_rows(s)
             ):
                 ref = ColRef(e.table, e.column) if not e.is_table else self._date_of(e.table)
                 if ref is not None:
@@ -469,6 +470,16 @@ class _Builder:
             ):
                 return ColRef(self.plan.base, fk.columns[0])
         return None
+
+    def _ranks_rows(self, slot: Slot) -> bool:
+        """"What is the name of the product with the highest price": a superlative adjective
+        picks a row when the question asks for other columns of it."""
+        word = self.r.tokens[slot.cue.span[0]].low if slot.cue is not None else ""
+        if word not in lx.SUPERLATIVE_DESC | lx.SUPERLATIVE_ASC or word in lx.NOUN_AGGS:
+            return False
+        if self._per_group():
+            return False
+        return any(p.choice != slot.choice for p in self.slots("project"))
 
     def _per_group(self) -> bool:
         return any(c.kind == "group" and self.r.tokens[c.span[0]].low != "by"

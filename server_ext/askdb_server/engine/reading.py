@@ -210,6 +210,10 @@ def _owners(reading: Reading) -> None:
             "name", "title"
         ) and slot.mention.span[1] - slot.mention.span[0] == 1:
             slot.role = "context"  # "the names of studios": the studio column itself
+        elif slot.role == "project" and other.role == "project" and (
+            other.mention.candidates[0][0].table == slot.mention.candidates[0][0].table
+        ):
+            other.role = "context"  # "the primary conference of the school": the row's name
     reading.slots = [s for s in reading.slots if s.role != "context"]
 
 
