@@ -15,6 +15,10 @@ from .audit.handlers import default_handlers as audit_handlers
 from .base.handlers import AskDBHandler
 from .chat.handlers import default_handlers as chat_handlers
 from .identity.handlers import default_handlers as identity_handlers
+from .identity.invitation_handlers import default_handlers as invitation_handlers
+from .mail.config import AskDBMail
+from .mail.delivery import OutboxDeliverer
+from .mail.wiring import MailServices
 from .openapi import OpenAPIHandler
 from .projects.handlers import default_handlers as project_handlers
 from .rag.handlers import default_handlers as knowledge_handlers
@@ -27,6 +31,7 @@ class AskDBApp(ExtensionApp):
 
     name = "askdb_server"
     load_other_extensions = True
+    classes = [AskDBMail]
 
     data_dir = Unicode(
         help="Folder for AskDB's embedded metadata store, its encryption key and indexes. "
@@ -107,6 +112,12 @@ class AskDBApp(ExtensionApp):
                 "askdb_local_user": self.local_user,
             }
         )
+        self.mail = MailServices.build(self.services, AskDBMail(parent=self))
+        self.settings["askdb_mail"] = self.mail
+        self.mail_delivery = OutboxDeliverer(
+            self.mail.outbox, self.mail.config.poll_interval, self.log
+        )
+        self.mail_delivery.start()
         self.log.info("AskDB: metadata store at %s", _redacted(settings.store_url))
         if self.use_embeddings and self.warm_up:
             threading.Thread(target=self._warm_up, name="askdb-warm-up", daemon=True).start()
@@ -128,12 +139,15 @@ class AskDBApp(ExtensionApp):
                 *chat_handlers,
                 *knowledge_handlers,
                 *identity_handlers,
+                *invitation_handlers,
                 *audit_handlers,
                 (r"/askdb/api/openapi.json", OpenAPIHandler),
             ]
         )
 
     async def stop_extension(self) -> None:
+        if getattr(self, "mail_delivery", None) is not None:
+            self.mail_delivery.stop()
         services = getattr(self, "services", None)
         if services is not None:
             services.close()

@@ -187,3 +187,45 @@ class ForbiddenError(AskDBError):
 class UserNotFoundError(NotFoundError):
     code = "user_not_found"
     title = "Unknown user"
+
+
+class InvitationNotFoundError(NotFoundError):
+    code = "invitation_not_found"
+    title = "Unknown invitation"
+
+
+class InvalidTokenError(InvalidInputError):
+    """A link token that matches nothing (mistyped, cut short, or never issued)."""
+
+    code = "invalid_token"
+    title = "Invalid token"
+
+
+class TokenGoneError(AskDBError):
+    """A link token that was valid once: used, revoked or expired (``reason`` says which)."""
+
+    code, status, title = "token_gone", 410, "Link no longer valid"
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message, reason=reason)
+        self.reason = reason
+
+
+class AuthenticationFailedError(AskDBError):
+    """Wrong email or password (the message never says which)."""
+
+    code, status, title = "authentication_failed", 401, "Authentication failed"
+
+
+class EmailNotVerifiedError(AskDBError):
+    code, status, title = "email_not_verified", 403, "Email not verified"
+
+
+class TooManyAttemptsError(AskDBError):
+    """Too many attempts of one account action from one address; ``retry_after`` in seconds."""
+
+    code, status, title = "too_many_attempts", 429, "Too many attempts"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.retry_after = retry_after

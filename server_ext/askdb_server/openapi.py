@@ -874,6 +874,55 @@ PATHS.update(
 )
 
 
+# -- invitations (identity/invitation_handlers.py) --------------------------------------------
+SCHEMAS["Invitation"] = {
+    "type": "object",
+    "required": ["id", "email", "role", "status", "invited_by", "created_at", "expires_at"],
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string"},
+        "email": {"type": "string"},
+        "role": ROLE,
+        "status": {"enum": ["pending", "accepted", "revoked", "expired"]},
+        "invited_by": {**NULLABLE_STR, "description": "The inviter's user id"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "expires_at": {"type": "string", "format": "date-time"},
+    },
+}
+GONE = {"410": PROBLEM}
+PATHS.update(
+    {
+        "/askdb/api/orgs/current/invitations": {
+            "get": _op(
+                "The organization's invitations (Admin, Manager)",
+                {"200": _list_of("invitations", "Invitation")},
+            ),
+            "post": _op(
+                "Invite an email address with a role; the link is emailed (Admin, Manager; "
+                "a Manager invites no Admin)",
+                {"201": _json(_ref("Invitation"), "Invited")},
+                _fields({"email": {"type": "string"}, "role": ROLE}, ["email", "role"]),
+            ),
+        },
+        "/askdb/api/orgs/current/invitations/{invitation_id}": {
+            "delete": _op(
+                "Revoke a pending invitation (Admin, Manager)",
+                NO_CONTENT,
+                params=[_item_path("invitation_id")],
+            ),
+        },
+        "/askdb/api/invitations/accept": {
+            "post": _op(
+                "Accept an invitation: the signed-in caller joins its organization with its "
+                "role (400 invalid token; 410 used, revoked or expired)",
+                {"200": _json(_ref("User")), **GONE},
+                _fields({"token": {"type": "string"}}, ["token"]),
+            ),
+        },
+    }
+)
+
+
 def openapi_document() -> dict:
     return {
         "openapi": "3.1.0",

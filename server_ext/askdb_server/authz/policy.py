@@ -51,6 +51,7 @@ ORG_ACTIONS: dict[str, frozenset[Role]] = {
     "org:manage": frozenset({A}),
     "users:read": frozenset({A, M}),
     "users:manage": frozenset({A}),
+    "users:invite": frozenset({A, M}),  # at most one's own role: a MANAGER invites no ADMIN
     "projects:create": BUILDERS,
     "projects:manage": frozenset({A, M}),  # see and act as OWNER on every project of the org
     "keys:manage": BUILDERS,

@@ -19,6 +19,7 @@ ORG_CASES = [
     # action, roles allowed
     ("users:manage", {A}),
     ("users:read", {A, M}),
+    ("users:invite", {A, M}),
     ("org:manage", {A}),
     ("projects:create", {A, M, D}),
     ("keys:manage", {A, M, D}),

@@ -1,0 +1,236 @@
+"""Invitations: an org ADMIN or MANAGER invites someone by email with a role; the emailed link
+carries a single-use, expiring token, of which only the SHA-256 hash is stored; a signed-in
+user who accepts it joins the organization with that role."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..authz.policy import Role
+from ..errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    InvalidTokenError,
+    InvitationNotFoundError,
+    TokenGoneError,
+)
+from ..store.models import Invitation, Organization, OrgMembership, User, utcnow
+from .manager import UserInfo, UserManager
+from .orgs import _role
+from .who import Identity
+
+if TYPE_CHECKING:
+    from ..mail.outbox import EmailOutbox
+
+# The role a member may hand out, at most their own: a MANAGER cannot create ADMINs.
+STRENGTH = {role: i for i, role in enumerate(Role)}
+
+
+@dataclass(frozen=True)
+class InvitationInfo:
+    id: str
+    email: str
+    role: str
+    status: str  # pending | accepted | revoked | expired
+    invited_by: str | None
+    created_at: datetime
+    expires_at: datetime
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        for key in ("created_at", "expires_at"):
+            d[key] = aware(d[key]).isoformat()
+        return d
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a link token (SHA-256, hex)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def aware(dt: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything is stored in UTC.
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+class InvitationManager:
+    """Invite, list, revoke and accept; every change is audited and authorized."""
+
+    def __init__(
+        self,
+        users: UserManager,
+        outbox: EmailOutbox,
+        *,
+        link: Callable[[str], str],
+        expiry: timedelta = timedelta(days=7),
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.store = users.store
+        self.users = users
+        self.authz = users.authz
+        self.audit = users.audit
+        self.outbox = outbox
+        self.link = link
+        self.expiry = expiry
+        self.clock = clock
+
+    def invite(self, who: Identity, email: str, role: str) -> InvitationInfo:
+        """Invite ``email`` to the caller's organization with ``role``; the email with the
+        link is queued in the same transaction."""
+        email = _email(email)
+        new_role = _role(role)
+        token = secrets.token_urlsafe(32)
+        with self.store.session() as s:
+            grant = self.authz.check(s, who, "users:invite")
+            if STRENGTH[new_role] < STRENGTH[grant.role]:
+                raise ForbiddenError(
+                    f"A {grant.role.value} cannot invite an {new_role.value}.",
+                    action="users:invite",
+                )
+            if self._is_member(s, grant.org_id, email):
+                raise ConflictError(f"{email} is already a member.")
+            now = self.clock()
+            inv = Invitation(
+                org_id=grant.org_id,
+                email=email,
+                role=new_role.value,
+                token_hash=hash_token(token),
+                invited_by=who.user_id,
+                created_at=now,
+                expires_at=now + self.expiry,
+            )
+            s.add(inv)
+            org = s.get(Organization, grant.org_id)
+            self.outbox.enqueue(s, email, *self._message(org.name, who, new_role, token))
+            self.audit.append(
+                s,
+                who,
+                "invitation.sent",
+                org_id=grant.org_id,
+                target=email,
+                details={"role": new_role.value},
+            )
+            s.flush()
+            return self._info(inv, now)
+
+    def list(self, who: Identity) -> list[InvitationInfo]:
+        """The organization's invitations, newest first."""
+        with self.store.session() as s:
+            grant = self.authz.check(s, who, "users:invite")
+            rows = s.scalars(
+                select(Invitation)
+                .where(Invitation.org_id == grant.org_id)
+                .order_by(Invitation.created_at.desc())
+            )
+            now = self.clock()
+            return [self._info(inv, now) for inv in rows]
+
+    def revoke(self, who: Identity, invitation_id: str) -> None:
+        """Revoke a pending invitation; its link stops working at once."""
+        with self.store.session() as s:
+            grant = self.authz.check(s, who, "users:invite")
+            inv = s.get(Invitation, invitation_id)
+            if inv is None or inv.org_id != grant.org_id:
+                raise InvitationNotFoundError(f"No invitation with id {invitation_id!r}.")
+            if inv.accepted_at is not None:
+                raise ConflictError("This invitation was already accepted.")
+            if inv.revoked_at is None:
+                inv.revoked_at = self.clock()
+                self.audit.append(s, who, "invitation.revoked", org_id=inv.org_id, target=inv.email)
+
+    def accept(self, who: Identity, token: str) -> UserInfo:
+        """Join the invitation's organization with its role; it becomes the current one."""
+        with self.store.session() as s:
+            inv = s.scalar(
+                select(Invitation).where(Invitation.token_hash == hash_token(token or ""))
+            )
+            if inv is None:
+                raise InvalidTokenError("This invitation link is not valid: check it is complete.")
+            self._usable(inv)
+            user = self.users._user(s, who.user_id)
+            if not user.is_active:
+                raise ForbiddenError("Your AskDB account is deactivated.", action="invitation")
+            if self.authz.role(s, user.id, inv.org_id) is not None:
+                raise ConflictError("You are already a member of this organization.")
+            inv.accepted_at = self.clock()
+            inv.accepted_by = user.id
+            s.add(OrgMembership(org_id=inv.org_id, user_id=user.id, role=inv.role))
+            user.org_id = inv.org_id
+            self.audit.append(
+                s,
+                who,
+                "invitation.accepted",
+                org_id=inv.org_id,
+                target=inv.email,
+                details={"role": inv.role},
+            )
+            s.flush()
+            return self.users._info(s, user, inv.org_id)
+
+    # -- internals -------------------------------------------------------------------------
+    def _usable(self, inv: Invitation) -> None:
+        if inv.accepted_at is not None:
+            raise TokenGoneError("This invitation was already used.", reason="used")
+        if inv.revoked_at is not None:
+            raise TokenGoneError("This invitation was revoked.", reason="revoked")
+        if aware(inv.expires_at) <= self.clock():
+            raise TokenGoneError(
+                "This invitation has expired: ask for a new one.", reason="expired"
+            )
+
+    def _is_member(self, s: Session, org_id: str, email: str) -> bool:
+        users = select(User.id).where((User.email == email) | (User.username == email))
+        return bool(
+            s.scalar(
+                select(OrgMembership.id).where(
+                    OrgMembership.org_id == org_id, OrgMembership.user_id.in_(users)
+                )
+            )
+        )
+
+    def _message(self, org: str, who: Identity, role: Role, token: str) -> tuple[str, str]:
+        link = self.link(f"askdb/invitations/accept?token={token}")
+        days = max(1, round(self.expiry.total_seconds() / 86400))
+        body = (
+            f"{who.username} invites you to join {org} on AskDB as {role.value}.\n\n"
+            f"Accept the invitation (sign in first): {link}\n\n"
+            f"The link works once and expires in {days} day(s). If you did not expect this "
+            "email, ignore it.\n"
+        )
+        return f"Join {org} on AskDB", body
+
+    def _info(self, inv: Invitation, now: datetime) -> InvitationInfo:
+        if inv.accepted_at is not None:
+            status = "accepted"
+        elif inv.revoked_at is not None:
+            status = "revoked"
+        elif aware(inv.expires_at) <= now:
+            status = "expired"
+        else:
+            status = "pending"
+        return InvitationInfo(
+            id=inv.id,
+            email=inv.email,
+            role=inv.role,
+            status=status,
+            invited_by=inv.invited_by,
+            created_at=inv.created_at,
+            expires_at=inv.expires_at,
+        )
+
+
+def _email(value: object) -> str:
+    email = str(value or "").strip().lower()
+    local, _, domain = email.partition("@")
+    if not local or "." not in domain or " " in email:
+        raise InvalidInputError(f"{value!r} is not an email address.")
+    return email

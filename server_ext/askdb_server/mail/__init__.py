@@ -1,0 +1,1 @@
+"""Email: a durable outbox in the store, delivered over SMTP with retries."""

@@ -1,0 +1,43 @@
+"""Builds the email outbox and the managers that send email, from the server's traitlets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ..identity.invitations import InvitationManager
+from ..services import Services
+from ..store.models import utcnow
+from .config import AskDBMail
+from .outbox import EmailOutbox
+from .smtp import SMTPSender
+
+
+@dataclass
+class MailServices:
+    """The outbox and what writes to it (invitations; standalone accounts)."""
+
+    config: AskDBMail
+    outbox: EmailOutbox
+    invitations: InvitationManager
+
+    @classmethod
+    def build(
+        cls, services: Services, config: AskDBMail, clock: Callable[[], datetime] = utcnow
+    ) -> MailServices:
+        outbox = EmailOutbox(
+            services.store,
+            SMTPSender(config),
+            max_attempts=config.max_attempts,
+            retry_delay_s=config.retry_delay,
+            clock=clock,
+        )
+        invitations = InvitationManager(
+            services.users,
+            outbox,
+            link=config.link,
+            expiry=timedelta(days=config.invitation_expiry_days),
+            clock=clock,
+        )
+        return cls(config=config, outbox=outbox, invitations=invitations)
