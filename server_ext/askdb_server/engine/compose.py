@@ -8,8 +8,16 @@ from dataclasses import dataclass, replace
 from ..errors import NoAnswerError
 from ..schemas.model import Schema, Table
 from . import lexicon as lx
-from .linking import Element, is_date, is_key, is_numeric, is_temporal, natural_words
-from .plan import ColRef, Measure, QueryPlan, join_path
+from .linking import (
+    Element,
+    is_date,
+    is_key,
+    is_numeric,
+    is_temporal,
+    is_year,
+    natural_words,
+)
+from .plan import ColRef, Measure, QueryPlan, inferred_graph, join_path
 from .reading import Reading, Slot, entity_question
 
 _PREFER_IN_PLAY = 0.3
@@ -212,6 +220,7 @@ def compose(reading: Reading, schema: Schema, in_play: list[str]) -> Composed:
     if not in_play:
         words = [reading.tokens[i].text for i in reading.unlinked] or ["your question"]
         raise NoAnswerError(f"I could not find a table for '{' '.join(words)}' in this schema.")
+    in_play = _connected(reading, schema, in_play)
     builder = _Builder(reading, schema, in_play)
     builder.build()
     return Composed(builder.plan, "; ".join(builder.notes), _confidence(reading))
@@ -221,6 +230,36 @@ def _asks_everything(reading: Reading) -> bool:
     """"all the information", "all details", "everything": every column."""
     text = " " + " ".join(t.low for t in reading.tokens) + " "
     return any(f" {p} " in text for p in lx.STAR_PHRASES)
+
+
+def _connected(reading: Reading, schema: Schema, in_play: list[str]) -> list[str]:
+    """Keep the tables that foreign keys (declared or inferred) connect to the best-connected
+    one; slots on the others were misread words and drop out, at a cost in confidence."""
+    if len(in_play) < 2:
+        return in_play
+    graph = inferred_graph(schema)
+
+    def reach(start: str) -> set[str]:
+        seen, todo = {start.lower()}, [start.lower()]
+        while todo:
+            for nxt, _ in graph.get(todo.pop(), ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return seen
+
+    comps = {t: reach(t) for t in in_play}
+    best = max(in_play, key=lambda t: sum(o.lower() in comps[t] for o in in_play))
+    keep = [t for t in in_play if t.lower() in comps[best]]
+    if len(keep) == len(in_play):
+        return in_play
+    for slot in reading.slots:
+        if slot.choice is not None and slot.choice.table not in keep:
+            slot.role = "dropped"
+            reading.unlinked.append(slot.mention.span[0])
+    reading.slots = [s for s in reading.slots if s.role != "dropped"]
+    reading.values = [v for v in reading.values if v.table in keep]
+    return keep
 
 
 def _check_slots(reading: Reading) -> None:
@@ -742,7 +781,7 @@ class _Builder:
             )
         col = self.schema.table(target.table).column(target.column)
         for op, day in cue.value:
-            bound = _year_bound(op, day) if is_numeric(col) else (op, day)
+            bound = _year_bound(op, day) if is_numeric(col) or is_year(col) else (op, day)
             self.plan.filters.append((target, *bound))
         self.notes.append(f"{target.table}.{target.column}: {self.r.text(cue.span)}")
 

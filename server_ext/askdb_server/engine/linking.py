@@ -92,8 +92,14 @@ def is_date(col: Column) -> bool:
 
 def is_temporal(col: Column) -> bool:
     """Date columns, and numeric year columns ("published_year") that take year bounds."""
+    return is_date(col) or is_year(col)
+
+
+def is_year(col: Column) -> bool:
+    """A column of years ("open_year", "Year"), however typed, that takes year bounds."""
     words = split_identifier(col.name)
-    return is_date(col) or (is_numeric(col) and bool(words) and words[-1] in ("year", "yr"))
+    return bool(words) and words[-1] in ("year", "yr") and not any(
+        t in (col.type or "").upper() for t in _DATE_TYPES)
 
 
 def is_key(table: Table, col: Column) -> bool:
