@@ -11,7 +11,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup lab test test-fast demo-db browser lint bench clean
+.PHONY: setup lab test test-fast demo-db browser hub-deps lint bench clean
 
 ## setup: create .venv and install AskDB (server extension, kernel magics, labextension build)
 setup: $(VENV)/.askdb-installed
@@ -34,12 +34,19 @@ $(DEMO_DB):
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
+## hub-deps: configurable-http-proxy (npm) for the JupyterHub test, in tests/e2e/.chp
+CHP := tests/e2e/.chp/node_modules/.bin/configurable-http-proxy
+hub-deps: $(CHP)
+
+$(CHP):
+	npm install --silent --no-audit --no-fund --prefix tests/e2e/.chp configurable-http-proxy@5
+
 ## lab: run JupyterLab on 127.0.0.1 with the quickstart notebook
 lab: setup demo-db
 	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --no-browser $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/quickstart.ipynb
 
 ## test: the whole suite (needs PostgreSQL at 127.0.0.1:5432 and MariaDB at 127.0.0.1:3306)
-test: setup demo-db browser
+test: setup demo-db browser hub-deps
 	cd labext && jlpm test
 	$(BIN)/python -m pytest -ra
 

@@ -1,7 +1,9 @@
 """Which AskDB the magics talk to: a REST endpoint, or the managers in this process.
 
-In order: ``ASKDB_URL`` (with ``ASKDB_TOKEN``, or ``JUPYTERHUB_API_TOKEN`` in a hub) wins; else
-the Jupyter server that started this kernel (its ``pid`` is our parent's), or the only server
+In order: ``ASKDB_URL`` (with ``ASKDB_TOKEN``, or ``JUPYTERHUB_API_TOKEN`` in a hub) wins; else,
+in a JupyterHub single-user server, the hub's AskDB service at ``<hub>/services/askdb/`` with the
+user's hub token (the user's own server never holds the store, so it is never asked); else the
+Jupyter server that started this kernel (its ``pid`` is our parent's), or the only server
 running when it shares this kernel's runtime directory; else, in plain IPython, an in-process
 ``LocalClient`` on the embedded store in ``ASKDB_DATA_DIR`` or ``<jupyter data dir>/askdb`` —
 the directory the server extension uses too, so both see the same projects.
@@ -14,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .client import AskDBClient, LocalClient, RestClient
 
@@ -50,12 +53,41 @@ def choose_endpoint(
     if env.get("ASKDB_URL"):
         token = env.get("ASKDB_TOKEN") or env.get("JUPYTERHUB_API_TOKEN") or ""
         return RestEndpoint(env["ASKDB_URL"], token)
+    hub_url = hub_service_url(env)
+    if hub_url is not None:
+        return RestEndpoint(hub_url, env["JUPYTERHUB_API_TOKEN"])
     server = _server_of_kernel(list(servers), parent_pid, kernel_runtime_dir, runtime_dir)
     if server is not None:
         return RestEndpoint(str(server["url"]), str(server.get("token") or ""))
     data_dir = Path(env["ASKDB_DATA_DIR"]) if env.get("ASKDB_DATA_DIR") else default_data_dir
     use_embeddings = env.get("ASKDB_USE_EMBEDDINGS", "1").lower() not in {"0", "false", "no"}
     return LocalStore(data_dir, use_embeddings)
+
+
+DEFAULT_HUB_ORIGIN = "http://127.0.0.1:8000"  # JupyterHub's default proxy address
+
+
+def hub_service_url(env: Mapping[str, str]) -> str | None:
+    """The AskDB hub service's URL when this process runs in a hub single-user server.
+
+    ``ASKDB_HUB_SERVICE`` names the service ("askdb" by default; '' turns this off). The hub's
+    public address comes from ``JUPYTERHUB_PUBLIC_HUB_URL`` (set when the hub has a
+    ``public_url``), else ``JUPYTERHUB_HOST``, else JupyterHub's default proxy address.
+    """
+    if not (env.get("JUPYTERHUB_SERVICE_PREFIX") and env.get("JUPYTERHUB_API_TOKEN")):
+        return None
+    service = env.get("ASKDB_HUB_SERVICE", "askdb").strip("/")
+    if not service:
+        return None
+    public = (
+        env.get("JUPYTERHUB_PUBLIC_HUB_URL")
+        or env.get("JUPYTERHUB_PUBLIC_URL")
+        or env.get("JUPYTERHUB_HOST")
+        or DEFAULT_HUB_ORIGIN
+    )
+    parts = urlsplit(public if "//" in public else f"http://{public}")
+    base = "/" + (env.get("JUPYTERHUB_BASE_URL") or "/").strip("/")
+    return f"{parts.scheme}://{parts.netloc}{base.rstrip('/')}/services/{service}/"
 
 
 def _server_of_kernel(

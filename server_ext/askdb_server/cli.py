@@ -1,5 +1,4 @@
-"""The ``askdb`` command line: ``askdb demo-db PATH``, ``askdb eval DATA_DIR`` (later issues add
-``serve``)."""
+"""The ``askdb`` command line: ``askdb demo-db PATH``, ``askdb eval DATA_DIR``, ``askdb serve``."""
 
 from __future__ import annotations
 
@@ -20,6 +19,12 @@ def _demo_db(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from .hub.serve import serve
+
+    return serve(args.extra)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="askdb", description="AskDB command line tools.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -28,13 +33,26 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     demo.set_defaults(func=_demo_db)
     add_eval_parser(sub)
+    serve = sub.add_parser(
+        "serve",
+        help="run the AskDB API alone (no JupyterLab); a JupyterHub service when the hub starts it",
+        description="Any Jupyter server option passes through: --ip, --port, --config FILE, "
+        "--AskDBApp.database_url=URL, --AskDBHub.organization=NAME, ...",
+        add_help=False,
+    )
+    serve.set_defaults(func=_serve, passes_options=True)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     from .errors import AskDBError
 
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    # `serve` hands every option it does not know to the Jupyter server (--port, --Class.trait=…)
+    args, extra = parser.parse_known_args(argv)
+    if extra and not getattr(args, "passes_options", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra
     try:
         return args.func(args)
     except AskDBError as e:

@@ -11,6 +11,7 @@ from askdb.discovery import LocalStore, RestEndpoint, choose_endpoint, discover_
 SERVER_A = {"pid": 100, "url": "http://127.0.0.1:8888/lab-a/", "token": "ta"}
 SERVER_B = {"pid": 200, "url": "http://127.0.0.1:8889/", "token": "tb"}
 DEFAULT = Path("/home/u/.local/share/jupyter/askdb")
+HUB = {"JUPYTERHUB_SERVICE_PREFIX": "/user/ann/", "JUPYTERHUB_API_TOKEN": "h"}
 
 CASES = [
     # (name, env, servers, parent pid, kernel runtime dir, expected)
@@ -45,6 +46,59 @@ CASES = [
         1,
         "RUNTIME",
         RestEndpoint(SERVER_A["url"], "ta"),
+    ),
+    (
+        "hub single-user server: the hub's service, not the user's own server",
+        {**HUB, "JUPYTERHUB_PUBLIC_HUB_URL": "https://hub.example.com/hub/"},
+        [SERVER_A],
+        100,
+        None,
+        RestEndpoint("https://hub.example.com/services/askdb/", "h"),
+    ),
+    (
+        "hub under a base URL, host only, another service name",
+        {
+            **HUB,
+            "JUPYTERHUB_BASE_URL": "/jh/",
+            "JUPYTERHUB_HOST": "https://hub.example.com",
+            "ASKDB_HUB_SERVICE": "ask",
+        },
+        [],
+        1,
+        None,
+        RestEndpoint("https://hub.example.com/jh/services/ask/", "h"),
+    ),
+    (
+        "hub with no public URL: JupyterHub's default proxy address",
+        {**HUB, "JUPYTERHUB_BASE_URL": "/", "JUPYTERHUB_PUBLIC_HUB_URL": ""},
+        [],
+        1,
+        None,
+        RestEndpoint("http://127.0.0.1:8000/services/askdb/", "h"),
+    ),
+    (
+        "explicit URL wins in a hub",
+        {**HUB, "ASKDB_URL": "http://svc/", "JUPYTERHUB_PUBLIC_HUB_URL": "https://hub/hub/"},
+        [],
+        1,
+        None,
+        RestEndpoint("http://svc/", "h"),
+    ),
+    (
+        "hub service turned off: the kernel's server",
+        {**HUB, "ASKDB_HUB_SERVICE": ""},
+        [SERVER_A],
+        100,
+        None,
+        RestEndpoint(SERVER_A["url"], "ta"),
+    ),
+    (
+        "a hub prefix without a hub token is not a hub",
+        {"JUPYTERHUB_SERVICE_PREFIX": "/user/ann/"},
+        [],
+        1,
+        None,
+        LocalStore(DEFAULT),
     ),
     ("lone server, plain IPython", {}, [SERVER_A], 1, None, LocalStore(DEFAULT)),
     (

@@ -1,0 +1,64 @@
+"""``askdb serve``: a Jupyter server that runs only the AskDB API, alone or as a hub service.
+
+Configured like any Jupyter server: config files (``--config jupyter_askdb_config.py``) and
+command-line options (``--port``, ``--ip``, ``--AskDBApp.database_url=…``, ``--AskDBHub.…``).
+Started by JupyterHub as a managed service (``JUPYTERHUB_SERVICE_URL`` and friends in the
+environment), it binds where the hub says, serves under the service prefix
+(``/services/askdb/``) and takes its users from the hub (``HubIdentityProvider``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from urllib.parse import urlparse
+
+from traitlets.config import Config
+
+HUB_ENV = (
+    "JUPYTERHUB_SERVICE_PREFIX",
+    "JUPYTERHUB_API_TOKEN",
+    "JUPYTERHUB_API_URL",
+    "JUPYTERHUB_SERVICE_URL",
+)
+
+
+def in_hub(env: Mapping[str, str]) -> bool:
+    """Whether JupyterHub started this process as a managed service."""
+    return all(env.get(name) for name in HUB_ENV)
+
+
+def serve_config(env: Mapping[str, str]) -> Config:
+    """The server's starting configuration; config files and the command line go on top."""
+    c = Config()
+    c.ServerApp.jpserver_extensions = {"askdb_server": True}
+    c.ServerApp.open_browser = False
+    c.ServerApp.default_url = "/askdb/api/openapi.json"
+    if not in_hub(env):
+        return c
+    url = urlparse(env["JUPYTERHUB_SERVICE_URL"])
+    c.ServerApp.ip = url.hostname or ""
+    c.ServerApp.port = url.port or (443 if url.scheme == "https" else 80)
+    c.ServerApp.port_retries = 0  # the hub's proxy routes to exactly this port
+    c.ServerApp.base_url = env["JUPYTERHUB_SERVICE_PREFIX"]
+    c.ServerApp.identity_provider_class = "askdb_server.hub.identity.HubIdentityProvider"
+    c.ServerApp.allow_remote_access = True  # requests arrive through the hub's proxy
+    c.ServerApp.trust_xheaders = True
+    c.ServerApp.quit_button = False
+    # Tornado checks XSRF before the hub has said who is calling; jupyter_server checks again
+    # once it knows (HubOAuth's check: cookie-authenticated requests need the XSRF token).
+    c.ServerApp.tornado_settings = {"xsrf_cookies": False}
+    c.AskDBApp.local_user = ""  # every request is the hub user who made it
+    return c
+
+
+def serve(argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
+    """Run the server until it is stopped; ``argv`` are Jupyter server options."""
+    from jupyter_server.serverapp import ServerApp
+
+    env = os.environ if env is None else env
+    app = ServerApp.instance(config=serve_config(env))
+    # find_extensions=False: the lab and other installed extensions stay out of the service.
+    app.initialize(argv=list(argv), find_extensions=False)
+    app.start()
+    return 0

@@ -1,0 +1,66 @@
+"""``askdb serve``: its starting configuration alone and under a hub, and its command line."""
+
+from __future__ import annotations
+
+import pytest
+from traitlets.config import Config
+
+from askdb_server import cli
+from askdb_server.hub.serve import in_hub, serve_config
+
+HUB_ENV = {
+    "JUPYTERHUB_SERVICE_PREFIX": "/services/askdb/",
+    "JUPYTERHUB_API_TOKEN": "secret",
+    "JUPYTERHUB_API_URL": "http://127.0.0.1:8081/hub/api",
+    "JUPYTERHUB_SERVICE_URL": "http://10.0.0.5:10101",
+}
+
+
+def test_alone_it_runs_only_the_askdb_extension() -> None:
+    c = serve_config({})
+    assert c.ServerApp.jpserver_extensions == {"askdb_server": True}
+    assert "identity_provider_class" not in c.ServerApp and "AskDBApp" not in c
+    assert not in_hub({**HUB_ENV, "JUPYTERHUB_API_TOKEN": ""})
+
+
+def test_under_a_hub_it_binds_where_the_hub_says_and_takes_users_from_it() -> None:
+    c = serve_config(HUB_ENV)
+    assert (c.ServerApp.ip, c.ServerApp.port, c.ServerApp.base_url) == (
+        "10.0.0.5",
+        10101,
+        "/services/askdb/",
+    )
+    assert c.ServerApp.identity_provider_class.endswith("hub.identity.HubIdentityProvider")
+    assert c.AskDBApp.local_user == "" and c.ServerApp.port_retries == 0
+    https = serve_config({**HUB_ENV, "JUPYTERHUB_SERVICE_URL": "https://svc.internal"})
+    assert (https.ServerApp.ip, https.ServerApp.port) == ("svc.internal", 443)
+
+
+def test_the_command_line_passes_server_options_through(monkeypatch) -> None:
+    seen: list = []
+    monkeypatch.setattr("askdb_server.hub.serve.serve", lambda argv: seen.append(argv) or 0)
+    argv = ["serve", "--port", "9999", "--AskDBApp.database_url=postgresql://x/y"]
+    assert cli.main(argv) == 0
+    assert seen == [["--port", "9999", "--AskDBApp.database_url=postgresql://x/y"]]
+    with pytest.raises(SystemExit):  # other commands still refuse unknown options
+        cli.main(["demo-db", "x.db", "--port", "1"])
+
+
+def test_hub_mapping_is_configured_with_traitlets() -> None:
+    pytest.importorskip("jupyterhub")
+    from askdb_server.errors import InvalidInputError
+    from askdb_server.hub.identity import AskDBHub
+
+    config = Config()
+    config.AskDBHub.organization = "Acme"
+    config.AskDBHub.group_roles = {"managers": "MANAGER"}
+    config.AskDBHub.default_role = ""
+    mapping = AskDBHub(config=config).mapping()
+    assert (mapping.organization, dict(mapping.group_roles), mapping.default_role) == (
+        "Acme",
+        {"managers": "MANAGER"},
+        "",
+    )
+    config.AskDBHub.group_roles = {"managers": "BOSS"}
+    with pytest.raises(InvalidInputError):
+        AskDBHub(config=config).mapping()
