@@ -14,8 +14,10 @@ from traitlets import Bool, Float, Int, List, TraitError, Unicode, default, vali
 from .audit.handlers import default_handlers as audit_handlers
 from .base.handlers import AskDBHandler
 from .chat.handlers import default_handlers as chat_handlers
+from .identity.account_handlers import default_handlers as account_handlers
 from .identity.handlers import default_handlers as identity_handlers
 from .identity.invitation_handlers import default_handlers as invitation_handlers
+from .identity.standalone import AskDBAccounts
 from .mail.config import AskDBMail
 from .mail.delivery import OutboxDeliverer
 from .mail.wiring import MailServices
@@ -31,7 +33,7 @@ class AskDBApp(ExtensionApp):
 
     name = "askdb_server"
     load_other_extensions = True
-    classes = [AskDBMail]
+    classes = [AskDBMail, AskDBAccounts]
 
     data_dir = Unicode(
         help="Folder for AskDB's embedded metadata store, its encryption key and indexes. "
@@ -112,7 +114,11 @@ class AskDBApp(ExtensionApp):
                 "askdb_local_user": self.local_user,
             }
         )
-        self.mail = MailServices.build(self.services, AskDBMail(parent=self))
+        self.mail = MailServices.build(
+            self.services,
+            AskDBMail(parent=self),
+            accounts=AskDBAccounts(parent=self).policy(),
+        )
         self.settings["askdb_mail"] = self.mail
         self.mail_delivery = OutboxDeliverer(
             self.mail.outbox, self.mail.config.poll_interval, self.log
@@ -140,6 +146,7 @@ class AskDBApp(ExtensionApp):
                 *knowledge_handlers,
                 *identity_handlers,
                 *invitation_handlers,
+                *account_handlers,
                 *audit_handlers,
                 (r"/askdb/api/openapi.json", OpenAPIHandler),
             ]

@@ -923,6 +923,85 @@ PATHS.update(
 )
 
 
+# -- standalone accounts (identity/account_handlers.py) ---------------------------------------
+SENT = _json(
+    _fields({"detail": {"type": "string"}}, ["detail"]),
+    "Accepted: the same answer whether or not the address has an account",
+)
+ACCOUNT_ERRORS = {"401": PROBLEM, "410": PROBLEM, "429": PROBLEM}
+STR = {"type": "string"}
+
+
+def _account_op(summary: str, response: dict, body: dict, public: bool = True) -> dict:
+    op = _op(summary, {**response, **ACCOUNT_ERRORS}, body)
+    if public:
+        op["security"] = []  # no sign-in needed (standalone mode)
+    return op
+
+
+PATHS.update(
+    {
+        "/askdb/api/auth/register": {
+            "post": _account_op(
+                "Create a standalone account; a verification link is emailed (rate-limited)",
+                {"202": SENT},
+                _fields({"email": STR, "password": STR, "name": STR}, ["email", "password"]),
+            )
+        },
+        "/askdb/api/auth/verify": {
+            "post": _account_op(
+                "Confirm the email address with the emailed token",
+                {
+                    "200": _json(
+                        _fields(
+                            {"verified": {"type": "boolean"}, "username": STR},
+                            ["verified", "username"],
+                        )
+                    )
+                },
+                _fields({"token": STR}, ["token"]),
+            )
+        },
+        "/askdb/api/auth/login": {
+            "post": _account_op(
+                "Log in: sets the askdb_session cookie (HttpOnly, SameSite=Lax, Secure on "
+                "https); 401 wrong email or password, 429 too many attempts (Retry-After)",
+                {"200": _json(_ref("User"))},
+                _fields({"email": STR, "password": STR}, ["email", "password"]),
+            )
+        },
+        "/askdb/api/auth/logout": {
+            "post": _account_op("Log out: ends the session, clears the cookie", NO_CONTENT, {})
+        },
+        "/askdb/api/auth/password": {
+            "post": _account_op(
+                "Change one's password; other sessions end",
+                NO_CONTENT,
+                _fields(
+                    {"current_password": STR, "new_password": STR},
+                    ["current_password", "new_password"],
+                ),
+                public=False,
+            )
+        },
+        "/askdb/api/auth/password-reset": {
+            "post": _account_op(
+                "Email a single-use password reset link (rate-limited)",
+                {"202": SENT},
+                _fields({"email": STR}, ["email"]),
+            )
+        },
+        "/askdb/api/auth/password-reset/confirm": {
+            "post": _account_op(
+                "Set a new password with the emailed token; every session ends",
+                NO_CONTENT,
+                _fields({"token": STR, "password": STR}, ["token", "password"]),
+            )
+        },
+    }
+)
+
+
 def openapi_document() -> dict:
     return {
         "openapi": "3.1.0",

@@ -86,7 +86,7 @@ class InvitationManager:
     def invite(self, who: Identity, email: str, role: str) -> InvitationInfo:
         """Invite ``email`` to the caller's organization with ``role``; the email with the
         link is queued in the same transaction."""
-        email = _email(email)
+        email = normal_email(email)
         new_role = _role(role)
         token = secrets.token_urlsafe(32)
         with self.store.session() as s:
@@ -228,7 +228,8 @@ class InvitationManager:
         )
 
 
-def _email(value: object) -> str:
+def normal_email(value: object) -> str:
+    """``value`` as a lower-case email address, or InvalidInputError."""
     email = str(value or "").strip().lower()
     local, _, domain = email.partition("@")
     if not local or "." not in domain or " " in email:

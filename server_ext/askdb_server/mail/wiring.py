@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from ..identity.accounts import AccountManager, AccountPolicy
 from ..identity.invitations import InvitationManager
 from ..services import Services
 from ..store.models import utcnow
@@ -16,15 +17,20 @@ from .smtp import SMTPSender
 
 @dataclass
 class MailServices:
-    """The outbox and what writes to it (invitations; standalone accounts)."""
+    """The outbox and what writes to it: invitations and standalone accounts."""
 
     config: AskDBMail
     outbox: EmailOutbox
     invitations: InvitationManager
+    accounts: AccountManager
 
     @classmethod
     def build(
-        cls, services: Services, config: AskDBMail, clock: Callable[[], datetime] = utcnow
+        cls,
+        services: Services,
+        config: AskDBMail,
+        clock: Callable[[], datetime] = utcnow,
+        accounts: AccountPolicy | None = None,
     ) -> MailServices:
         outbox = EmailOutbox(
             services.store,
@@ -40,4 +46,15 @@ class MailServices:
             expiry=timedelta(days=config.invitation_expiry_days),
             clock=clock,
         )
-        return cls(config=config, outbox=outbox, invitations=invitations)
+        return cls(
+            config=config,
+            outbox=outbox,
+            invitations=invitations,
+            accounts=AccountManager(
+                services.users,
+                outbox,
+                link=config.link,
+                policy=accounts or AccountPolicy(),
+                clock=clock,
+            ),
+        )
