@@ -278,3 +278,16 @@ async def test_ask_reuses_an_approved_answer_with_its_value_swapped(api, shop_pr
     _, conv = await api("GET", f"conversations/{ans['conversation_id']}")
     assert conv["messages"][0]["model"] == "golden"
 
+
+
+async def test_docs_teach_the_engine_a_business_term(api, shop_project):
+    pid = shop_project["id"]
+    question = {"question": "how many patrons are there?"}
+    status, problem = await api("POST", f"projects/{pid}/ask", question)
+    assert status == 422 and problem["code"] == "no_answer"
+    status, _ = await api("POST", f"projects/{pid}/docs",
+                          {"title": "Glossary", "body": "patrons: the customers table"})
+    assert status == 201
+    status, ans = await api("POST", f"projects/{pid}/ask", question)
+    assert status == 200, ans
+    assert ans["rows"] == [[4]]

@@ -113,6 +113,19 @@ def is_key(table: Table, col: Column) -> bool:
     return bool(words) and words[-1] == "id"
 
 
+ALSO_CALLED = "also called:"
+
+
+def comment_synonyms(comment: str | None) -> list[str]:
+    """The terms after "also called:" in a table or column comment (the convention by which
+    a project's docs teach the engine business terms, see ``rag/synonyms.py``)."""
+    if not comment or ALSO_CALLED not in comment.lower():
+        return []
+    tail = comment[comment.lower().index(ALSO_CALLED) + len(ALSO_CALLED):]
+    tail = tail.split(";", 1)[0]
+    return [t.strip() for t in tail.split(",") if t.strip()]
+
+
 class SchemaIndex:
     """Phrase look-up tables and element embeddings for one schema."""
 
@@ -133,6 +146,7 @@ class SchemaIndex:
         element = Element(table.name, None, words, " ".join(words))
         self.elements.append(element)
         self._phrase(" ".join(words), element, 1.0)
+        self._synonym_phrases(table.comment, element)
         if len(words) > 1 and words[-1] not in _GENERIC_HEADS:
             self._phrase(words[-1], element, 0.7)
         self._key_phrases(table, words)
@@ -143,6 +157,7 @@ class SchemaIndex:
             ce = Element(table.name, col.name, cw, " ".join(cw))
             self.elements.append(ce)
             self._phrase(" ".join(cw), ce, 1.0)
+            self._synonym_phrases(col.comment, ce)
             own = [w for w in cw if w not in words]
             if own and len(own) < len(cw):  # customer_name in customers also answers "name"
                 self._phrase(" ".join(own), ce, 0.9)
@@ -151,6 +166,12 @@ class SchemaIndex:
             if len(cw) > 1 and cw[-1] not in _GENERIC_HEADS and not is_key(table, col):
                 self._phrase(cw[-1], ce, 0.6)
                 self._phrase(cw[0], ce, 0.55)
+
+    def _synonym_phrases(self, comment: str | None, element: Element) -> None:
+        """Terms a comment declares as names of the element ("also called: clients, buyers")
+        link exactly like its own name, with or without embeddings."""
+        for term in comment_synonyms(comment):
+            self._phrase(" ".join(natural_words(term)), element, 1.0)
 
     def _key_phrases(self, table: Table, words: tuple[str, ...]) -> None:
         """"student id", "the ids of employees": the table's one-column primary key."""

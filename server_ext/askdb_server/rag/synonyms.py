@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 
+from ..engine.linking import ALSO_CALLED
 from ..schemas.model import Schema
 
 MAX_TERM_WORDS = 4
@@ -102,5 +103,5 @@ def with_synonyms(schema: Schema, synonyms: dict[str, list[str]]) -> Schema:
 def _also(comment: str | None, terms: list[str] | None) -> str | None:
     if not terms:
         return comment
-    also = "also called: " + ", ".join(terms)
+    also = f"{ALSO_CALLED} " + ", ".join(terms)
     return f"{comment}; {also}" if comment else also
