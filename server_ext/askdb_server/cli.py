@@ -22,7 +22,7 @@ def _demo_db(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from .hub.serve import serve
 
-    return serve(args.extra)
+    return serve(args.extra, standalone=args.standalone)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,7 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the AskDB API alone (no JupyterLab); a JupyterHub service when the hub starts it",
         description="Any Jupyter server option passes through: --ip, --port, --config FILE, "
         "--AskDBApp.database_url=URL, --AskDBHub.organization=NAME, ...",
-        add_help=False,
+    )
+    serve.add_argument(
+        "--standalone",
+        action="store_true",
+        help="AskDB's own accounts (register, log in) instead of Jupyter's token or a hub",
     )
     serve.set_defaults(func=_serve, passes_options=True)
     return parser

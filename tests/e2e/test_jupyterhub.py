@@ -4,8 +4,9 @@ JupyterHub (PyPI) and configurable-http-proxy (npm, installed by ``make hub-deps
 ``tests/e2e/.chp``) run on loopback ports with the dummy authenticator. Two users in two hub
 groups, each group mapped to its own organization, call the service through the hub's proxy at
 ``/services/askdb/`` with hub API tokens: each sees only their own organization's projects, and
-the state lives in the service's PostgreSQL store. A third request signs in through the browser
-flow (hub login form, OAuth redirect, the service's callback and cookie).
+the state lives in the service's PostgreSQL store. Browsers sign in through the hub's login form,
+the OAuth redirect and the service's callback, then use its cookie (with its XSRF token for
+writes): once with a plain HTTP client following redirects, once with Chromium.
 """
 
 from __future__ import annotations
@@ -126,7 +127,6 @@ def _hub_config(tmp: Path, pg_url: str, ports: dict[str, int], admin_token: str)
                         "ASKDB_DATABASE_URL": pg_url,
                         "ASKDB_ENCRYPTION_KEY": Fernet.generate_key().decode(),
                         "HF_HUB_OFFLINE": "1",
-                        "PYTHONPATH": os.pathsep.join(sys.path),
                     },
                 },
                 {"name": "tester", "api_token": admin_token},
@@ -165,8 +165,8 @@ def _wait_until_answering(hub: Hub, proc: subprocess.Popen) -> None:
 
 @pytest.fixture
 def hub(tmp_path: Path, pg_url: str) -> Iterator[Hub]:
-    if not CHP.exists():
-        pytest.skip(f"configurable-http-proxy is missing at {CHP}: run `make hub-deps`")
+    if not CHP.exists() or shutil.which("node") is None:
+        pytest.skip(f"configurable-http-proxy (node) is missing at {CHP}: run `make hub-deps`")
     pytest.importorskip("jupyterhub", reason="jupyterhub is not installed")
     ports = {name: _free_port() for name in ("proxy", "hub", "proxy_api", "service")}
     admin_token = secrets.token_hex(16)
@@ -273,5 +273,37 @@ def _projects(listed) -> list[dict]:
     return listed["projects"] if isinstance(listed, dict) else listed
 
 
-if shutil.which("node") is None:  # configurable-http-proxy is a node program
-    pytestmark = [pytestmark, pytest.mark.skip(reason="node is not installed")]
+def test_chromium_signs_in_with_the_hub_and_posts_with_its_cookie(hub: Hub, chromium) -> None:
+    """Real Chromium: hub login form → OAuth → the service's cookie; a POST with the XSRF
+    token the service set, then a GET of what it made."""
+    context = chromium.new_context()
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(f"{hub.url}/services/askdb/askdb/login")
+    page.fill("input[name=username]", "bob")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_url("**/services/askdb/askdb/api/users/me")
+    assert json.loads(page.inner_text("body"))["username"] == "bob"
+    # The API's own pages forbid scripts (CSP), so the script runs on the hub's home page, as a
+    # lab panel would run on the user's server: same origin, another path.
+    cookies = context.cookies()
+    xsrf = next(
+        c["value"] for c in cookies if (c["name"], c["path"]) == ("_xsrf", "/services/askdb/")
+    )
+    page.goto(f"{hub.url}/hub/home")
+    post = """async ([api, xsrf]) => {
+            const r = await fetch(api + "/projects", {
+                method: "POST",
+                headers: {"Content-Type": "application/json", "X-XSRFToken": xsrf},
+                body: JSON.stringify({name: "from the browser"}),
+            });
+            return [r.status, await r.json()];
+        }"""
+    made = page.evaluate(post, [API, xsrf])
+    forged = page.evaluate(post, [API, ""])  # a cookie without the XSRF token: refused
+    assert forged[0] == 403, forged
+    assert made[0] == 201, made
+    page.goto(f"{hub.url}{API}/projects")
+    assert "from the browser" in page.inner_text("body")
+    context.close()

@@ -1,4 +1,5 @@
-"""``askdb serve``: a Jupyter server that runs only the AskDB API, alone or as a hub service.
+"""``askdb serve``: a Jupyter server that runs only the AskDB API: alone, as a hub service, or
+with AskDB's own accounts (``--standalone``).
 
 Configured like any Jupyter server: config files (``--config jupyter_askdb_config.py``) and
 command-line options (``--port``, ``--ip``, ``--AskDBApp.database_url=…``, ``--AskDBHub.…``).
@@ -28,12 +29,21 @@ def in_hub(env: Mapping[str, str]) -> bool:
     return all(env.get(name) for name in HUB_ENV)
 
 
-def serve_config(env: Mapping[str, str]) -> Config:
-    """The server's starting configuration; config files and the command line go on top."""
+def serve_config(env: Mapping[str, str], *, standalone: bool = False) -> Config:
+    """The server's starting configuration; config files and the command line go on top.
+
+    ``standalone``: AskDB's own accounts sign users in (``askdb serve --standalone``), even if
+    a hub started the process.
+    """
     c = Config()
     c.ServerApp.jpserver_extensions = {"askdb_server": True}
     c.ServerApp.open_browser = False
     c.ServerApp.default_url = "/askdb/api/openapi.json"
+    if standalone:
+        from ..identity.standalone import standalone_config
+
+        c.merge(Config(standalone_config()))
+        return c
     if not in_hub(env):
         return c
     url = urlparse(env["JUPYTERHUB_SERVICE_URL"])
@@ -52,12 +62,14 @@ def serve_config(env: Mapping[str, str]) -> Config:
     return c
 
 
-def serve(argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
+def serve(
+    argv: Sequence[str], env: Mapping[str, str] | None = None, *, standalone: bool = False
+) -> int:
     """Run the server until it is stopped; ``argv`` are Jupyter server options."""
     from jupyter_server.serverapp import ServerApp
 
     env = os.environ if env is None else env
-    app = ServerApp.instance(config=serve_config(env))
+    app = ServerApp.instance(config=serve_config(env, standalone=standalone))
     # find_extensions=False: the lab and other installed extensions stay out of the service.
     app.initialize(argv=list(argv), find_extensions=False)
     app.start()

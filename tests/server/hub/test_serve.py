@@ -38,12 +38,25 @@ def test_under_a_hub_it_binds_where_the_hub_says_and_takes_users_from_it() -> No
 
 def test_the_command_line_passes_server_options_through(monkeypatch) -> None:
     seen: list = []
-    monkeypatch.setattr("askdb_server.hub.serve.serve", lambda argv: seen.append(argv) or 0)
+    monkeypatch.setattr(
+        "askdb_server.hub.serve.serve", lambda argv, standalone: seen.append((argv, standalone))
+    )
     argv = ["serve", "--port", "9999", "--AskDBApp.database_url=postgresql://x/y"]
-    assert cli.main(argv) == 0
-    assert seen == [["--port", "9999", "--AskDBApp.database_url=postgresql://x/y"]]
+    cli.main(argv)
+    cli.main(["serve", "--standalone", "--ip=0.0.0.0"])
+    assert seen == [
+        (["--port", "9999", "--AskDBApp.database_url=postgresql://x/y"], False),
+        (["--ip=0.0.0.0"], True),
+    ]
     with pytest.raises(SystemExit):  # other commands still refuse unknown options
         cli.main(["demo-db", "x.db", "--port", "1"])
+
+
+def test_standalone_takes_accounts_even_under_a_hub() -> None:
+    pytest.importorskip("askdb_server.identity.standalone")
+    c = serve_config(HUB_ENV, standalone=True)
+    assert c.ServerApp.identity_provider_class.endswith("StandaloneIdentityProvider")
+    assert c.AskDBApp.local_user == "" and "base_url" not in c.ServerApp
 
 
 def test_hub_mapping_is_configured_with_traitlets() -> None:
