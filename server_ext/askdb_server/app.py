@@ -17,6 +17,7 @@ from .chat.handlers import default_handlers as chat_handlers
 from .identity.account_handlers import default_handlers as account_handlers
 from .identity.handlers import default_handlers as identity_handlers
 from .identity.invitation_handlers import default_handlers as invitation_handlers
+from .identity.pages import default_handlers as account_pages
 from .identity.standalone import AskDBAccounts
 from .mail.config import AskDBMail
 from .mail.delivery import OutboxDeliverer
@@ -147,6 +148,7 @@ class AskDBApp(ExtensionApp):
                 *identity_handlers,
                 *invitation_handlers,
                 *account_handlers,
+                *account_pages,
                 *audit_handlers,
                 (r"/askdb/api/openapi.json", OpenAPIHandler),
             ]

@@ -1002,6 +1002,25 @@ PATHS.update(
 )
 
 
+# -- the pages emailed links open (identity/pages.py) -----------------------------------------
+HTML = {"200": {"description": "An HTML page", "content": {"text/html": {"schema": STR}}}}
+for _path, _summary in {
+    "login": "Standalone sign-in and registration page",
+    "verify": "Page of the email verification link (?token=): a button confirms",
+    "reset": "Password reset page: ask for a link, or (?token=) set a new password",
+}.items():
+    PATHS[f"/askdb/auth/{_path}"] = {
+        "get": {"summary": _summary, "security": [], "responses": HTML}
+    }
+PATHS["/askdb/invitations/accept"] = {
+    "get": {
+        "summary": "Page of the invitation link (?token=): a button accepts (signed in)",
+        "security": [],
+        "responses": HTML,
+    }
+}
+
+
 def openapi_document() -> dict:
     return {
         "openapi": "3.1.0",

@@ -12,10 +12,11 @@ from datetime import timedelta
 
 from jupyter_server.auth.identity import IdentityProvider, User
 from tornado import web
-from traitlets import Bool, Float, Int, TraitError, validate
+from traitlets import Bool, Float, Int, TraitError, default, validate
 from traitlets.config import Configurable
 
 from .accounts import AccountPolicy
+from .pages import LoginRedirectHandler
 
 SESSION_COOKIE = "askdb_session"
 
@@ -65,6 +66,10 @@ class StandaloneIdentityProvider(IdentityProvider):
         False,
         help="Also accept the Jupyter server's token (for scripts run by the operator).",
     ).tag(config=True)
+
+    @default("login_handler_class")
+    def _default_login_handler_class(self) -> type:
+        return LoginRedirectHandler
 
     def get_user_token(self, handler: web.RequestHandler):  # noqa: ANN201
         return super().get_user_token(handler) if self.token_access else None

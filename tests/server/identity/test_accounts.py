@@ -353,3 +353,30 @@ async def test_reset_and_rate_limit_over_rest(browser, smtp):  # noqa: F811
     assert (status, problem["code"]) == (429, "too_many_attempts")
     assert int(resp.headers["Retry-After"]) > 0
     assert resp.headers["Content-Type"].startswith("application/problem+json")
+
+
+async def test_emailed_links_open_pages_that_spend_nothing(browser, smtp, jp_fetch):  # noqa: F811
+    await browser("POST", "auth/register", {"email": "cy@example.test", "password": PASSWORD})
+    token = TOKEN.search(await _email(smtp, "cy@example.test")).group(1)
+    for page in (("auth", "verify"), ("auth", "reset"), ("invitations", "accept")):
+        resp = await jp_fetch("askdb", *page, params={"token": token})
+        html = resp.body.decode()
+        assert resp.code == 200 and resp.headers["Content-Type"].startswith("text/html")
+        assert token not in html  # read from the URL by the page's script, never echoed
+        assert resp.headers["Referrer-Policy"] == "no-referrer"
+        assert any(c.startswith("_xsrf=") for c in resp.headers.get_list("Set-Cookie"))
+    # The GETs (as a mail scanner would make) did not spend the token: a click still can.
+    status, verified, _ = await browser("POST", "auth/verify", {"token": token})
+    assert status == 200, verified
+    resp = await jp_fetch("askdb", "auth", "login")
+    assert 'data-api="auth/login"' in resp.body.decode()
+
+
+async def test_jupyter_login_goes_to_the_askdb_sign_in_page(jp_fetch):
+    from tornado.httpclient import HTTPClientError
+
+    with pytest.raises(HTTPClientError) as e:
+        await jp_fetch("login", params={"next": "/lab"}, follow_redirects=False)
+    assert e.value.code == 302
+    location = e.value.response.headers["Location"]
+    assert location.endswith("askdb/auth/login?next=%2Flab")
