@@ -21,6 +21,11 @@ class AskDBMail(Configurable):
     ).tag(config=True)
     smtp_username = Unicode("", help="SMTP login; empty: no login.").tag(config=True)
     smtp_password = Unicode("", help="SMTP password.").tag(config=True)
+    smtp_ca_file = Unicode(
+        "",
+        help="A PEM file of certificate authorities to trust for the SMTP server's TLS "
+        "certificate (e.g. a private relay). Empty: the system's.",
+    ).tag(config=True)
     smtp_timeout = Float(30.0, help="Seconds to wait for the SMTP server.").tag(config=True)
     from_address = Unicode(
         "AskDB <askdb@localhost>", help="The From: address of AskDB's emails."

@@ -27,7 +27,7 @@ class SMTPSender:
         msg["To"] = to
         msg["Subject"] = subject
         msg.set_content(body)
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=c.smtp_ca_file or None)
         if c.smtp_security == "ssl":
             client = smtplib.SMTP_SSL(
                 c.smtp_host, c.smtp_port, timeout=c.smtp_timeout, context=context
