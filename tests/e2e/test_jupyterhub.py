@@ -86,6 +86,7 @@ def _service_config(path: Path) -> Path:
             c.AskDBApp.use_embeddings = False
             c.AskDBHub.group_orgs = {"red-team": "Red", "blue-team": "Blue"}
             c.AskDBHub.group_roles = {"red-team": "DEVELOPER", "blue-team": "DEVELOPER"}
+            c.HubOAuth.cache_max_age = 1  # the hub's answers are kept 1 s (0 would keep them)
             """
         )
     )
@@ -115,7 +116,11 @@ def _hub_config(tmp: Path, pg_url: str, ports: dict[str, int], admin_token: str)
             },
             "load_roles": [
                 {"name": "user", "scopes": ["self", "access:services!service=askdb"]},
-                {"name": "tester", "scopes": ["admin:users", "tokens"], "services": ["tester"]},
+                {
+                    "name": "tester",
+                    "scopes": ["admin:users", "admin:groups", "tokens"],
+                    "services": ["tester"],
+                },
             ],
             "services": [
                 {
@@ -232,6 +237,17 @@ def test_two_hub_groups_two_organizations_through_the_proxy(hub: Hub, pg_url: st
     # no hub token: refused; a token the hub does not know: refused
     assert hub.call("GET", f"{API}/projects", "")[0] == 403
     assert hub.call("GET", f"{API}/projects", "not-a-hub-token")[0] == 403
+
+    # ann moves from red-team to blue-team on the hub: at her next request she is in Blue only
+    for method, group in (("POST", "blue-team"), ("DELETE", "red-team")):
+        status, _ = hub.call(
+            method, f"/hub/api/groups/{group}/users", hub.admin_token, {"users": ["ann"]}
+        )
+        assert status == 200
+    time.sleep(1.2)  # HubOAuth.cache_max_age
+    status, org = hub.call("GET", f"{API}/orgs/current", ann)
+    assert (status, org["name"], org["role"]) == (200, "Blue", "DEVELOPER")
+    assert hub.call("GET", f"{API}/projects/{red['id']}", ann)[0] == 404
 
     engine = sa.create_engine(pg_url)
     try:
