@@ -234,6 +234,13 @@ def test_two_hub_groups_two_organizations_through_the_proxy(hub: Hub, pg_url: st
         status, problem = hub.call("GET", f"{API}/projects/{theirs['id']}", token)
         assert status == 404, problem
 
+    # Jupyter's own APIs on the service (files, kernels next to the store's keys): refused
+    for method, path in (("GET", "api/contents"), ("POST", "api/kernels"), ("GET", "api/sessions")):
+        status, _ = hub.call(
+            method, f"/services/askdb/{path}", ann, {} if method == "POST" else None
+        )
+        assert status == 403, (method, path, status)
+
     # no hub token: refused; a token the hub does not know: refused
     assert hub.call("GET", f"{API}/projects", "")[0] == 403
     assert hub.call("GET", f"{API}/projects", "not-a-hub-token")[0] == 403

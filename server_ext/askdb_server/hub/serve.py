@@ -39,6 +39,9 @@ def serve_config(env: Mapping[str, str], *, standalone: bool = False) -> Config:
     c.ServerApp.jpserver_extensions = {"askdb_server": True}
     c.ServerApp.open_browser = False
     c.ServerApp.default_url = "/askdb/api/openapi.json"
+    # Jupyter's contents, kernels and terminals would run users' code beside the store's keys.
+    c.ServerApp.authorizer_class = "askdb_server.hub.authorizer.AskDBOnlyAuthorizer"
+    c.ServerApp.terminals_enabled = False
     if standalone:
         from ..identity.standalone import standalone_config
 

@@ -19,6 +19,8 @@ HUB_ENV = {
 def test_alone_it_runs_only_the_askdb_extension() -> None:
     c = serve_config({})
     assert c.ServerApp.jpserver_extensions == {"askdb_server": True}
+    assert c.ServerApp.authorizer_class.endswith("AskDBOnlyAuthorizer")
+    assert c.ServerApp.terminals_enabled is False
     assert "identity_provider_class" not in c.ServerApp and "AskDBApp" not in c
     assert not in_hub({**HUB_ENV, "JUPYTERHUB_API_TOKEN": ""})
 
@@ -77,3 +79,13 @@ def test_hub_mapping_is_configured_with_traitlets() -> None:
     config.AskDBHub.group_roles = {"managers": "BOSS"}
     with pytest.raises(InvalidInputError):
         AskDBHub(config=config).mapping()
+
+
+@pytest.mark.parametrize(
+    ("resource", "allowed"),
+    [("askdb", True), ("contents", False), ("kernels", False), ("terminals", False), ("", False)],
+)
+def test_only_the_askdb_api_is_authorized(resource: str, allowed: bool) -> None:
+    from askdb_server.hub.authorizer import AskDBOnlyAuthorizer
+
+    assert AskDBOnlyAuthorizer().is_authorized(None, None, "write", resource) is allowed
