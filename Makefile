@@ -39,7 +39,7 @@ CHP := tests/e2e/.chp/node_modules/.bin/configurable-http-proxy
 hub-deps: $(CHP)
 
 $(CHP):
-	npm install --silent --no-audit --no-fund --prefix tests/e2e/.chp configurable-http-proxy@5
+	npm install --silent --prefer-offline --no-audit --no-fund --prefix tests/e2e/.chp configurable-http-proxy@5
 
 ## lab: run JupyterLab on 127.0.0.1 with the quickstart notebook
 lab: setup demo-db
