@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import threading
 import time
@@ -124,7 +125,12 @@ class AskDBApp(ExtensionApp):
         self.mail_delivery = OutboxDeliverer(
             self.mail.outbox, self.mail.config.poll_interval, self.log
         )
-        self.mail_delivery.start()
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass  # the server's loop is not running yet: _start_jupyter_server_extension starts it
+        else:
+            self.mail_delivery.start()
         self.log.info("AskDB: metadata store at %s", _redacted(settings.store_url))
         if self.use_embeddings and self.warm_up:
             threading.Thread(target=self._warm_up, name="askdb-warm-up", daemon=True).start()
@@ -153,6 +159,9 @@ class AskDBApp(ExtensionApp):
                 (r"/askdb/api/openapi.json", OpenAPIHandler),
             ]
         )
+
+    async def _start_jupyter_server_extension(self, serverapp) -> None:  # noqa: ANN001
+        self.mail_delivery.start()
 
     async def stop_extension(self) -> None:
         if getattr(self, "mail_delivery", None) is not None:

@@ -21,7 +21,9 @@ class OutboxDeliverer:
         self._callback = PeriodicCallback(self._tick, interval_s * 1000)
 
     def start(self) -> None:
-        self._callback.start()
+        """Start the periodic delivery (again: a no-op); needs a running event loop."""
+        if not self._callback.is_running():
+            self._callback.start()
 
     def stop(self) -> None:
         self._callback.stop()
