@@ -20,6 +20,7 @@ from .identity.handlers import default_handlers as identity_handlers
 from .identity.invitation_handlers import default_handlers as invitation_handlers
 from .identity.pages import default_handlers as account_pages
 from .identity.standalone import AskDBAccounts
+from .keys.handlers import default_handlers as key_handlers
 from .mail.config import AskDBMail
 from .mail.delivery import OutboxDeliverer
 from .mail.wiring import MailServices
@@ -73,6 +74,13 @@ class AskDBApp(ExtensionApp):
         "take the username from Jupyter's identity provider instead (e.g. behind JupyterHub).",
     ).tag(config=True)
 
+    trusted_proxies = List(
+        Unicode(),
+        help="CIDRs of reverse proxies whose X-Forwarded-For names the client, for API keys' "
+        "IP allow-lists (e.g. ['127.0.0.1/32'] behind a local proxy). Empty: the header is "
+        "ignored and the client is the connection's peer.",
+    ).tag(config=True)
+
     warm_up = Bool(
         True,
         help="Load the embedding model in a background thread at start-up, so that the first "
@@ -114,6 +122,7 @@ class AskDBApp(ExtensionApp):
                 "askdb_services": self.services,
                 "askdb_identities": {},
                 "askdb_local_user": self.local_user,
+                "askdb_trusted_proxies": list(self.trusted_proxies),
             }
         )
         self.mail = MailServices.build(
@@ -156,6 +165,7 @@ class AskDBApp(ExtensionApp):
                 *account_handlers,
                 *account_pages,
                 *audit_handlers,
+                *key_handlers,
                 (r"/askdb/api/openapi.json", OpenAPIHandler),
             ]
         )

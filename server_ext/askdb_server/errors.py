@@ -229,3 +229,31 @@ class TooManyAttemptsError(AskDBError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message, retry_after=retry_after)
         self.retry_after = retry_after
+
+
+class ApiKeyNotFoundError(NotFoundError):
+    code = "api_key_not_found"
+    title = "Unknown API key"
+
+
+class ApiKeyRejectedError(AskDBError):
+    """A request's API key does not authenticate: unknown or wrong (one message for both, so
+    that nobody learns whether a key id exists), revoked, expired or rotated out
+    (``reason`` says which once the secret matched)."""
+
+    code, status, title = "api_key_rejected", 401, "API key rejected"
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message, reason=reason)
+        self.reason = reason
+
+
+class ApiKeyForbiddenError(AskDBError):
+    """A valid API key that may not make this request: out of scope, endpoint, project or
+    network (``reason`` says which)."""
+
+    code, status, title = "api_key_forbidden", 403, "API key not allowed here"
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message, reason=reason)
+        self.reason = reason

@@ -1021,6 +1021,164 @@ PATHS["/askdb/invitations/accept"] = {
 }
 
 
+# -- API keys (keys/handlers.py) ---------------------------------------------------------------
+KEY_ID = _item_path("key_id")
+NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
+NULLABLE_STRS = {"type": ["array", "null"], "items": {"type": "string"}}
+KEY_SCOPES = {
+    "type": "array",
+    "items": {
+        "enum": [
+            "chat:read",
+            "chat:write",
+            "query:generate",
+            "query:execute",
+            "schema:read",
+            "schema:write",
+            "analytics:read",
+            "admin:*",
+        ]
+    },
+}
+KEY_FIELDS = {
+    "name": {"type": "string"},
+    "notes": {"type": "string"},
+    "scopes": KEY_SCOPES,
+    "endpoints": {**NULLABLE_STRS, "description": "Route names the key may call (null: all)"},
+    "ip_allow": {**NULLABLE_STRS, "description": "CIDRs, IPv4 or IPv6 (null: any address)"},
+    "expires_at": NULLABLE_TIME,
+}
+_API_KEY_PROPS = {
+    "id": {"type": "string"},
+    "project_id": {"type": "string"},
+    "name": {"type": "string"},
+    "notes": {"type": "string"},
+    "scopes": {"type": "array", "items": {"type": "string"}},
+    "endpoints": NULLABLE_STRS,
+    "ip_allow": NULLABLE_STRS,
+    "prefix": {"type": "string"},
+    "created_by": {"type": "string"},
+    "created_at": {"type": "string", "format": "date-time"},
+    "expires_at": NULLABLE_TIME,
+    "revoked_at": NULLABLE_TIME,
+    "replaced_by": NULLABLE_STR,
+    "overlap_until": NULLABLE_TIME,
+    "last_used_at": NULLABLE_TIME,
+}
+SCHEMAS.update(
+    {
+        "ApiKey": {
+            "type": "object",
+            "required": list(_API_KEY_PROPS),
+            "additionalProperties": False,
+            "properties": _API_KEY_PROPS,
+        },
+        "NewApiKey": {
+            "type": "object",
+            "required": [*_API_KEY_PROPS, "key"],
+            "additionalProperties": False,
+            "properties": {
+                **_API_KEY_PROPS,
+                "key": {"type": "string", "description": "askdb_<id>_<secret>: shown once"},
+            },
+        },
+        "ApiKeyActivity": {
+            "type": "object",
+            "required": ["activity", "stats"],
+            "properties": {
+                "activity": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["at", "endpoint", "method", "ip", "success", "reason"],
+                        "properties": {
+                            "at": {"type": "string", "format": "date-time"},
+                            "endpoint": {"type": "string"},
+                            "method": {"type": "string"},
+                            "ip": NULLABLE_STR,
+                            "user_agent": NULLABLE_STR,
+                            "success": {"type": "boolean"},
+                            "reason": NULLABLE_STR,
+                        },
+                    },
+                },
+                "stats": {
+                    "type": "object",
+                    "required": ["requests", "succeeded", "refused", "last_24h", "by_endpoint"],
+                    "properties": {
+                        "requests": {"type": "integer"},
+                        "succeeded": {"type": "integer"},
+                        "refused": {"type": "integer"},
+                        "last_24h": {"type": "integer"},
+                        "by_endpoint": {
+                            "type": "object",
+                            "additionalProperties": {"type": "integer"},
+                        },
+                        "last_used_at": NULLABLE_TIME,
+                    },
+                },
+            },
+        },
+    }
+)
+PATHS.update(
+    {
+        "/askdb/api/projects/{project_id}/keys": {
+            "get": _op(
+                "The project's API keys (keys:manage)",
+                {"200": _list_of("keys", "ApiKey")},
+                params=[PROJECT_ID],
+            ),
+            "post": _op(
+                "Create an API key; the response's key is shown this once",
+                {"201": _json(_ref("NewApiKey"), "Created")},
+                _fields(KEY_FIELDS, ["name", "scopes"]),
+                [PROJECT_ID],
+            ),
+        },
+        "/askdb/api/projects/{project_id}/keys/{key_id}": {
+            "get": _op("One API key", {"200": _json(_ref("ApiKey"))}, params=[PROJECT_ID, KEY_ID]),
+            "patch": _op(
+                "Change an API key's name, notes, scopes, endpoints, IP allow-list or expiry",
+                {"200": _json(_ref("ApiKey"))},
+                _fields(KEY_FIELDS),
+                [PROJECT_ID, KEY_ID],
+            ),
+            "delete": _op(
+                "Revoke an API key at once",
+                {"200": _json(_ref("ApiKey"))},
+                params=[PROJECT_ID, KEY_ID],
+            ),
+        },
+        "/askdb/api/projects/{project_id}/keys/{key_id}/rotate": {
+            "post": _op(
+                "A new key with the same settings; the old one works overlap_seconds more",
+                {"201": _json(_ref("NewApiKey"), "Created")},
+                _fields({"overlap_seconds": {"type": "integer", "minimum": 0}}),
+                [PROJECT_ID, KEY_ID],
+            ),
+        },
+        "/askdb/api/projects/{project_id}/keys/{key_id}/activity": {
+            "get": _op(
+                "An API key's latest requests and usage statistics",
+                {"200": _json(_ref("ApiKeyActivity"))},
+                params=[
+                    PROJECT_ID,
+                    KEY_ID,
+                    {"name": "limit", "in": "query", "schema": {"type": "integer"}},
+                ],
+            ),
+        },
+    }
+)
+# Every operation may refuse an API key (Authorization: Bearer askdb_...): 401 when it does
+# not authenticate, 403 when it may not make this request.
+for _path, _ops in PATHS.items():
+    for _operation in _ops.values() if _path.startswith("/askdb/api/") else ():
+        _operation["responses"].setdefault("401", PROBLEM)
+        _operation["responses"].setdefault("403", PROBLEM)
+
+
 def openapi_document() -> dict:
     return {
         "openapi": "3.1.0",
@@ -1038,10 +1196,15 @@ def openapi_document() -> dict:
                     "in": "header",
                     "name": "Authorization",
                     "description": "`token <jupyter token>`",
-                }
+                },
+                "askdbApiKey": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A project's API key: `Bearer askdb_<id>_<secret>`",
+                },
             },
         },
-        "security": [{"jupyterToken": []}],
+        "security": [{"jupyterToken": []}, {"askdbApiKey": []}],
     }
 
 

@@ -17,6 +17,7 @@ from .engine.builtin import BuiltinEngine
 from .engine.pipeline import AskPipeline
 from .identity.manager import UserManager
 from .identity.orgs import OrgManager
+from .keys.manager import ApiKeyManager
 from .projects.manager import ProjectManager
 from .rag.embedder import MiniLMEmbedder
 from .rag.index import IndexDirectory
@@ -58,6 +59,7 @@ class Services:
     knowledge: KnowledgeManager
     orgs: OrgManager | None = None
     audit: AuditReader | None = None
+    keys: ApiKeyManager | None = None
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -110,6 +112,7 @@ class Services:
             knowledge=knowledge,
             orgs=OrgManager(store, users),
             audit=AuditReader(audit, authz),
+            keys=ApiKeyManager(store, authz, audit),
         )
 
     def warm_up(self) -> None:

@@ -13,14 +13,18 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from jupyter_server.auth.identity import User
+from jupyter_server.base.call_context import CallContext
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
 from ..errors import AskDBError, InvalidInputError
 from ..identity.manager import Identity
+from ..keys import guard
 
 if TYPE_CHECKING:
+    from ..keys.manager import KeyContext
     from ..services import Services
 
 T = TypeVar("T")
@@ -31,6 +35,24 @@ class AskDBHandler(ExtensionHandlerMixin, APIHandler):
     """Common behaviour of the AskDB API handlers."""
 
     auth_resource = AUTH_RESOURCE
+    # The API key this request authenticated with (None: Jupyter's own authentication).
+    _askdb_key: KeyContext | None = None
+
+    async def prepare(self) -> None:
+        """Authenticate an ``Authorization: Bearer askdb_...`` key, or defer to Jupyter.
+
+        A key is not an ambient credential (no cookie), so no XSRF or origin check applies.
+        """
+        token = guard.bearer_key(self.request.headers.get("Authorization"))
+        if token is None:
+            return await super().prepare()
+        CallContext.set(CallContext.JUPYTER_HANDLER, self)
+        self.current_user = self._jupyter_current_user = None
+        if not self.check_host():
+            raise web.HTTPError(403)
+        self._askdb_key = await guard.authenticate(self, token)
+        self.current_user = self._jupyter_current_user = User(username=self._askdb_key.username)
+        self.set_cors_headers()
 
     @property
     def services(self) -> Services:
@@ -44,8 +66,11 @@ class AskDBHandler(ExtensionHandlerMixin, APIHandler):
     async def identity(self) -> Identity:
         """The caller as an AskDB identity, created on first sight and cached per process.
 
-        In local mode every authenticated request is the server's owner (``local_user``).
+        In local mode every authenticated request is the server's owner (``local_user``);
+        a request made with an API key is the key's creator, whatever the mode.
         """
+        if self._askdb_key is not None:
+            return self._askdb_key.identity
         username = self.settings.get("askdb_local_user") or self.current_user.username
         cache: dict[str, Identity] = self.settings["askdb_identities"]
         if username not in cache:

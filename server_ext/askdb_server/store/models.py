@@ -352,3 +352,50 @@ class AuthAttempt(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     key: Mapped[str] = mapped_column(String(400), nullable=False, index=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class ApiKey(Base):
+    """A project's API key: ``askdb_<id>_<secret>``; only the secret's SHA-256 is stored.
+
+    The key acts as its creator (``created_by``), on its project only, within its scopes. A
+    rotated key points at its successor (``replaced_by``) and stays valid until
+    ``overlap_until``.
+    """
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    project_id: Mapped[str] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    created_by: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    notes: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    secret_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    scopes: Mapped[list] = mapped_column(JSON, nullable=False)
+    endpoints: Mapped[list | None] = mapped_column(JSON)
+    ip_allow: Mapped[list | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    replaced_by: Mapped[str | None] = mapped_column(String(32))
+    overlap_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ApiKeyActivity(Base):
+    """One request made with an API key: endpoint, address, user agent, outcome and time."""
+
+    __tablename__ = "api_key_activity"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    key_id: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    endpoint: Mapped[str] = mapped_column(String(64), nullable=False)
+    method: Mapped[str] = mapped_column(String(8), nullable=False)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(512))
+    success: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    reason: Mapped[str | None] = mapped_column(String(64))

@@ -1,0 +1,52 @@
+"""The HTTP side of API keys: find a request's ``Bearer askdb_`` key and authenticate it.
+
+``AskDBHandler.prepare`` calls ``bearer_key`` first; a request without an AskDB key goes
+through Jupyter's own authentication unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .manager import PREFIX, KeyContext, KeyRequest
+from .network import client_ip
+from .scopes import route_of
+
+if TYPE_CHECKING:
+    from ..base.handlers import AskDBHandler
+
+
+def bearer_key(authorization: str | None) -> str | None:
+    """The AskDB key of an ``Authorization: Bearer askdb_...`` header, else None."""
+    if not authorization:
+        return None
+    scheme, _, value = authorization.strip().partition(" ")
+    value = value.strip()
+    if scheme.lower() != "bearer" or not value.startswith(PREFIX):
+        return None
+    return value
+
+
+def request_ip(handler: AskDBHandler) -> str:
+    """The client's address: the socket's peer, or the forwarded client when the peer is one
+    of the configured ``trusted_proxies`` (``X-Forwarded-For`` is ignored otherwise, even
+    when the Jupyter server trusts X-headers)."""
+    request = handler.request
+    context = getattr(request.connection, "context", None)
+    peer = getattr(context, "_orig_remote_ip", None) or request.remote_ip or ""
+    trusted = handler.settings.get("askdb_trusted_proxies") or []
+    return client_ip(peer, request.headers.get("X-Forwarded-For"), trusted)
+
+
+async def authenticate(handler: AskDBHandler, token: str) -> KeyContext:
+    """The key's context for this request, or the AskDB error that refuses it."""
+    route, scope = route_of(type(handler).__name__, handler.request.method or "GET")
+    request = KeyRequest(
+        project_id=(handler.path_kwargs or {}).get("project_id"),
+        route=route,
+        scope=scope,
+        method=handler.request.method or "GET",
+        ip=request_ip(handler),
+        user_agent=handler.request.headers.get("User-Agent", ""),
+    )
+    return await handler.call(handler.services.keys.authenticate, token, request)
