@@ -15,6 +15,8 @@ from ..store.db import Store
 from ..store.models import OutboxEmail, utcnow
 
 MAX_DELAY_S = 6 * 3600
+# Bodies hold single-use links; once an email is sent or given up, the store keeps no copy.
+SPENT_BODY = "(removed after delivery: it held a single-use link)"
 
 
 class Sender(Protocol):
@@ -110,11 +112,13 @@ class EmailOutbox:
             email.last_error = f"{type(e).__name__}: {e}"[:2000]
             if email.attempts >= self.max_attempts:
                 email.status = "failed"
+                email.body = SPENT_BODY
             else:
                 delay = min(self.retry_delay_s * 2 ** (email.attempts - 1), MAX_DELAY_S)
                 email.next_attempt_at = now + timedelta(seconds=delay)
             return email.status
         email.status = "sent"
         email.sent_at = now
+        email.body = SPENT_BODY
         email.last_error = None
         return "sent"

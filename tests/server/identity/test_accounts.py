@@ -122,6 +122,9 @@ def test_sessions_expire(accounts, mail, smtp, clock):  # noqa: F811
     session = accounts.login("ada@example.test", PASSWORD)
     clock.now = T0 + timedelta(days=14)
     assert accounts.session_user(session.token) is None
+    accounts.login("ada@example.test", PASSWORD)  # signing in again sweeps expired tokens
+    with accounts.store.session() as s:
+        assert [t.purpose for t in s.query(AccountToken)] == ["session"]
 
 
 def test_deactivated_users_cannot_sign_in(accounts, mail, smtp, services):  # noqa: F811

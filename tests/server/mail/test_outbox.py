@@ -12,6 +12,7 @@ from askdb_server.mail.config import AskDBMail
 from askdb_server.mail.outbox import EmailOutbox
 from askdb_server.mail.smtp import SMTPSender
 from askdb_server.store.db import Store
+from askdb_server.store.models import OutboxEmail
 
 from .loopback import LoopbackSMTP, body_of, free_port, smtp  # noqa: F401
 
@@ -55,6 +56,8 @@ def test_due_email_is_delivered_once(store, smtp):  # noqa: F811
     assert message["From"] == "AskDB <askdb@example.test>"
     assert "Line two." in body_of(message)
     assert outbox.pending() == []
+    with store.session() as s:  # the body (it may hold a single-use link) is not kept
+        assert "Line two." not in s.query(OutboxEmail).one().body
     assert outbox.deliver_due().sent == 0  # sent once, never again
     assert len(smtp.inbox.messages) == 1
 
