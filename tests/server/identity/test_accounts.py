@@ -4,6 +4,7 @@ whose identity provider is ``StandaloneIdentityProvider``."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timedelta, timezone
 
@@ -20,10 +21,12 @@ from askdb_server.errors import (
 )
 from askdb_server.identity.accounts import AccountPolicy
 from askdb_server.mail.wiring import MailServices
+from askdb_server.openapi import openapi_document
 from askdb_server.services import Services, Settings
 from askdb_server.store.models import Account, AccountToken
 
 from ..mail.loopback import body_of, smtp  # noqa: F401
+from ..test_openapi import _template, _validator
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 TOKEN = re.compile(r"token=([A-Za-z0-9_\-]+)")
@@ -225,6 +228,7 @@ def test_reregistering_before_verifying_voids_the_first_link(accounts, mail, smt
 
 
 # -- over REST: a Jupyter server signed in by AskDB's session cookie ----------------------
+DOC = openapi_document()
 XSRF = "5f3c2a9b7d1e4f60a8b2c3d4e5f6a7b8"
 
 
@@ -264,9 +268,11 @@ def browser(api):
             else:
                 jar.pop(name, None)
         text = resp.body.decode() if resp.body else ""
-        import json
-
-        return resp.code, (json.loads(text) if text else None), resp
+        data = json.loads(text) if text else None
+        if resp.code != 204:  # every answer is what the OpenAPI document says
+            template = _template(DOC, "/askdb/api/" + path)
+            _validator(DOC, method, template, resp.code).validate(data)
+        return resp.code, data, resp
 
     call.jar = jar
     return call
