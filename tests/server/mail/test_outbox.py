@@ -140,3 +140,27 @@ def test_without_an_smtp_host_emails_wait(store):
     assert outbox.deliver_due(T0 + timedelta(days=1)).failed == 0
     [email] = outbox.pending()
     assert email.attempts == 0
+
+
+def test_two_servers_on_postgresql_never_send_twice(pg_url, smtp):  # noqa: F811
+    import threading
+
+    stores = [Store(pg_url), Store(pg_url)]
+    stores[0].migrate()
+    outboxes = [_outbox(s, smtp.config(), Clock()) for s in stores]
+    for n in range(12):
+        _queue(outboxes[0], stores[0], f"user{n}@example.test")
+    results = []
+    threads = [
+        threading.Thread(target=lambda o=o: results.append(o.deliver_due())) for o in outboxes
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(r.sent for r in results) == 12
+    assert sorted(m["To"] for m in smtp.inbox.messages) == sorted(
+        f"user{n}@example.test" for n in range(12)
+    )
+    for s in stores:
+        s.dispose()
