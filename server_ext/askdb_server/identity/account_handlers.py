@@ -44,7 +44,7 @@ class AccountHandler(MailHandler):
             path=self.base_url,
             expires_days=days,
             httponly=True,
-            secure=self.request.protocol == "https",
+            secure=self.request.protocol == "https" or self.mail.accounts.policy.secure_cookie,
             samesite="Lax",
         )
 

@@ -47,6 +47,7 @@ class AccountPolicy:
     reset_ttl: timedelta = timedelta(hours=1)
     attempt_limit: int = 5
     attempt_window: timedelta = timedelta(minutes=15)
+    secure_cookie: bool = False  # always Secure, also when the request came over http
 
 
 @dataclass(frozen=True)

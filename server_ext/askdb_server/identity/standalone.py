@@ -35,6 +35,12 @@ class AskDBAccounts(Configurable):
         "address within attempt_window_minutes; more answer 429 with Retry-After.",
     ).tag(config=True)
     attempt_window_minutes = Float(15.0, help="The window of attempt_limit.").tag(config=True)
+    secure_cookie = Bool(
+        False,
+        help="Always mark the session cookie Secure. Off: Secure when the request came over "
+        "https, which behind a TLS-terminating proxy needs ServerApp.trust_xheaders (trust it "
+        "only when the proxy overwrites X-Forwarded-For: the attempt limit counts per IP).",
+    ).tag(config=True)
 
     @validate("session_days", "verify_hours", "reset_minutes", "attempt_window_minutes")
     def _positive(self, proposal):  # noqa: ANN001
@@ -55,6 +61,7 @@ class AskDBAccounts(Configurable):
             reset_ttl=timedelta(minutes=self.reset_minutes),
             attempt_limit=self.attempt_limit,
             attempt_window=timedelta(minutes=self.attempt_window_minutes),
+            secure_cookie=self.secure_cookie,
         )
 
 
@@ -105,8 +112,6 @@ def standalone_config() -> dict:
             "identity_provider_class": (
                 "askdb_server.identity.standalone.StandaloneIdentityProvider"
             ),
-            # Behind a TLS-terminating proxy, X-Forwarded-Proto makes cookies Secure.
-            "trust_xheaders": True,
         },
         "AskDBApp": {"local_user": ""},
     }

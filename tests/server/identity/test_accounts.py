@@ -389,3 +389,21 @@ async def test_jupyter_login_goes_to_the_askdb_sign_in_page(jp_fetch):
     assert e.value.code == 302
     location = e.value.response.headers["Location"]
     assert location.endswith("askdb/auth/login?next=%2Flab")
+
+
+class TestBehindATLSProxy:
+    @pytest.fixture
+    def jp_server_config(self, jp_server_config):
+        jp_server_config["AskDBAccounts"]["secure_cookie"] = True
+        return jp_server_config
+
+    async def test_session_cookie_is_secure(self, browser, smtp):  # noqa: F811
+        await browser("POST", "auth/register", {"email": "di@example.test", "password": PASSWORD})
+        token = TOKEN.search(await _email(smtp, "di@example.test")).group(1)
+        await browser("POST", "auth/verify", {"token": token})
+        status, _, resp = await browser(
+            "POST", "auth/login", {"email": "di@example.test", "password": PASSWORD}
+        )
+        assert status == 200
+        [cookie] = [c for c in resp.headers.get_list("Set-Cookie") if "askdb_session=" in c]
+        assert "Secure" in cookie and "HttpOnly" in cookie
