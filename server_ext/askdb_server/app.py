@@ -26,6 +26,7 @@ from .mail.delivery import OutboxDeliverer
 from .mail.wiring import MailServices
 from .openapi import OpenAPIHandler
 from .projects.handlers import default_handlers as project_handlers
+from .quotas.handlers import default_handlers as quota_handlers
 from .rag.handlers import default_handlers as knowledge_handlers
 from .schemas.handlers import default_handlers as schema_handlers
 from .services import Services, Settings
@@ -81,6 +82,13 @@ class AskDBApp(ExtensionApp):
         "ignored and the client is the connection's peer.",
     ).tag(config=True)
 
+    enforce_quotas = Bool(
+        False,
+        help="Enforce the organization's plan: calls per day and tokens per month per project "
+        "(429 past them), and counts of projects, API keys and members. Off on a personal "
+        "server; on in a shared deployment.",
+    ).tag(config=True)
+
     warm_up = Bool(
         True,
         help="Load the embedding model in a background thread at start-up, so that the first "
@@ -115,6 +123,7 @@ class AskDBApp(ExtensionApp):
             statement_timeout_s=self.statement_timeout,
             row_cap=self.row_cap,
             use_embeddings=self.use_embeddings,
+            enforce_quotas=self.enforce_quotas,
         )
         self.services = Services.build(settings)
         self.settings.update(
@@ -166,6 +175,7 @@ class AskDBApp(ExtensionApp):
                 *account_pages,
                 *audit_handlers,
                 *key_handlers,
+                *quota_handlers,
                 (r"/askdb/api/openapi.json", OpenAPIHandler),
             ]
         )

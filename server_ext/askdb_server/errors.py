@@ -257,3 +257,21 @@ class ApiKeyForbiddenError(AskDBError):
     def __init__(self, message: str, reason: str) -> None:
         super().__init__(message, reason=reason)
         self.reason = reason
+
+
+class QuotaExceededError(AskDBError):
+    """A quota on calls or tokens is used up for this period: 429 until it resets
+    (``retry_after`` in seconds) or the plan is raised."""
+
+    code, status, title = "quota_exceeded", 429, "Quota exceeded"
+
+    def __init__(self, message: str, quota: str, limit: int, retry_after: int) -> None:
+        super().__init__(message, quota=quota, limit=limit, retry_after=retry_after)
+        self.retry_after = retry_after
+
+
+class PlanLimitError(AskDBError):
+    """Creating one more project, API key or member would pass the plan's count (403: waiting
+    does not help, a bigger plan or a deletion does)."""
+
+    code, status, title = "plan_limit_reached", 403, "Plan limit reached"

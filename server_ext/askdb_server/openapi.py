@@ -1047,6 +1047,7 @@ KEY_FIELDS = {
     "endpoints": {**NULLABLE_STRS, "description": "Route names the key may call (null: all)"},
     "ip_allow": {**NULLABLE_STRS, "description": "CIDRs, IPv4 or IPv6 (null: any address)"},
     "expires_at": NULLABLE_TIME,
+    "calls_per_day": {"type": ["integer", "null"], "minimum": 0},
 }
 _API_KEY_PROPS = {
     "id": {"type": "string"},
@@ -1064,6 +1065,7 @@ _API_KEY_PROPS = {
     "replaced_by": NULLABLE_STR,
     "overlap_until": NULLABLE_TIME,
     "last_used_at": NULLABLE_TIME,
+    "calls_per_day": {"type": ["integer", "null"]},
 }
 SCHEMAS.update(
     {
@@ -1171,6 +1173,96 @@ PATHS.update(
         },
     }
 )
+# -- plans, usage, notifications (quotas/handlers.py) --------------------------------------------
+_LIMITS = {
+    "type": "object",
+    "properties": {
+        k: {"type": "integer", "minimum": -1}
+        for k in ("api_calls_per_day", "tokens_per_month", "projects", "api_keys", "team_members")
+    },
+}
+PATHS.update(
+    {
+        "/askdb/api/notifications": {
+            "get": _op(
+                "The organization's notifications (quota alerts at 80/90/100%), newest first",
+                {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["notifications"],
+                            "properties": {
+                                "notifications": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "required": ["id", "kind", "message", "created_at"],
+                                        "properties": {
+                                            "id": {"type": "string"},
+                                            "kind": {"type": "string"},
+                                            "project_id": NULLABLE_STR,
+                                            "message": {"type": "string"},
+                                            "data": {"type": ["object", "null"]},
+                                            "created_at": NULLABLE_STR,
+                                        },
+                                    },
+                                }
+                            },
+                        }
+                    )
+                },
+            )
+        },
+        "/askdb/api/orgs/current/plan": {
+            "put": _op(
+                "Set the organization's plan and custom limits (Admin)",
+                {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["plan", "custom", "limits"],
+                            "properties": {
+                                "plan": {"type": "string"},
+                                "custom": _LIMITS,
+                                "limits": _LIMITS,
+                            },
+                        }
+                    )
+                },
+                _fields(
+                    {
+                        "plan": {"enum": ["FREE", "STARTER", "PROFESSIONAL", "ENTERPRISE"]},
+                        "limits": _LIMITS,
+                    },
+                    ["plan"],
+                ),
+            )
+        },
+        "/askdb/api/projects/{project_id}/usage": {
+            "get": _op(
+                "The project's plan limits and its use this day and month",
+                {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["limits", "calls_today", "tokens_this_month"],
+                            "properties": {
+                                "limits": _LIMITS,
+                                "calls_today": {"type": "integer"},
+                                "tokens_this_month": {"type": "integer"},
+                                "enforced": {"type": "boolean"},
+                            },
+                        }
+                    )
+                },
+                params=[PROJECT_ID],
+            )
+        },
+    }
+)
+# A call past a quota answers 429 (Retry-After) on the answering endpoints.
+for _path in ("/askdb/api/projects/{project_id}/ask", "/askdb/api/projects/{project_id}/run"):
+    PATHS[_path]["post"]["responses"]["429"] = PROBLEM
 # Every operation may refuse an API key (Authorization: Bearer askdb_...): 401 when it does
 # not authenticate, 403 when it may not make this request.
 for _path, _ops in PATHS.items():

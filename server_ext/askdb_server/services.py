@@ -19,6 +19,7 @@ from .identity.manager import UserManager
 from .identity.orgs import OrgManager
 from .keys.manager import ApiKeyManager
 from .projects.manager import ProjectManager
+from .quotas.manager import QuotaManager
 from .rag.embedder import MiniLMEmbedder
 from .rag.index import IndexDirectory
 from .rag.knowledge import KnowledgeManager
@@ -39,6 +40,7 @@ class Settings:
     statement_timeout_s: float = 30.0
     row_cap: int = 10_000
     use_embeddings: bool = True
+    enforce_quotas: bool = False
 
     @property
     def store_url(self) -> str:
@@ -60,6 +62,7 @@ class Services:
     orgs: OrgManager | None = None
     audit: AuditReader | None = None
     keys: ApiKeyManager | None = None
+    quotas: QuotaManager | None = None
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -99,6 +102,7 @@ class Services:
             connections=connections,
             knowledge=knowledge,
         )
+        quotas = QuotaManager(store, authz, enabled=settings.enforce_quotas)
         return cls(
             settings=settings,
             store=store,
@@ -112,7 +116,8 @@ class Services:
             knowledge=knowledge,
             orgs=OrgManager(store, users),
             audit=AuditReader(audit, authz),
-            keys=ApiKeyManager(store, authz, audit),
+            keys=ApiKeyManager(store, authz, audit, quotas=quotas),
+            quotas=quotas,
         )
 
     def warm_up(self) -> None:

@@ -77,6 +77,17 @@ class AskDBHandler(ExtensionHandlerMixin, APIHandler):
             cache[username] = await self.call(self.services.users.ensure, username)
         return cache[username]
 
+    async def charge_call(self, project_id: str) -> None:
+        """Charge one call to the project's (and the API key's) daily quota, or raise
+        QuotaExceededError (429); a no-op unless quotas are enforced."""
+        key = self._askdb_key
+        await self.call(
+            self.services.quotas.charge_call,
+            project_id,
+            key.key_id if key else None,
+            key.calls_per_day if key else None,
+        )
+
     def json_body(self) -> dict:
         """The request's JSON object body, or an InvalidInputError saying what is wrong."""
         if not self.request.body:
@@ -98,6 +109,8 @@ class AskDBHandler(ExtensionHandlerMixin, APIHandler):
         if isinstance(exc, AskDBError):
             problem = exc.to_problem()
             self.set_status(exc.status, reason=exc.title)
+            if getattr(exc, "retry_after", None):
+                self.set_header("Retry-After", str(exc.retry_after))
         else:
             reason = exc.log_message if isinstance(exc, web.HTTPError) and exc.log_message else None
             problem = {

@@ -32,8 +32,13 @@ class _AnswerHandler(AskDBHandler):
         return "text/event-stream" in self.request.headers.get("Accept", "")
 
     async def answer(self, fn, *args, **kwargs) -> None:  # noqa: ANN001
+        project_id = args[1]
+        await self.charge_call(project_id)
         if not self.wants_stream():
             result = await self.call(fn, *args, **kwargs)
+            await self.call(
+                self.services.quotas.charge_message_tokens, project_id, result.message_id
+            )
             self.write_json(result.to_dict())
             return
         await self._stream(fn, *args, **kwargs)
@@ -58,6 +63,9 @@ class _AnswerHandler(AskDBHandler):
                 await self._send(*item)
             try:
                 answer = work.result()
+                await self.call(
+                    self.services.quotas.charge_message_tokens, args[1], answer.message_id
+                )
                 await self._send(
                     "done",
                     {

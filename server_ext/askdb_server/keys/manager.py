@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -29,13 +30,17 @@ from ..errors import (
 )
 from ..identity.who import Identity
 from ..store.db import Store
-from ..store.models import ApiKey, ApiKeyActivity, User, utcnow
+from ..store.models import ApiKey, ApiKeyActivity, Project, User, utcnow
 from .network import check_allow_list, ip_allowed
 from .scopes import check_endpoints, check_scopes, grants
+
+if TYPE_CHECKING:
+    from ..quotas.manager import QuotaManager
 
 PREFIX = "askdb_"
 LAST_USED_EVERY = timedelta(seconds=60)
 INVALID = "The API key is not valid."
+FIELDS = {"name", "notes", "scopes", "endpoints", "ip_allow", "expires_at", "calls_per_day"}
 _DUMMY_HASH = hashlib.sha256(b"no such key").hexdigest()
 
 
@@ -60,6 +65,7 @@ class KeyContext:
     user_id: str
     username: str
     scopes: tuple[str, ...]
+    calls_per_day: int | None = None
 
     @property
     def identity(self) -> Identity:
@@ -73,18 +79,23 @@ class ApiKeyManager:
         authz: Authorizer,
         audit: AuditLog | None = None,
         clock: Callable[[], datetime] = utcnow,
+        quotas: QuotaManager | None = None,
     ) -> None:
         self.store = store
         self.authz = authz
         self.audit = audit or authz.audit
         self.clock = clock
+        self.quotas = quotas
 
     # -- management ------------------------------------------------------------------------
     def create(self, who: Identity, project_id: str, fields: dict) -> tuple[dict, str]:
-        """A new key from ``fields`` (name, scopes, notes, endpoints, ip_allow, expires_at):
-        its description and the key itself, which is never shown again."""
+        """A new key from ``fields`` (name, scopes, notes, endpoints, ip_allow, expires_at,
+        calls_per_day): its description and the key itself, which is never shown again."""
         with self.store.session() as s:
             self._authorize(s, who, project_id)
+            if self.quotas is not None:
+                org_id = s.scalar(select(Project.org_id).where(Project.id == project_id))
+                self.quotas.require_room(s, org_id, "api_keys")
             token, key = self._new_key(project_id, who.user_id, fields)
             s.add(key)
             s.flush()
@@ -108,7 +119,7 @@ class ApiKeyManager:
 
     def update(self, who: Identity, project_id: str, key_id: str, fields: dict) -> dict:
         """Change name, notes, scopes, endpoints, ip_allow or expires_at."""
-        unknown = set(fields) - {"name", "notes", "scopes", "endpoints", "ip_allow", "expires_at"}
+        unknown = set(fields) - FIELDS
         if unknown:
             raise InvalidInputError(f"Unknown field(s): {', '.join(sorted(unknown))}.")
         with self.store.session() as s:
@@ -143,6 +154,7 @@ class ApiKeyManager:
                 "scopes": old.scopes,
                 "endpoints": old.endpoints,
                 "ip_allow": old.ip_allow,
+                "calls_per_day": old.calls_per_day,
             }
             token, new = self._new_key(project_id, who.user_id, fields)
             new.expires_at = old.expires_at
@@ -189,7 +201,9 @@ class ApiKeyManager:
                 self._touch(s, key.id, now)
         if error is not None:
             raise error
-        return KeyContext(key.id, key.project_id, key.created_by, username, tuple(key.scopes))
+        return KeyContext(
+            key.id, key.project_id, key.created_by, username, tuple(key.scopes), key.calls_per_day
+        )
 
     # -- internals -------------------------------------------------------------------------
     def _touch(self, s: Session, key_id: str, now: datetime) -> None:
@@ -240,7 +254,7 @@ class ApiKeyManager:
         return key
 
     def _new_key(self, project_id: str, user_id: str, fields: dict) -> tuple[str, ApiKey]:
-        unknown = set(fields) - {"name", "notes", "scopes", "endpoints", "ip_allow", "expires_at"}
+        unknown = set(fields) - FIELDS
         if unknown:
             raise InvalidInputError(f"Unknown field(s): {', '.join(sorted(unknown))}.")
         if "scopes" not in fields:
@@ -340,6 +354,11 @@ def _apply(key: ApiKey, fields: dict, now: datetime) -> None:
         key.ip_allow = check_allow_list(fields["ip_allow"])
     if "expires_at" in fields:
         key.expires_at = _expiry(fields["expires_at"], now)
+    if "calls_per_day" in fields:
+        quota = fields["calls_per_day"]
+        if quota is not None and (not isinstance(quota, int) or quota < 0):
+            raise InvalidInputError("calls_per_day must be null or an integer >= 0.")
+        key.calls_per_day = quota
 
 
 def _expiry(value: object, now: datetime) -> datetime | None:
@@ -372,6 +391,7 @@ def _view(k: ApiKey) -> dict:
         "replaced_by": k.replaced_by,
         "overlap_until": _iso(k.overlap_until),
         "last_used_at": _iso(k.last_used_at),
+        "calls_per_day": k.calls_per_day,
     }
 
 

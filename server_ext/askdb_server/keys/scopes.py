@@ -35,6 +35,7 @@ ROUTES: dict[str, tuple[str, dict[str, str]]] = {
     "GoldenPairHandler": ("golden_pair", {"GET": "schema:read", "*": "schema:write"}),
     "SearchHandler": ("search", {"*": "schema:read"}),
     "RebuildHandler": ("index_rebuild", {"*": "schema:write"}),
+    "UsageHandler": ("usage", {"*": "analytics:read"}),
     "ApiKeysHandler": ("keys", {"*": ADMIN}),
     "ApiKeyHandler": ("key", {"*": ADMIN}),
     "ApiKeyRotateHandler": ("key_rotate", {"*": ADMIN}),

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -383,6 +384,8 @@ class ApiKey(Base):
     replaced_by: Mapped[str | None] = mapped_column(String(32))
     overlap_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The key's own daily call quota (None: only the project's plan limits it).
+    calls_per_day: Mapped[int | None] = mapped_column(Integer)
 
 
 class ApiKeyActivity(Base):
@@ -399,3 +402,58 @@ class ApiKeyActivity(Base):
     user_agent: Mapped[str | None] = mapped_column(String(512))
     success: Mapped[bool] = mapped_column(Boolean, nullable=False)
     reason: Mapped[str | None] = mapped_column(String(64))
+
+
+class OrgPlanLimits(Base):
+    """An organization's custom plan: limits that override its plan's, one by one."""
+
+    __tablename__ = "org_plan_limits"
+
+    org_id: Mapped[str] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    limits: Mapped[dict] = mapped_column(JSON, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
+class QuotaCounter(Base):
+    """How much of a quota a subject (``project:<id>``, ``key:<id>``) used in one period
+    (``2026-03-01`` for a day, ``2026-03`` for a month). Charged in one upsert that checks and
+    charges, so concurrent processes never admit more than the limit."""
+
+    __tablename__ = "quota_counters"
+
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    metric: Mapped[str] = mapped_column(String(16), primary_key=True)
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    used: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class Notification(Base):
+    """An in-app notification for an organization (e.g. a quota at 80, 90 or 100%)."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
+    project_id: Mapped[str | None] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    message: Mapped[str] = mapped_column(Text, nullable=False)
+    data: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DomainEvent(Base):
+    """A domain event written in the transaction that caused it, for a later webhooks issue to
+    deliver (``delivered_at``)."""
+
+    __tablename__ = "domain_events"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    type: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    org_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    payload: Mapped[dict] = mapped_column(JSON, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,1 @@
+"""Plans and quotas: what an organization may use, counted atomically in the store."""

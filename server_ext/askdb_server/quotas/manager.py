@@ -1,0 +1,287 @@
+"""Quotas: calls per day and model tokens per month per project (and per API key), counts of
+projects, keys and members per organization, alerts at 80/90/100%.
+
+A charge is ONE statement that both checks and charges::
+
+    INSERT INTO quota_counters ... VALUES (..., n)
+    ON CONFLICT (subject, metric, period) DO UPDATE SET used = used + n
+    WHERE quota_counters.used + n <= :limit RETURNING used
+
+No row back means refused. PostgreSQL locks the counter row for the upsert, so concurrent
+processes serialize on it and never admit more than the limit; SQLite (3.35+ for RETURNING)
+has one writer at a time. A period is part of the counter's key, so a new day or month starts
+from zero without any reset job.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ..authz.authorizer import Authorizer
+from ..errors import InvalidInputError, PlanLimitError, QuotaExceededError
+from ..identity.who import Identity
+from ..store.db import Store
+from ..store.models import (
+    ApiKey,
+    DomainEvent,
+    Message,
+    Notification,
+    Organization,
+    OrgMembership,
+    OrgPlanLimits,
+    Project,
+    QuotaCounter,
+    utcnow,
+)
+from .plans import LIMITS, PLANS, UNLIMITED, limits_of
+
+THRESHOLDS = (80, 90, 100)
+COUNTED = {"projects", "api_keys", "team_members"}
+
+
+class QuotaManager:
+    def __init__(
+        self,
+        store: Store,
+        authz: Authorizer,
+        *,
+        enabled: bool = True,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.store = store
+        self.authz = authz
+        self.enabled = enabled
+        self.clock = clock
+        dialect = store.engine.dialect.name
+        self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+    # -- the hot path ----------------------------------------------------------------------
+    def charge_call(
+        self, project_id: str, key_id: str | None = None, key_limit: int | None = None
+    ) -> None:
+        """Charge one call to the key (when it has its own quota) and to the project, or raise
+        QuotaExceededError (429) and charge nothing. Also refused while the month's tokens are
+        used up (the project is suspended for that quota)."""
+        if not self.enabled:
+            return
+        now = self.clock()
+        day = now.strftime("%Y-%m-%d")
+        with self.store.session() as s:
+            org_id, limits = self._project_limits(s, project_id)
+            tokens = limits["tokens_per_month"]
+            if tokens != UNLIMITED and self._used(s, project_id, "tokens", now) >= tokens:
+                raise _exceeded("tokens_per_month", tokens, now)
+            if key_id is not None and key_limit is not None:
+                self._charge_or_raise(s, f"key:{key_id}", "calls", day, key_limit, now, org_id)
+            limit = limits["api_calls_per_day"]
+            self._charge_or_raise(s, f"project:{project_id}", "calls", day, limit, now, org_id)
+
+    def charge_tokens(self, project_id: str, n: int) -> None:
+        """Add ``n`` model tokens to the project's month (the answer is already given: never
+        refused; the next call is refused once the month's tokens are used up)."""
+        if not self.enabled or not n:
+            return
+        now = self.clock()
+        with self.store.session() as s:
+            org_id, limits = self._project_limits(s, project_id)
+            subject, month = f"project:{project_id}", now.strftime("%Y-%m")
+            used = self._charge(s, subject, "tokens", month, n, UNLIMITED)
+            self._alerts(
+                s, org_id, subject, "tokens_per_month", limits["tokens_per_month"], used, n
+            )
+
+    def charge_message_tokens(self, project_id: str, message_id: str) -> None:
+        """Charge the tokens the engine reported for one answered message."""
+        if not self.enabled:
+            return
+        with self.store.session() as s:
+            tokens = s.scalar(select(Message.tokens).where(Message.id == message_id))
+        self.charge_tokens(project_id, int(tokens or 0))
+
+    # -- counts ----------------------------------------------------------------------------
+    def require_room(self, s: Session, org_id: str, resource: str) -> None:
+        """PlanLimitError (403) when ``org_id`` already has as many ``resource`` (projects,
+        api_keys, team_members) as its plan allows. A count, not a counter: two concurrent
+        creations may both pass; the plan's count is a commercial limit, not a safety one."""
+        if not self.enabled:
+            return
+        limit = self._org_limits(s, org_id)[resource]
+        if limit == UNLIMITED:
+            return
+        have = s.scalar(_count_query(resource, org_id))
+        if have >= limit:
+            raise PlanLimitError(
+                f"Your plan allows {limit} {resource.replace('_', ' ')}; you have {have}. "
+                "Raise the plan or remove one first.",
+                resource=resource,
+                limit=limit,
+            )
+
+    # -- plans, usage, notifications -------------------------------------------------------
+    def set_plan(self, who: Identity, plan: str, custom: dict | None = None) -> dict:
+        """Change the caller's organization's plan and custom limits (quotas:manage)."""
+        if plan not in PLANS:
+            raise InvalidInputError(f"Unknown plan {plan!r}; plans: {', '.join(PLANS)}.")
+        custom = _check_custom(custom or {})
+        with self.store.session() as s:
+            grant = self.authz.check(s, who, "quotas:manage")
+            s.get(Organization, grant.org_id).plan = plan
+            row = s.get(OrgPlanLimits, grant.org_id)
+            if row is None:
+                s.add(OrgPlanLimits(org_id=grant.org_id, limits=custom))
+            else:
+                row.limits = custom
+            self.authz.audit.append(s, who, "plan.changed", org_id=grant.org_id, target=plan)
+            return {"plan": plan, "custom": custom, "limits": limits_of(plan, custom)}
+
+    def usage(self, who: Identity, project_id: str) -> dict:
+        """The project's plan limits and what it used this day and month."""
+        now = self.clock()
+        with self.store.session() as s:
+            self.authz.check(s, who, "project:read", project_id)
+            _org, limits = self._project_limits(s, project_id)
+            return {
+                "limits": limits,
+                "calls_today": self._used(s, project_id, "calls", now),
+                "tokens_this_month": self._used(s, project_id, "tokens", now),
+                "enforced": self.enabled,
+            }
+
+    def notifications(self, who: Identity, limit: int = 100) -> list[dict]:
+        """The caller's organization's notifications, newest first."""
+        with self.store.session() as s:
+            grant = self.authz.check(s, who, "org:read")
+            rows = s.scalars(
+                select(Notification)
+                .where(Notification.org_id == grant.org_id)
+                .order_by(Notification.created_at.desc(), Notification.id)
+                .limit(max(1, min(limit, 500)))
+            )
+            return [_notification(n) for n in rows]
+
+    # -- internals -------------------------------------------------------------------------
+    def _charge(
+        self, s: Session, subject: str, metric: str, period: str, n: int, limit: int
+    ) -> int | None:
+        """The counter after charging ``n``, or None when that would pass ``limit``."""
+        if limit != UNLIMITED and n > limit:
+            return None
+        table = QuotaCounter.__table__
+        stmt = self._insert(table).values(subject=subject, metric=metric, period=period, used=n)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["subject", "metric", "period"],
+            set_={"used": table.c.used + n},
+            where=(table.c.used + n <= limit) if limit != UNLIMITED else None,
+        ).returning(table.c.used)
+        return s.execute(stmt).scalar()
+
+    def _charge_or_raise(
+        self, s: Session, subject: str, metric: str, day: str, limit: int, now: datetime, org: str
+    ) -> None:
+        used = self._charge(s, subject, metric, day, 1, limit)
+        if used is None:
+            name = "key_calls_per_day" if subject.startswith("key:") else "api_calls_per_day"
+            raise _exceeded(name, limit, now)
+        self._alerts(s, org, subject, "api_calls_per_day", limit, used, 1)
+
+    def _alerts(
+        self, s: Session, org_id: str, subject: str, quota: str, limit: int, used: int, n: int
+    ) -> None:
+        # A counter only grows within its period and each charge sees its own before/after,
+        # so exactly one charge crosses each threshold: each alert is sent once per period.
+        if limit in (UNLIMITED, 0):
+            return
+        for pct in THRESHOLDS:
+            mark = math.ceil(limit * pct / 100)
+            if used - n < mark <= used:
+                data = {"subject": subject, "quota": quota, "percent": pct, "limit": limit}
+                project_id = subject.split(":", 1)[1] if subject.startswith("project:") else None
+                message = f"{quota.replace('_', ' ')} of {subject} reached {pct}% ({used}/{limit})."
+                s.add(
+                    Notification(
+                        org_id=org_id,
+                        project_id=project_id,
+                        kind="quota",
+                        message=message,
+                        data=data,
+                    )
+                )
+                s.add(DomainEvent(type="quota.threshold", org_id=org_id, payload=data))
+
+    def _used(self, s: Session, project_id: str, metric: str, now: datetime) -> int:
+        period = now.strftime("%Y-%m-%d" if metric == "calls" else "%Y-%m")
+        used = s.scalar(
+            select(QuotaCounter.used).where(
+                QuotaCounter.subject == f"project:{project_id}",
+                QuotaCounter.metric == metric,
+                QuotaCounter.period == period,
+            )
+        )
+        return int(used or 0)
+
+    def _project_limits(self, s: Session, project_id: str) -> tuple[str, dict[str, int]]:
+        org_id = s.scalar(select(Project.org_id).where(Project.id == project_id))
+        return org_id, self._org_limits(s, org_id)
+
+    def _org_limits(self, s: Session, org_id: str) -> dict[str, int]:
+        row = s.execute(
+            select(Organization.plan, OrgPlanLimits.limits)
+            .outerjoin(OrgPlanLimits, OrgPlanLimits.org_id == Organization.id)
+            .where(Organization.id == org_id)
+        ).first()
+        return limits_of(row[0], row[1]) if row else limits_of("FREE")
+
+
+def _exceeded(quota: str, limit: int, now: datetime) -> QuotaExceededError:
+    if quota == "tokens_per_month":
+        first = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        reset = (first + timedelta(days=32)).replace(day=1)
+    else:
+        reset = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    retry = max(1, math.ceil((reset - now).total_seconds()))
+    return QuotaExceededError(
+        f"The {quota.replace('_', ' ')} quota ({limit}) is used up until {reset.isoformat()}; "
+        "a bigger plan lifts it at once.",
+        quota=quota,
+        limit=limit,
+        retry_after=retry,
+    )
+
+
+def _count_query(resource: str, org_id: str):
+    if resource == "projects":
+        return select(func.count()).where(Project.org_id == org_id, Project.archived_at.is_(None))
+    if resource == "api_keys":
+        return (
+            select(func.count())
+            .select_from(ApiKey)
+            .join(Project, Project.id == ApiKey.project_id)
+            .where(Project.org_id == org_id, ApiKey.revoked_at.is_(None))
+        )
+    return select(func.count()).where(OrgMembership.org_id == org_id)
+
+
+def _check_custom(custom: object) -> dict[str, int]:
+    if not isinstance(custom, dict) or any(
+        k not in LIMITS or not isinstance(v, int) or v < UNLIMITED for k, v in custom.items()
+    ):
+        raise InvalidInputError(f"limits must map some of {', '.join(LIMITS)} to integers >= -1.")
+    return dict(custom)
+
+
+def _notification(n: Notification) -> dict:
+    at = n.created_at
+    return {
+        "id": n.id,
+        "kind": n.kind,
+        "project_id": n.project_id,
+        "message": n.message,
+        "data": n.data,
+        "created_at": at.isoformat() if at else None,
+    }
