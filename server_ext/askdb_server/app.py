@@ -89,6 +89,16 @@ class AskDBApp(ExtensionApp):
         "server; on in a shared deployment.",
     ).tag(config=True)
 
+    key_rate_limit = Int(
+        600, help="Requests per minute one API key may make (GCRA; 0: no limit)."
+    ).tag(config=True)
+
+    ip_rate_limit = Int(
+        1200,
+        help="Requests per minute with API keys from one client address, wrong keys included "
+        "(GCRA; 0: no limit).",
+    ).tag(config=True)
+
     warm_up = Bool(
         True,
         help="Load the embedding model in a background thread at start-up, so that the first "
@@ -124,6 +134,8 @@ class AskDBApp(ExtensionApp):
             row_cap=self.row_cap,
             use_embeddings=self.use_embeddings,
             enforce_quotas=self.enforce_quotas,
+            key_rate_limit=self.key_rate_limit,
+            ip_rate_limit=self.ip_rate_limit,
         )
         self.services = Services.build(settings)
         self.settings.update(

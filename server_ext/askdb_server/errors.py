@@ -275,3 +275,15 @@ class PlanLimitError(AskDBError):
     does not help, a bigger plan or a deletion does)."""
 
     code, status, title = "plan_limit_reached", 403, "Plan limit reached"
+
+
+class RateLimitedError(AskDBError):
+    """Too many requests in a short window for one API key or one client address (``limit``
+    names which); ``retry_after`` in seconds."""
+
+    code, status, title = "rate_limited", 429, "Too many requests"
+
+    def __init__(self, message: str, limit: str, retry_after: int, headers: dict) -> None:
+        super().__init__(message, limit=limit, retry_after=retry_after)
+        self.retry_after = retry_after
+        self.headers = headers

@@ -1264,11 +1264,12 @@ PATHS.update(
 for _path in ("/askdb/api/projects/{project_id}/ask", "/askdb/api/projects/{project_id}/run"):
     PATHS[_path]["post"]["responses"]["429"] = PROBLEM
 # Every operation may refuse an API key (Authorization: Bearer askdb_...): 401 when it does
-# not authenticate, 403 when it may not make this request.
+# not authenticate, 403 when it may not make this request, 429 past a rate limit.
 for _path, _ops in PATHS.items():
     for _operation in _ops.values() if _path.startswith("/askdb/api/") else ():
         _operation["responses"].setdefault("401", PROBLEM)
         _operation["responses"].setdefault("403", PROBLEM)
+        _operation["responses"].setdefault("429", PROBLEM)
 
 
 def openapi_document() -> dict:

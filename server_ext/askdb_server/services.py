@@ -20,6 +20,7 @@ from .identity.orgs import OrgManager
 from .keys.manager import ApiKeyManager
 from .projects.manager import ProjectManager
 from .quotas.manager import QuotaManager
+from .quotas.ratelimit import RateLimiter
 from .rag.embedder import MiniLMEmbedder
 from .rag.index import IndexDirectory
 from .rag.knowledge import KnowledgeManager
@@ -41,6 +42,9 @@ class Settings:
     row_cap: int = 10_000
     use_embeddings: bool = True
     enforce_quotas: bool = False
+    # Requests per minute with an API key: per key, and per client address (0: no limit).
+    key_rate_limit: int = 600
+    ip_rate_limit: int = 1200
 
     @property
     def store_url(self) -> str:
@@ -63,6 +67,7 @@ class Services:
     audit: AuditReader | None = None
     keys: ApiKeyManager | None = None
     quotas: QuotaManager | None = None
+    rate_limiter: RateLimiter | None = None
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -118,6 +123,7 @@ class Services:
             audit=AuditReader(audit, authz),
             keys=ApiKeyManager(store, authz, audit, quotas=quotas),
             quotas=quotas,
+            rate_limiter=RateLimiter(store),
         )
 
     def warm_up(self) -> None:

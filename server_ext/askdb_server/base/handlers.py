@@ -50,7 +50,9 @@ class AskDBHandler(ExtensionHandlerMixin, APIHandler):
         self.current_user = self._jupyter_current_user = None
         if not self.check_host():
             raise web.HTTPError(403)
-        self._askdb_key = await guard.authenticate(self, token)
+        self._askdb_key, rate = await guard.authenticate(self, token)
+        for name, value in (rate.headers() if rate else {}).items():
+            self.set_header(name, value)
         self.current_user = self._jupyter_current_user = User(username=self._askdb_key.username)
         self.set_cors_headers()
 
@@ -111,6 +113,8 @@ class AskDBHandler(ExtensionHandlerMixin, APIHandler):
             self.set_status(exc.status, reason=exc.title)
             if getattr(exc, "retry_after", None):
                 self.set_header("Retry-After", str(exc.retry_after))
+            for name, value in getattr(exc, "headers", {}).items():
+                self.set_header(name, value)
         else:
             reason = exc.log_message if isinstance(exc, web.HTTPError) and exc.log_message else None
             problem = {

@@ -14,6 +14,8 @@ from .scopes import route_of
 
 if TYPE_CHECKING:
     from ..base.handlers import AskDBHandler
+    from ..quotas.ratelimit import RateResult
+    from ..services import Services
 
 
 def bearer_key(authorization: str | None) -> str | None:
@@ -38,8 +40,9 @@ def request_ip(handler: AskDBHandler) -> str:
     return client_ip(peer, request.headers.get("X-Forwarded-For"), trusted)
 
 
-async def authenticate(handler: AskDBHandler, token: str) -> KeyContext:
-    """The key's context for this request, or the AskDB error that refuses it."""
+async def authenticate(handler: AskDBHandler, token: str) -> tuple[KeyContext, RateResult | None]:
+    """The key's context for this request and its rate-limit state, or the AskDB error that
+    refuses it (401, 403, or 429 past a rate limit)."""
     route, scope = route_of(type(handler).__name__, handler.request.method or "GET")
     request = KeyRequest(
         project_id=(handler.path_kwargs or {}).get("project_id"),
@@ -49,4 +52,14 @@ async def authenticate(handler: AskDBHandler, token: str) -> KeyContext:
         ip=request_ip(handler),
         user_agent=handler.request.headers.get("User-Agent", ""),
     )
-    return await handler.call(handler.services.keys.authenticate, token, request)
+    services = handler.services
+    return await handler.call(_check, services, token, request)
+
+
+def _check(services: Services, token: str, request: KeyRequest) -> tuple[KeyContext, RateResult]:
+    """One worker-thread hop for the whole check: the address's rate limit first (it also
+    slows down guessing), then the key, then the key's own rate limit."""
+    settings, limiter = services.settings, services.rate_limiter
+    limiter.hit(f"ip:{request.ip}", settings.ip_rate_limit, 60, "per_ip")
+    ctx = services.keys.authenticate(token, request)
+    return ctx, limiter.hit(f"key:{ctx.key_id}", settings.key_rate_limit, 60, "per_key")

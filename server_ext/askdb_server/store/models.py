@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -457,3 +458,13 @@ class DomainEvent(Base):
     payload: Mapped[dict] = mapped_column(JSON, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RateLimitState(Base):
+    """GCRA state of one rate limit (``key:<id>``, ``ip:<address>``): its theoretical arrival
+    time in epoch seconds. Short-lived: UNLOGGED on PostgreSQL (lost on a crash, by design)."""
+
+    __tablename__ = "rate_limits"
+
+    bucket: Mapped[str] = mapped_column(String(80), primary_key=True)
+    tat: Mapped[float] = mapped_column(Float, nullable=False)
