@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..errors import RateLimitedError
 from .manager import PREFIX, KeyContext, KeyRequest
 from .network import client_ip
 from .scopes import route_of
@@ -56,10 +57,24 @@ async def authenticate(handler: AskDBHandler, token: str) -> tuple[KeyContext, R
     return await handler.call(_check, services, token, request)
 
 
-def _check(services: Services, token: str, request: KeyRequest) -> tuple[KeyContext, RateResult]:
-    """One worker-thread hop for the whole check: the address's rate limit first (it also
-    slows down guessing), then the key, then the key's own rate limit."""
+def _check(
+    services: Services, token: str, request: KeyRequest
+) -> tuple[KeyContext, RateResult | None]:
+    """One worker-thread hop and one transaction for the whole check: the address's rate limit
+    first (it also slows down guessing), then the key, then the key's own rate limit. A
+    refusal after the address's hit is raised after the commit, so that the hit and the key's
+    activity row are kept."""
     settings, limiter = services.settings, services.rate_limiter
-    limiter.hit(f"ip:{request.ip}", settings.ip_rate_limit, 60, "per_ip")
-    ctx = services.keys.authenticate(token, request)
-    return ctx, limiter.hit(f"key:{ctx.key_id}", settings.key_rate_limit, 60, "per_key")
+    refusal: Exception | None = None
+    rate = None
+    with services.store.session() as s:
+        limiter.hit(f"ip:{request.ip}", settings.ip_rate_limit, 60, "per_ip", s)
+        ctx, refusal = services.keys.check(s, token, request)
+        if ctx is not None:
+            try:
+                rate = limiter.hit(f"key:{ctx.key_id}", settings.key_rate_limit, 60, "per_key", s)
+            except RateLimitedError as e:
+                refusal = e
+    if refusal is not None:
+        raise refusal
+    return ctx, rate

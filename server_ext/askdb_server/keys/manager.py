@@ -182,28 +182,41 @@ class ApiKeyManager:
         """The context of ``token`` for ``request``, or ApiKeyRejectedError (401: unknown,
         wrong, revoked, expired, rotated out) / ApiKeyForbiddenError (403: scope, endpoint,
         project, network). A recognised key's request is logged either way."""
-        key_id, secret = parse_token(token)
         with self.store.session() as s:
-            row = s.execute(
-                select(ApiKey, User.username)
-                .join(User, User.id == ApiKey.created_by)
-                .where(ApiKey.id == key_id)
-            ).first()
-            stored = row[0].secret_hash if row else _DUMMY_HASH
-            # Compare even for an unknown id, so that timing does not tell ids apart.
-            if not hmac.compare_digest(stored, _hash(secret)) or row is None:
-                raise ApiKeyRejectedError(INVALID, "invalid")
-            key, username = row
-            now = self.clock()
-            error = _refusal(key, request, now)
-            s.add(_log_entry(key.id, request, now, error))
-            if error is None:
-                self._touch(s, key.id, now)
+            ctx, error = self.check(s, token, request)
         if error is not None:
             raise error
-        return KeyContext(
+        return ctx
+
+    def check(
+        self, s: Session, token: str, request: KeyRequest
+    ) -> tuple[KeyContext | None, Exception | None]:
+        """``authenticate`` inside the caller's session, returning the refusal instead of
+        raising it, so that the caller commits the activity row (and its rate-limit hits)."""
+        try:
+            key_id, secret = parse_token(token)
+        except ApiKeyRejectedError as e:
+            return None, e
+        row = s.execute(
+            select(ApiKey, User.username)
+            .join(User, User.id == ApiKey.created_by)
+            .where(ApiKey.id == key_id)
+        ).first()
+        stored = row[0].secret_hash if row else _DUMMY_HASH
+        # Compare even for an unknown id, so that timing does not tell ids apart.
+        if not hmac.compare_digest(stored, _hash(secret)) or row is None:
+            return None, ApiKeyRejectedError(INVALID, "invalid")
+        key, username = row
+        now = self.clock()
+        error = _refusal(key, request, now)
+        s.add(_log_entry(key.id, request, now, error))
+        if error is not None:
+            return None, error
+        self._touch(s, key.id, now)
+        ctx = KeyContext(
             key.id, key.project_id, key.created_by, username, tuple(key.scopes), key.calls_per_day
         )
+        return ctx, None
 
     # -- internals -------------------------------------------------------------------------
     def _touch(self, s: Session, key_id: str, now: datetime) -> None:

@@ -226,8 +226,14 @@ class QuotaManager:
         return int(used or 0)
 
     def _project_limits(self, s: Session, project_id: str) -> tuple[str, dict[str, int]]:
-        org_id = s.scalar(select(Project.org_id).where(Project.id == project_id))
-        return org_id, self._org_limits(s, org_id)
+        # One query on the hot path: the project's organization, plan and custom limits.
+        row = s.execute(
+            select(Project.org_id, Organization.plan, OrgPlanLimits.limits)
+            .join(Organization, Organization.id == Project.org_id)
+            .outerjoin(OrgPlanLimits, OrgPlanLimits.org_id == Organization.id)
+            .where(Project.id == project_id)
+        ).first()
+        return (row[0], limits_of(row[1], row[2])) if row else (None, limits_of("FREE"))
 
     def _org_limits(self, s: Session, org_id: str) -> dict[str, int]:
         row = s.execute(

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from ..errors import RateLimitedError
 from ..store.db import Store
@@ -51,11 +52,16 @@ class RateLimiter:
         self._insert = postgresql.insert if pg else sqlite.insert
         self._max = func.greatest if pg else func.max
 
-    def hit(self, bucket: str, limit: int, period: float, name: str) -> RateResult | None:
+    def hit(
+        self, bucket: str, limit: int, period: float, name: str, s: Session | None = None
+    ) -> RateResult | None:
         """Count one request on ``bucket`` (``limit`` per ``period`` seconds; 0: no limit) or
-        raise RateLimitedError naming the limit ``name``."""
+        raise RateLimitedError naming the limit ``name``; in session ``s`` when given."""
         if limit <= 0:
             return None
+        if s is None:
+            with self.store.session() as own:
+                return self.hit(bucket, limit, period, name, own)
         now, step = self.clock(), period / limit
         table = RateLimitState.__table__
         new_tat = self._max(table.c.tat, now) + step
@@ -69,13 +75,11 @@ class RateLimiter:
             )
             .returning(table.c.tat)
         )
-        with self.store.session() as s:
-            tat = s.execute(stmt).scalar()
-            if tat is None:
-                current = s.scalar(select(table.c.tat).where(table.c.bucket == bucket))
+        tat = s.execute(stmt).scalar()
         if tat is not None:
             ahead = tat - now
             return RateResult(limit, max(0, int((period - ahead) // step)), math.ceil(ahead))
+        current = s.scalar(select(table.c.tat).where(table.c.bucket == bucket))
         retry = max(1, math.ceil(current + step - period - now))
         result = RateResult(limit, 0, math.ceil(current - now))
         raise RateLimitedError(

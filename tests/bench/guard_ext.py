@@ -1,0 +1,47 @@
+"""A Jupyter server extension for bench_guard.py only: a bare authenticated handler and an
+AskDB handler that runs the whole guard path (API key, rate limits, quota charge, audit)."""
+
+from __future__ import annotations
+
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.utils import url_path_join
+from tornado import web
+
+from askdb_server.base.handlers import AskDBHandler
+
+
+class BareHandler(APIHandler):
+    @web.authenticated
+    async def get(self) -> None:
+        self.finish("{}")
+
+
+class BenchGuardHandler(AskDBHandler):
+    """Key check and both rate limits ran in prepare(); here identity, quota and audit."""
+
+    @web.authenticated
+    async def get(self, project_id: str) -> None:
+        who = await self.identity()
+        await self.charge_call(project_id)
+        audit = self.services.keys.audit
+        await self.call(audit.record, who, "bench.call", project_id=project_id, target="bench")
+        self.finish("{}")
+
+
+def _jupyter_server_extension_points():
+    return [{"module": "tests.bench.guard_ext"}]
+
+
+def _load_jupyter_server_extension(serverapp) -> None:  # noqa: ANN001
+    base = serverapp.web_app.settings["base_url"]
+    serverapp.web_app.add_handlers(
+        ".*$",
+        [
+            (url_path_join(base, "bench/bare"), BareHandler),
+            (
+                url_path_join(base, r"askdb/api/projects/(?P<project_id>[^/]+)/bench-guard"),
+                BenchGuardHandler,
+                {"name": "askdb_server"},  # an AskDB handler reads the extension's settings
+            ),
+        ],
+    )
