@@ -17,7 +17,10 @@ class BareHandler(APIHandler):
 
 
 class BenchGuardHandler(AskDBHandler):
-    """Key check and both rate limits ran in prepare(); here identity, quota and audit."""
+    """Both rate limits, the key check and (``charges_call``) the quota charge ran in
+    prepare(), in one transaction; here identity, the (skipped) charge call and audit."""
+
+    charges_call = True
 
     @web.authenticated
     async def get(self, project_id: str) -> None:

@@ -81,8 +81,11 @@ class AskDBHandler(ExtensionHandlerMixin, APIHandler):
 
     async def charge_call(self, project_id: str) -> None:
         """Charge one call to the project's (and the API key's) daily quota, or raise
-        QuotaExceededError (429); a no-op unless quotas are enforced."""
+        QuotaExceededError (429); a no-op unless quotas are enforced. A handler that sets
+        ``charges_call`` had an API-key request charged with the key check already."""
         key = self._askdb_key
+        if key is not None and getattr(self, "charges_call", False):
+            return
         await self.call(
             self.services.quotas.charge_call,
             project_id,

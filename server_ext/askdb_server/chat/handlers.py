@@ -27,6 +27,8 @@ class _AnswerHandler(AskDBHandler):
     """Shared by ask and run: JSON or an SSE stream of the pipeline's events."""
 
     _cancel: threading.Event | None = None
+    # An API-key request's call is charged with the key check (one transaction).
+    charges_call = True
 
     def wants_stream(self) -> bool:
         return "text/event-stream" in self.request.headers.get("Accept", "")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..errors import RateLimitedError
+from ..errors import QuotaExceededError, RateLimitedError
 from .manager import PREFIX, KeyContext, KeyRequest
 from .network import client_ip
 from .scopes import route_of
@@ -53,17 +53,17 @@ async def authenticate(handler: AskDBHandler, token: str) -> tuple[KeyContext, R
         ip=request_ip(handler),
         user_agent=handler.request.headers.get("User-Agent", ""),
     )
-    services = handler.services
-    return await handler.call(_check, services, token, request)
+    charge = getattr(handler, "charges_call", False)
+    return await handler.call(_check, handler.services, token, request, charge)
 
 
 def _check(
-    services: Services, token: str, request: KeyRequest
+    services: Services, token: str, request: KeyRequest, charge: bool = False
 ) -> tuple[KeyContext, RateResult | None]:
     """One worker-thread hop and one transaction for the whole check: the address's rate limit
-    first (it also slows down guessing), then the key, then the key's own rate limit. A
-    refusal after the address's hit is raised after the commit, so that the hit and the key's
-    activity row are kept."""
+    first (it also slows down guessing), then the key, then the key's own rate limit, then
+    (``charge``) the call's quota. A refusal after the address's hit is raised after the
+    commit, so that the hit and the key's activity row are kept."""
     settings, limiter = services.settings, services.rate_limiter
     refusal: Exception | None = None
     rate = None
@@ -73,7 +73,9 @@ def _check(
         if ctx is not None:
             try:
                 rate = limiter.hit(f"key:{ctx.key_id}", settings.key_rate_limit, 60, "per_key", s)
-            except RateLimitedError as e:
+                if charge:
+                    services.quotas.charge_call(ctx.project_id, ctx.key_id, ctx.calls_per_day, s)
+            except (RateLimitedError, QuotaExceededError) as e:
                 refusal = e
     if refusal is not None:
         raise refusal

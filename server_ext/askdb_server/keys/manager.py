@@ -212,7 +212,9 @@ class ApiKeyManager:
         s.add(_log_entry(key.id, request, now, error))
         if error is not None:
             return None, error
-        self._touch(s, key.id, now)
+        last = _aware(key.last_used_at)
+        if last is None or now - last >= LAST_USED_EVERY:  # skip the round trip when recent
+            self._touch(s, key.id, now)
         ctx = KeyContext(
             key.id, key.project_id, key.created_by, username, tuple(key.scopes), key.calls_per_day
         )

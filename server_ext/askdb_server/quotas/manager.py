@@ -63,24 +63,39 @@ class QuotaManager:
 
     # -- the hot path ----------------------------------------------------------------------
     def charge_call(
-        self, project_id: str, key_id: str | None = None, key_limit: int | None = None
+        self,
+        project_id: str,
+        key_id: str | None = None,
+        key_limit: int | None = None,
+        s: Session | None = None,
     ) -> None:
         """Charge one call to the key (when it has its own quota) and to the project, or raise
         QuotaExceededError (429) and charge nothing. Also refused while the month's tokens are
-        used up (the project is suspended for that quota)."""
+        used up (the project is suspended for that quota). In session ``s`` when given (inside
+        a savepoint, so that a refusal undoes the key's charge and nothing else)."""
         if not self.enabled:
             return
+        if s is None:
+            with self.store.session() as own:
+                return self._charge_call(own, project_id, key_id, key_limit)
+        if key_limit is None:  # one counter: a refused upsert changes nothing, no savepoint
+            return self._charge_call(s, project_id, None, None)
+        with s.begin_nested():
+            self._charge_call(s, project_id, key_id, key_limit)
+
+    def _charge_call(
+        self, s: Session, project_id: str, key_id: str | None, key_limit: int | None
+    ) -> None:
         now = self.clock()
         day = now.strftime("%Y-%m-%d")
-        with self.store.session() as s:
-            org_id, limits = self._project_limits(s, project_id)
-            tokens = limits["tokens_per_month"]
-            if tokens != UNLIMITED and self._used(s, project_id, "tokens", now) >= tokens:
-                raise _exceeded("tokens_per_month", tokens, now)
-            if key_id is not None and key_limit is not None:
-                self._charge_or_raise(s, f"key:{key_id}", "calls", day, key_limit, now, org_id)
-            limit = limits["api_calls_per_day"]
-            self._charge_or_raise(s, f"project:{project_id}", "calls", day, limit, now, org_id)
+        org_id, limits, tokens_used = self._call_state(s, project_id, now)
+        tokens = limits["tokens_per_month"]
+        if tokens != UNLIMITED and tokens_used >= tokens:
+            raise _exceeded("tokens_per_month", tokens, now)
+        if key_id is not None and key_limit is not None:
+            self._charge_or_raise(s, f"key:{key_id}", "calls", day, key_limit, now, org_id)
+        limit = limits["api_calls_per_day"]
+        self._charge_or_raise(s, f"project:{project_id}", "calls", day, limit, now, org_id)
 
     def charge_tokens(self, project_id: str, n: int) -> None:
         """Add ``n`` model tokens to the project's month (the answer is already given: never
@@ -224,6 +239,27 @@ class QuotaManager:
             )
         )
         return int(used or 0)
+
+    def _call_state(
+        self, s: Session, project_id: str, now: datetime
+    ) -> tuple[str | None, dict[str, int], int]:
+        # One query on the hot path: organization, plan, custom limits, this month's tokens.
+        tokens = QuotaCounter.__table__.alias("tokens")
+        row = s.execute(
+            select(Project.org_id, Organization.plan, OrgPlanLimits.limits, tokens.c.used)
+            .join(Organization, Organization.id == Project.org_id)
+            .outerjoin(OrgPlanLimits, OrgPlanLimits.org_id == Organization.id)
+            .outerjoin(
+                tokens,
+                (tokens.c.subject == "project:" + Project.id)
+                & (tokens.c.metric == "tokens")
+                & (tokens.c.period == now.strftime("%Y-%m")),
+            )
+            .where(Project.id == project_id)
+        ).first()
+        if row is None:
+            return None, limits_of("FREE"), 0
+        return row[0], limits_of(row[1], row[2]), int(row[3] or 0)
 
     def _project_limits(self, s: Session, project_id: str) -> tuple[str, dict[str, int]]:
         # One query on the hot path: the project's organization, plan and custom limits.
