@@ -108,6 +108,9 @@ class Services:
             knowledge=knowledge,
         )
         quotas = QuotaManager(store, authz, enabled=settings.enforce_quotas)
+        projects.quotas = quotas
+        orgs = OrgManager(store, users)
+        orgs.quotas = quotas
         return cls(
             settings=settings,
             store=store,
@@ -119,7 +122,7 @@ class Services:
             conversations=conversations,
             pipeline=pipeline,
             knowledge=knowledge,
-            orgs=OrgManager(store, users),
+            orgs=orgs,
             audit=AuditReader(audit, authz),
             keys=ApiKeyManager(store, authz, audit, quotas=quotas),
             quotas=quotas,

@@ -23,6 +23,7 @@ from .who import Identity
 
 if TYPE_CHECKING:
     from ..audit.log import AuditLog
+    from ..quotas.manager import QuotaManager
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ class OrgInfo:
 
 
 class OrgManager:
+    # Plan counts (set by Services; None: no limit on the number of members).
+    quotas: QuotaManager | None = None
+
     def __init__(self, store: Store, users: UserManager) -> None:
         self.store = store
         self.users = users
@@ -101,6 +105,8 @@ class OrgManager:
                 s.flush()
             elif self.authz.role(s, user.id, grant.org_id) is not None:
                 raise ConflictError(f"{username} is already a member.")
+            if self.quotas is not None:
+                self.quotas.require_room(s, grant.org_id, "team_members")
             s.add(OrgMembership(org_id=grant.org_id, user_id=user.id, role=role.value))
             if user.org_id is None:
                 user.org_id = grant.org_id

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +23,9 @@ from ..sqlrun.urls import parse_database_url, redact, render, sqlglot_dialect
 from ..store.db import Store
 from ..store.models import Project, ProjectMember, SchemaVersion, User, utcnow
 from ..store.vault import SecretVault
+
+if TYPE_CHECKING:
+    from ..quotas.manager import QuotaManager
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,9 @@ class ProjectManager:
     Every method asks the authorizer first: a project the caller may not see answers like a
     missing one, an action their role or permission does not allow answers ``ForbiddenError``.
     """
+
+    # Plan counts (set by Services; None: no limit on the number of projects).
+    quotas: QuotaManager | None = None
 
     def __init__(
         self,
@@ -152,6 +159,8 @@ class ProjectManager:
         name = _name(name)
         with self.store.session() as s:
             grant = self.authz.check(s, who, "projects:create")
+            if self.quotas is not None:
+                self.quotas.require_room(s, grant.org_id, "projects")
             self._check_name_free(s, grant.org_id, name)
             p = Project(
                 name=name,

@@ -179,3 +179,18 @@ def test_concurrent_processes_admit_exactly_the_quota(world, quotas, store_url):
 def test_period_boundaries_use_utc(quotas):
     now = quotas.clock.now
     assert now.utcoffset() == timedelta(0)
+
+
+def test_plan_counts_refuse_one_more_project_or_member(world, quotas):
+    _plan(world, projects=1, team_members=4)  # org a has 1 project and 4 members already
+    admin = world.a["ADMIN"]
+    with pytest.raises(PlanLimitError) as e:
+        world.services.projects.create(admin, "second")
+    assert e.value.details["resource"] == "projects" and "1 projects" in e.value.message
+    with pytest.raises(PlanLimitError) as e:
+        world.services.orgs.add_member(admin, "a-newcomer", "VIEWER")
+    assert e.value.details["resource"] == "team_members"
+    world.services.projects.create(world.b["ADMIN"], "b-second")  # org b is on plain FREE
+    _plan(world, projects=2, team_members=5)
+    world.services.projects.create(admin, "second")
+    world.services.orgs.add_member(admin, "a-newcomer", "VIEWER")
