@@ -30,6 +30,7 @@ from .who import Identity
 
 if TYPE_CHECKING:
     from ..mail.outbox import EmailOutbox
+    from ..quotas.manager import QuotaManager
 
 # The role a member may hand out, at most their own: a MANAGER cannot create ADMINs.
 STRENGTH = {role: i for i, role in enumerate(Role)}
@@ -64,6 +65,9 @@ def aware(dt: datetime) -> datetime:
 
 class InvitationManager:
     """Invite, list, revoke and accept; every change is audited and authorized."""
+
+    # Plan counts (set by MailServices.build; None: no limit on the number of members).
+    quotas: QuotaManager | None = None
 
     def __init__(
         self,
@@ -161,6 +165,8 @@ class InvitationManager:
                 raise ForbiddenError("Your AskDB account is deactivated.", action="invitation")
             if self.authz.role(s, user.id, inv.org_id) is not None:
                 raise ConflictError("You are already a member of this organization.")
+            if self.quotas is not None:
+                self.quotas.require_room(s, inv.org_id, "team_members")
             inv.accepted_at = self.clock()
             inv.accepted_by = user.id
             s.add(OrgMembership(org_id=inv.org_id, user_id=user.id, role=inv.role))

@@ -46,6 +46,7 @@ class MailServices:
             expiry=timedelta(days=config.invitation_expiry_days),
             clock=clock,
         )
+        invitations.quotas = services.quotas
         return cls(
             config=config,
             outbox=outbox,
