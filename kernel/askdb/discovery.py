@@ -16,7 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+
+from askdb_server.hub.forward import hub_service_url
 
 from .client import AskDBClient, LocalClient, RestClient
 
@@ -62,32 +63,6 @@ def choose_endpoint(
     data_dir = Path(env["ASKDB_DATA_DIR"]) if env.get("ASKDB_DATA_DIR") else default_data_dir
     use_embeddings = env.get("ASKDB_USE_EMBEDDINGS", "1").lower() not in {"0", "false", "no"}
     return LocalStore(data_dir, use_embeddings)
-
-
-DEFAULT_HUB_ORIGIN = "http://127.0.0.1:8000"  # JupyterHub's default proxy address
-
-
-def hub_service_url(env: Mapping[str, str]) -> str | None:
-    """The AskDB hub service's URL when this process runs in a hub single-user server.
-
-    ``ASKDB_HUB_SERVICE`` names the service ("askdb" by default; '' turns this off). The hub's
-    public address comes from ``JUPYTERHUB_PUBLIC_HUB_URL`` (set when the hub has a
-    ``public_url``), else ``JUPYTERHUB_HOST``, else JupyterHub's default proxy address.
-    """
-    if not (env.get("JUPYTERHUB_SERVICE_PREFIX") and env.get("JUPYTERHUB_API_TOKEN")):
-        return None
-    service = env.get("ASKDB_HUB_SERVICE", "askdb").strip("/")
-    if not service:
-        return None
-    public = (
-        env.get("JUPYTERHUB_PUBLIC_HUB_URL")
-        or env.get("JUPYTERHUB_PUBLIC_URL")
-        or env.get("JUPYTERHUB_HOST")
-        or DEFAULT_HUB_ORIGIN
-    )
-    parts = urlsplit(public if "//" in public else f"http://{public}")
-    base = "/" + (env.get("JUPYTERHUB_BASE_URL") or "/").strip("/")
-    return f"{parts.scheme}://{parts.netloc}{base.rstrip('/')}/services/{service}/"
 
 
 def _server_of_kernel(

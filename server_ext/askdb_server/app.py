@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import os
 import threading
 import time
 from pathlib import Path
@@ -15,6 +16,7 @@ from traitlets import Bool, Float, Int, List, TraitError, Unicode, default, vali
 from .audit.handlers import default_handlers as audit_handlers
 from .base.handlers import AskDBHandler
 from .chat.handlers import default_handlers as chat_handlers
+from .hub.forward import forward_handlers, single_user_service_url
 from .identity.account_handlers import default_handlers as account_handlers
 from .identity.handlers import default_handlers as identity_handlers
 from .identity.invitation_handlers import default_handlers as invitation_handlers
@@ -125,7 +127,28 @@ class AskDBApp(ExtensionApp):
             raise TraitError("row_cap must be at least 1")
         return proposal["value"]
 
+    service_url = Unicode(
+        help="Forward this server's AskDB API to the AskDB service at this URL (e.g. "
+        "'https://hub.example.org/services/askdb/') with the user's hub API token, and keep no "
+        "store here. Default: the hub's AskDB service when this is a JupyterHub single-user "
+        "server (ASKDB_HUB_SERVICE names the service; '' turns this off), else '' (serve here).",
+    ).tag(config=True)
+
+    @default("service_url")
+    def _default_service_url(self) -> str:
+        return single_user_service_url()
+
     def initialize_settings(self) -> None:
+        if self.service_url:
+            # A hub user's server: the user's own code runs here, so no store, no keys.
+            self.settings.update(
+                {
+                    "askdb_service_url": self.service_url.rstrip("/") + "/",
+                    "askdb_service_token": os.environ.get("JUPYTERHUB_API_TOKEN", ""),
+                }
+            )
+            self.log.info("AskDB: forwarding the API to the service at %s", self.service_url)
+            return
         settings = Settings(
             data_dir=Path(self.data_dir),
             database_url=self.database_url,
@@ -175,6 +198,9 @@ class AskDBApp(ExtensionApp):
         self.log.info("AskDB: embedding model ready in %.1f s", time.perf_counter() - started)
 
     def initialize_handlers(self) -> None:
+        if self.service_url:
+            self.handlers.extend(forward_handlers())
+            return
         self.handlers.extend(
             [
                 *project_handlers,
@@ -193,7 +219,8 @@ class AskDBApp(ExtensionApp):
         )
 
     async def _start_jupyter_server_extension(self, serverapp) -> None:  # noqa: ANN001
-        self.mail_delivery.start()
+        if getattr(self, "mail_delivery", None) is not None:
+            self.mail_delivery.start()
 
     async def stop_extension(self) -> None:
         if getattr(self, "mail_delivery", None) is not None:

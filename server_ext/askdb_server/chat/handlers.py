@@ -20,6 +20,11 @@ from ..base.handlers import AskDBHandler
 from ..errors import AskDBError, InvalidInputError
 from ..projects.handlers import PROJECT_ID
 
+# While a long query runs no event is due; a comment every few seconds keeps proxies from timing
+# the stream out and lets a forwarding server notice that its client has gone.
+KEEP_ALIVE_SECONDS = 2.0
+KEEP_ALIVE = ("keep-alive", {})
+
 CONVERSATION_ID = r"(?P<conversation_id>[^/]+)"
 
 
@@ -61,7 +66,11 @@ class _AnswerHandler(AskDBHandler):
         )
         work.add_done_callback(lambda _f: loop.call_soon_threadsafe(queue.put_nowait, None))
         try:
-            while (item := await queue.get()) is not None:
+            while (item := await self._next_event(queue)) is not None:
+                if item == KEEP_ALIVE:
+                    self.write(": keep-alive\n\n")  # an SSE comment: clients ignore it
+                    await self.flush()  # and a gone client (or proxy) shows up as closed
+                    continue
                 await self._send(*item)
             try:
                 answer = work.result()
@@ -93,6 +102,12 @@ class _AnswerHandler(AskDBHandler):
             self._cancel.set()
             return
         self.finish(set_content_type="text/event-stream")
+
+    async def _next_event(self, queue: asyncio.Queue):  # noqa: ANN201
+        try:
+            return await asyncio.wait_for(queue.get(), KEEP_ALIVE_SECONDS)
+        except asyncio.TimeoutError:
+            return KEEP_ALIVE
 
     async def _send(self, event: str, data: dict) -> None:
         self.write(f"event: {event}\ndata: {json.dumps(data, default=str)}\n\n")

@@ -1,0 +1,141 @@
+"""A hub user's server forwards the AskDB API to the service and keeps no store of its own."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from askdb_server.hub.forward import single_user_service_url
+
+SERVICE_TOKEN = "user-hub-token"
+
+
+@pytest.mark.parametrize(
+    "env,url",
+    [
+        ({}, ""),
+        ({"JUPYTERHUB_SERVICE_PREFIX": "/user/ann/", "JUPYTERHUB_API_TOKEN": "t"}, ""),
+        (
+            {"JUPYTERHUB_USER": "ann", "JUPYTERHUB_SERVICE_PREFIX": "/user/ann/",
+             "JUPYTERHUB_API_TOKEN": "t"},
+            "http://127.0.0.1:8000/services/askdb/",
+        ),
+        (
+            {"JUPYTERHUB_USER": "ann", "JUPYTERHUB_SERVICE_PREFIX": "/hub1/user/ann/",
+             "JUPYTERHUB_API_TOKEN": "t", "JUPYTERHUB_BASE_URL": "/hub1/",
+             "JUPYTERHUB_PUBLIC_HUB_URL": "https://hub.example.org"},
+            "https://hub.example.org/hub1/services/askdb/",
+        ),
+        (
+            {"JUPYTERHUB_USER": "ann", "JUPYTERHUB_SERVICE_PREFIX": "/user/ann/",
+             "JUPYTERHUB_API_TOKEN": "t", "ASKDB_HUB_SERVICE": ""},
+            "",
+        ),
+    ],
+)
+def test_which_servers_forward(env, url):
+    assert single_user_service_url(env) == url
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    """A real AskDB server standing in for the hub service; it accepts the user's token."""
+    work = tmp_path_factory.mktemp("service")
+    port = _free_port()
+    cmd = [sys.executable, "-m", "jupyter_server", f"--port={port}", "--ip=127.0.0.1",
+           f"--IdentityProvider.token={SERVICE_TOKEN}", "--ServerApp.open_browser=False",
+           f"--ServerApp.root_dir={work}", f"--AskDBApp.data_dir={work / 'data'}",
+           "--AskDBApp.use_embeddings=False", "--AskDBApp.service_url="]
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")
+    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(work / "runtime")}
+    env.pop("JUPYTERHUB_USER", None)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 60
+    while True:
+        try:
+            req = urllib.request.Request(f"{url}askdb/api/openapi.json",
+                                         headers={"Authorization": f"token {SERVICE_TOKEN}"})
+            urllib.request.urlopen(req, timeout=2)
+            break
+        except OSError:
+            if time.time() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError("the AskDB service did not start") from None
+            time.sleep(0.3)
+    try:
+        yield url, work / "data"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.fixture
+def jp_server_config(service, tmp_path, monkeypatch):
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", SERVICE_TOKEN)
+    return {
+        "ServerApp": {"jpserver_extensions": {"askdb_server": True}},
+        "AskDBApp": {"data_dir": str(tmp_path / "user-data"), "service_url": service[0]},
+    }
+
+
+async def _call(jp_fetch, method, path, body=None, headers=None):
+    kwargs = {"method": method, "headers": headers or {}}
+    if body is not None:
+        kwargs["body"] = json.dumps(body)
+    try:
+        resp = await jp_fetch("askdb", "api", *path.split("/"), **kwargs)
+    except HTTPClientError as e:
+        resp = e.response
+    return resp
+
+
+async def test_the_api_is_the_services(jp_fetch, service, tmp_path, shop_db):
+    _, service_data = service
+    resp = await _call(jp_fetch, "POST", "projects",
+                       {"name": "shop", "connection_url": f"sqlite:///{shop_db}"})
+    assert resp.code == 201, resp.body
+    project = json.loads(resp.body)
+    assert resp.headers["Location"].endswith(f"/askdb/api/projects/{project['id']}")
+    resp = await _call(jp_fetch, "POST", f"projects/{project['id']}/schemas",
+                       {"introspect": True})
+    assert resp.code == 201
+    resp = await _call(jp_fetch, "GET", "projects")
+    assert [p["name"] for p in json.loads(resp.body)["projects"]] == ["shop"]
+    # The project lives in the service's store; this server made none.
+    assert (service_data / "askdb.sqlite").exists()
+    assert not (tmp_path / "user-data").exists()
+    # Errors pass through as the service's problem+json.
+    resp = await _call(jp_fetch, "GET", "projects/nope")
+    assert resp.code == 404
+    assert resp.headers["Content-Type"].startswith("application/problem+json")
+    assert json.loads(resp.body)["code"] == "project_not_found"
+    # An answer streams through, events in order.
+    resp = await _call(jp_fetch, "POST", f"projects/{project['id']}/ask",
+                       {"question": "how many customers are there?"},
+                       headers={"Accept": "text/event-stream"})
+    assert resp.code == 200 and resp.headers["Content-Type"].startswith("text/event-stream")
+    events = [line.split(": ", 1)[1] for line in resp.body.decode().splitlines()
+              if line.startswith("event: ")]
+    assert events[0] == "status" and events[-1] == "done" and "rows" in events
+
+
+async def test_an_unreachable_service_is_a_clear_error(jp_fetch, monkeypatch, jp_serverapp):
+    jp_serverapp.web_app.settings["askdb_service_url"] = f"http://127.0.0.1:{_free_port()}/"
+    resp = await _call(jp_fetch, "GET", "projects")
+    assert resp.code == 502
