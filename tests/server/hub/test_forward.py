@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -81,7 +82,7 @@ def service(tmp_path_factory):
     try:
         yield url, work / "data"
     finally:
-        proc.terminate()
+        proc.kill()
         proc.wait(10)
 
 
@@ -139,3 +140,53 @@ async def test_an_unreachable_service_is_a_clear_error(jp_fetch, monkeypatch, jp
     jp_serverapp.web_app.settings["askdb_service_url"] = f"http://127.0.0.1:{_free_port()}/"
     resp = await _call(jp_fetch, "GET", "projects")
     assert resp.code == 502
+
+
+async def test_a_closed_stream_cancels_the_services_work(jp_fetch, jp_http_port, jp_base_url,
+                                                          jp_auth_header, tmp_path):
+    """Stop in the panel closes the browser's stream to the user's server; the forwarder then
+    drops its request to the service, which cancels the running query."""
+    import sqlite3
+
+    from tornado import httpclient
+
+    db = tmp_path / "slow.db"
+    with sqlite3.connect(db) as c:
+        c.execute(
+            "CREATE VIEW readings AS WITH RECURSIVE seq(n) AS "
+            "(SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < 500000000) SELECT n FROM seq"
+        )
+    resp = await _call(jp_fetch, "POST", "projects",
+                       {"name": "slow", "connection_url": f"sqlite:///{db}"})
+    project = json.loads(resp.body)
+    url = f"http://127.0.0.1:{jp_http_port}{jp_base_url}askdb/api/projects/{project['id']}/run"
+    seen = []
+
+    def on_chunk(chunk: bytes) -> None:
+        seen.append(chunk.decode())
+        if "running" in "".join(seen):
+            raise ConnectionAbortedError("the user pressed Stop")
+
+    request = httpclient.HTTPRequest(
+        url, method="POST", body=json.dumps({"sql": "SELECT count(*) FROM readings"}),
+        headers={**jp_auth_header, "Accept": "text/event-stream"},
+        streaming_callback=on_chunk, request_timeout=60,
+    )
+    started = time.monotonic()
+    with pytest.raises(Exception):  # noqa: B017 - tornado wraps the callback's error
+        await httpclient.AsyncHTTPClient(force_instance=True).fetch(request)
+    # The service records the run as cancelled long before the query could have finished.
+    deadline = time.monotonic() + 15
+    status = None
+    while time.monotonic() < deadline:
+        convs = json.loads((await _call(jp_fetch, "GET",
+                                        f"projects/{project['id']}/conversations")).body)
+        if convs["conversations"]:
+            conv = json.loads((await _call(
+                jp_fetch, "GET", f"conversations/{convs['conversations'][0]['id']}")).body)
+            if conv["messages"]:
+                status = conv["messages"][-1]["status"]
+                break
+        await asyncio.sleep(0.3)
+    assert status == "cancelled", status
+    assert time.monotonic() - started < 20
