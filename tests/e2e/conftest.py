@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.loopback import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -54,12 +55,6 @@ class LabServer:
         return f"{self.url}lab/workspaces/{workspace}?token={self.token}"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _wait_until_up(url: str, token: str, proc: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -84,7 +79,7 @@ def lab_server(tmp_path_factory) -> Iterator[LabServer]:
     base = tmp_path_factory.mktemp("lab")
     root = base / "root"
     root.mkdir()
-    port, token = _free_port(), "askdb-e2e-token"
+    port, token = free_port(), "askdb-e2e-token"
     log = base / "jupyter-lab.log"
     # No "get notified about Jupyter news?" toast over the page.
     notification = base / "settings" / "@jupyterlab" / "apputils-extension"

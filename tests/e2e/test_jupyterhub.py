@@ -16,7 +16,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import textwrap
@@ -32,17 +31,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from tests.loopback import free_port
+
 pytestmark = pytest.mark.postgres
 
 CHP = Path(__file__).parent / ".chp" / "node_modules" / ".bin" / "configurable-http-proxy"
 PASSWORD = "hub-test-password"
 START_TIMEOUT_S = 60
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -173,7 +168,7 @@ def hub(tmp_path: Path, pg_url: str) -> Iterator[Hub]:
     if not CHP.exists() or shutil.which("node") is None:
         pytest.skip(f"configurable-http-proxy (node) is missing at {CHP}: run `make hub-deps`")
     pytest.importorskip("jupyterhub", reason="jupyterhub is not installed")
-    ports = {name: _free_port() for name in ("proxy", "hub", "proxy_api", "service")}
+    ports = {name: free_port() for name in ("proxy", "hub", "proxy_api", "service")}
     admin_token = secrets.token_hex(16)
     config = _hub_config(tmp_path, pg_url, ports, admin_token)
     log = tmp_path / "hub.log"

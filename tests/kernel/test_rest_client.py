@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import requests
+
+from tests.loopback import free_port
 
 pytest.importorskip("askdb_server.app", reason="the AskDB server extension is not there yet")
 
@@ -25,12 +26,6 @@ from askdb_server.errors import ProjectNotFoundError, UnsafeSQLError  # noqa: E4
 TOKEN = "askdb-test-token"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """A `jupyter server` subprocess on a free loopback port, with isolated Jupyter dirs.
@@ -40,7 +35,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     root = tmp_path_factory.mktemp("jupyter")
     config_dir = root / "config"
     config_dir.mkdir()
-    port = _free_port()
+    port = free_port()
     config = {
         "ServerApp": {
             "ip": "127.0.0.1",

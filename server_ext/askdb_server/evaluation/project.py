@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
 from ..engine.values import ValueIndex
 from ..errors import AskDBError, NoApprovedPairsError
 from ..identity.manager import Identity
@@ -21,22 +19,16 @@ def load_project_pairs(services: Services, who: Identity, project: str) -> list[
     Raises ``ProjectNotFoundError`` for a project the caller cannot see, and
     ``NoApprovedPairsError`` when the project has none.
     """
-    from ..store.models import GoldenPair
-
     info = services.projects.find(who, project)
-    with services.store.session() as s:
-        rows = s.execute(
-            select(GoldenPair.question, GoldenPair.sql)
-            .where(GoldenPair.project_id == info.id)
-            .order_by(GoldenPair.created_at, GoldenPair.id)
-        ).all()
+    # The knowledge manager owns approved pairs (and checks the caller may read the project).
+    rows = [(p.question, p.sql) for p in services.knowledge.list_pairs(who, info.id)]
     if not rows:
         raise NoApprovedPairsError(
             f"The project {info.name!r} has no approved question/SQL pairs yet: approve some "
             "answers first.",
             project=info.name,
         )
-    return [(q, sql) for q, sql in rows]
+    return rows
 
 
 def project_items(services: Services, who: Identity, project: str) -> list[EvalItem]:

@@ -20,11 +20,11 @@ class ProjectsHandler(AskDBHandler):
         who = await self.identity()
         include_archived = self.get_argument("include_archived", "false").lower() == "true"
         projects = await self.call(
-            self.services.projects.list, who, include_archived=include_archived
+            self.services.projects.list,
+            who,
+            include_archived=include_archived,
+            name=self.get_argument("name", None),
         )
-        name = self.get_argument("name", None)
-        if name is not None:
-            projects = [p for p in projects if p.name == name]
         self.write_json({"projects": [p.to_dict() for p in projects]})
 
     @web.authenticated

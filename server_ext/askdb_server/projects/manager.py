@@ -93,8 +93,11 @@ class ProjectManager:
         self.audit = self.authz.audit
 
     # -- reading ---------------------------------------------------------------------------
-    def list(self, who: Identity, *, include_archived: bool = False) -> list[ProjectInfo]:
-        """The projects of the caller's organization that the caller may see."""
+    def list(
+        self, who: Identity, *, include_archived: bool = False, name: str | None = None
+    ) -> list[ProjectInfo]:
+        """The projects of the caller's organization that the caller may see (only those
+        called ``name`` when it is given)."""
         with self.store.session() as s:
             grant = self.authz.check(s, who, "org:read")
             q = select(Project).where(Project.org_id == grant.org_id).order_by(Project.name)
@@ -105,6 +108,8 @@ class ProjectManager:
                 q = q.where(Project.id.in_(shared))
             if not include_archived:
                 q = q.where(Project.archived_at.is_(None))
+            if name is not None:
+                q = q.where(Project.name == name)
             return [
                 self._info(s, p, self.authz.permission(s, who.user_id, p)) for p in s.scalars(q)
             ]

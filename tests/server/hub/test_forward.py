@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import pytest
 from tornado.httpclient import HTTPClientError
 
 from askdb_server.hub.forward import single_user_service_url
+from tests.loopback import free_port
 
 SERVICE_TOKEN = "user-hub-token"
 
@@ -46,17 +46,11 @@ def test_which_servers_forward(env, url):
     assert single_user_service_url(env) == url
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
     """A real AskDB server standing in for the hub service; it accepts the user's token."""
     work = tmp_path_factory.mktemp("service")
-    port = _free_port()
+    port = free_port()
     cmd = [sys.executable, "-m", "jupyter_server", f"--port={port}", "--ip=127.0.0.1",
            f"--IdentityProvider.token={SERVICE_TOKEN}", "--ServerApp.open_browser=False",
            f"--ServerApp.root_dir={work}", f"--AskDBApp.data_dir={work / 'data'}",
@@ -137,7 +131,7 @@ async def test_the_api_is_the_services(jp_fetch, service, tmp_path, shop_db):
 
 
 async def test_an_unreachable_service_is_a_clear_error(jp_fetch, monkeypatch, jp_serverapp):
-    jp_serverapp.web_app.settings["askdb_service_url"] = f"http://127.0.0.1:{_free_port()}/"
+    jp_serverapp.web_app.settings["askdb_service_url"] = f"http://127.0.0.1:{free_port()}/"
     resp = await _call(jp_fetch, "GET", "projects")
     assert resp.code == 502
 

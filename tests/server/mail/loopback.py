@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import email
-import socket
 from collections.abc import Iterator
 from email.message import Message
 
@@ -11,12 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from askdb_server.mail.config import AskDBMail
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.loopback import free_port
 
 
 class Inbox:
