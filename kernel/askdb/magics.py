@@ -31,6 +31,14 @@ Usage:
   %askdb docs                    list the project's docs (business terms, column meanings)
   %askdb docs add "TEXT"         add one, e.g. "revenue means orders.total"
   %askdb docs delete ID          delete one
+  %askdb usage                   calls today and tokens this month against the plan
+  %askdb notifications           quota alerts of your organization
+  %askdb keys                    list the project's API keys
+  %askdb keys create NAME --scopes a,b [--expires ISO] [--ip CIDR,...]
+                                 a new key, printed once (scopes: query:generate, ...)
+  %askdb keys revoke KEY_ID      stop a key at once
+  %askdb keys rotate KEY_ID [--overlap SECONDS]
+                                 a new key; the old one works SECONDS more (default 0)
 
   %%askdb [-o NAME] [--plot]     the cell holds a question; returns a DataFrame
   %%askdb --sql [-o NAME]        the cell holds SQL, run read-only through the same checks
@@ -70,20 +78,27 @@ class AskDBMagics(Magics):
     @argument("-o", "--out", metavar="NAME", help="also store the DataFrame in variable NAME")
     @argument("--sql", action="store_true", help="the cell holds SQL instead of a question")
     @argument("--plot", action="store_true", help="return a Plotly chart instead of the frame")
-    @argument("command", nargs="*", help="connect TARGET | projects | schema | approve | docs")
+    @argument(
+        "command",
+        nargs="*",
+        help="connect TARGET | projects | schema | approve | docs | usage | notifications | keys",
+    )
     @line_cell_magic
     def askdb(self, line: str, cell: str | None = None) -> Any:
         """Ask a database questions in plain language (run ``%askdb`` for usage)."""
-        args = parse_argstring(self.askdb, line)
         try:
             if cell is None:
-                return self._line(args)
-            return self._cell(args, cell)
+                return self._line(line)
+            return self._cell(parse_argstring(self.askdb, line), cell)
         except user_error_types() as e:
             raise UsageError(str(e)) from None
 
     # -- dispatch ---------------------------------------------------------------------------------
-    def _line(self, args: Any) -> None:
+    def _line(self, line: str) -> None:
+        name, _, rest = line.strip().partition(" ")
+        if name == "keys":  # its subcommands have options of their own (--scopes, --overlap...)
+            return self._keys(rest)
+        args = parse_argstring(self.askdb, line)
         if args.sql or args.plot or args.out:
             raise UsageError("--sql, --plot and -o go with the cell magic %%askdb.\n\n" + USAGE)
         name, *rest = args.command or ["help"]
@@ -99,6 +114,10 @@ class AskDBMagics(Magics):
             commands.approve(self.client, self._require_project(), self.last_answer)
         elif name == "docs":
             self._docs(rest)
+        elif name == "usage" and not rest:
+            display(commands.show_usage(self.client, self._require_project()))
+        elif name == "notifications" and not rest:
+            display(commands.list_notifications(self.client))
         else:
             raise UsageError(f"Unknown command: %askdb {' '.join(args.command)}\n\n{USAGE}")
 
@@ -142,6 +161,32 @@ class AskDBMagics(Magics):
         else:
             raise UsageError(f"Unknown command: %askdb docs {' '.join(rest)}\n\n{USAGE}")
 
+    def _keys(self, line: str) -> None:
+        sub, _, rest = line.strip().partition(" ")
+        if sub not in ("", "create", "revoke", "rotate"):
+            raise UsageError(f"Unknown command: %askdb keys {line.strip()}\n\n{USAGE}")
+        project = self._require_project()
+        if not sub:
+            if rest:
+                raise UsageError(f"%askdb keys takes no arguments.\n\n{USAGE}")
+            display(commands.list_keys(self.client, project))
+        elif sub == "create":
+            args = _parse_subcommand(_keys_create, rest)
+            commands.create_key(
+                self.client,
+                project,
+                _unquoted(" ".join(args.name)),
+                _comma_list(args.scopes),
+                expires_at=args.expires,
+                ip_allow=_comma_list(args.ip) if args.ip is not None else None,
+            )
+        elif sub == "revoke":
+            args = _parse_subcommand(_keys_revoke, rest)
+            commands.revoke_key(self.client, project, args.key_id)
+        else:
+            args = _parse_subcommand(_keys_rotate, rest)
+            commands.rotate_key(self.client, project, args.key_id, args.overlap)
+
     def _connect(self, target: str) -> None:
         project = commands.connect(self.client, target)
         self.project, self.conversation_id, self.last_answer = project, None, None
@@ -153,6 +198,43 @@ class AskDBMagics(Magics):
         if self.project is None:
             raise UsageError(NOT_CONNECTED)
         return self.project
+
+
+# The options of the ``%askdb keys`` subcommands, parsed like the magic's own (a mistake is a
+# one-line UsageError naming the subcommand).
+@magic_arguments(name="askdb keys create")
+@argument("name", nargs="+", help="what the key is for, e.g. nightly-report")
+@argument("--scopes", required=True, metavar="A,B", help="comma-separated, e.g. query:generate")
+@argument("--expires", metavar="ISO", help="expiry as an ISO 8601 date-time (UTC if no offset)")
+@argument("--ip", metavar="CIDR,...", help="comma-separated networks the key may be used from")
+def _keys_create(line: str) -> None:
+    """Create an API key."""
+
+
+@magic_arguments(name="askdb keys revoke")
+@argument("key_id")
+def _keys_revoke(line: str) -> None:
+    """Revoke an API key."""
+
+
+@magic_arguments(name="askdb keys rotate")
+@argument("key_id")
+@argument("--overlap", type=int, default=0, metavar="SECONDS", help="how long the old key works")
+def _keys_rotate(line: str) -> None:
+    """Rotate an API key."""
+
+
+def _parse_subcommand(spec: Callable[[str], None], line: str) -> Any:
+    """``line`` parsed by the ``@magic_arguments`` of ``spec``; a mistake names the subcommand."""
+    try:
+        return parse_argstring(spec, line)
+    except UsageError as e:
+        raise UsageError(f"%{spec.parser.prog}: {e}") from None
+
+
+def _comma_list(text: str) -> list[str]:
+    """``"a, b,,c"`` -> ``["a", "b", "c"]``."""
+    return [part.strip() for part in _unquoted(text).split(",") if part.strip()]
 
 
 def _unquoted(text: str) -> str:

@@ -99,40 +99,72 @@ def _column_labels(table: dict[str, Any]) -> list[tuple[str, str]]:
     return labels
 
 
-class ProjectsView:
+class TableView:
+    """Rows of text under a header: an HTML table in JupyterLab, aligned columns in a terminal.
+
+    Subclasses name their ``headers``, build ``rows`` and say what an empty table means; a
+    ``note`` (when there is one) follows the table.
+    """
+
+    css_class = "askdb-table"
+    empty_html = empty_text = "Nothing to show."
+    headers: Sequence[str] = ()
+
+    def rows(self) -> list[list[str]]:
+        raise NotImplementedError
+
+    def title(self) -> str:
+        return ""
+
+    def note(self) -> str:
+        return ""
+
+    def _repr_html_(self) -> str:
+        rows = self.rows()
+        title = f"<div>{html.escape(self.title())}</div>" if self.title() else ""
+        if not rows:
+            return f"{title}<div>{self.empty_html}</div>"
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in self.headers)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>" for row in rows
+        )
+        table = f"<table class='{self.css_class}'><tr>{head}</tr>{body}</table>"
+        note = self.note()
+        return title + table + (f"<div><i>{html.escape(note)}</i></div>" if note else "")
+
+    def __repr__(self) -> str:
+        rows = self.rows()
+        title = [self.title()] if self.title() else []
+        if not rows:
+            return "\n".join([*title, self.empty_text])
+        rows = [list(self.headers), *rows]
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        lines = [
+            "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows
+        ]
+        note = [self.note()] if self.note() else []
+        return "\n".join(title + lines + note)
+
+
+class ProjectsView(TableView):
     """The caller's projects, the connected one marked with ``*``."""
 
     COLUMNS = ("name", "dialect", "schema_version", "connection_url")
+    css_class = "askdb-projects"
+    headers = ("", *COLUMNS)
+    empty_html = "No projects yet: <code>%askdb connect &lt;database URL&gt;</code>"
+    empty_text = "No projects yet: %askdb connect <database URL>"
 
     def __init__(self, projects: Sequence[dict[str, Any]], current_id: str | None) -> None:
         self.projects = list(projects)
         self.current_id = current_id
 
-    def _rows(self) -> list[list[str]]:
+    def rows(self) -> list[list[str]]:
         rows = []
         for p in self.projects:
             mark = "*" if p.get("id") == self.current_id else ""
             rows.append([mark] + ["" if p.get(k) is None else str(p.get(k)) for k in self.COLUMNS])
         return rows
-
-    def _repr_html_(self) -> str:
-        if not self.projects:
-            return "<div>No projects yet: <code>%askdb connect &lt;database URL&gt;</code></div>"
-        head = "".join(f"<th>{h}</th>" for h in ("", *self.COLUMNS))
-        body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>"
-            for row in self._rows()
-        )
-        return f"<table class='askdb-projects'><tr>{head}</tr>{body}</table>"
-
-    def __repr__(self) -> str:
-        if not self.projects:
-            return "No projects yet: %askdb connect <database URL>"
-        rows = [["", *self.COLUMNS], *self._rows()]
-        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-        return "\n".join(
-            "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows
-        )
 
 
 def _longest_run(text: str, char: str) -> int:

@@ -15,19 +15,8 @@ from IPython.core.error import UsageError
 import askdb
 from askdb.magics import AskDBMagics
 
-
-def _connect(shell, db: Path) -> None:
-    shell.run_line_magic("askdb", f"connect sqlite:///{db}")
-
-
-def _user_error(shell, source: str, capsys: pytest.CaptureFixture) -> str:
-    """Run ``source`` as a cell; assert it failed with a UsageError shown without a traceback."""
-    result = shell.run_cell(source)
-    assert isinstance(result.error_in_exec, UsageError), result.error_in_exec
-    out = capsys.readouterr()
-    assert "Traceback" not in out.out + out.err
-    assert "UsageError" in out.err
-    return str(result.error_in_exec)
+from .shell_helpers import connect as _connect
+from .shell_helpers import user_error as _user_error
 
 
 def test_load_ext_registers_the_magics(shell, askdb_env: Path) -> None:

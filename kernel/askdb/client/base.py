@@ -69,6 +69,33 @@ class AskDBClient(Protocol):
         golden SQL; the SQL must pass the guard."""
         ...
 
+    def usage(self, project_id: str) -> JSON:
+        """The project's plan ``limits``, ``calls_today``, ``tokens_this_month`` and whether
+        quotas are ``enforced`` (newer servers may add counts: treat them as optional)."""
+        ...
+
+    def list_keys(self, project_id: str) -> list[JSON]:
+        """The project's API keys, newest first, revoked ones included (never their secrets)."""
+        ...
+
+    def create_key(self, project_id: str, fields: JSON) -> JSON:
+        """A new API key from ``fields`` (name, scopes, expires_at, ip_allow...); its ``key``
+        holds the secret token, which the server never returns again."""
+        ...
+
+    def revoke_key(self, project_id: str, key_id: str) -> JSON:
+        """Revoke a key at once; ``ApiKeyNotFoundError`` if the project has no such key."""
+        ...
+
+    def rotate_key(self, project_id: str, key_id: str, overlap_seconds: int = 0) -> JSON:
+        """A new key with the old one's settings (its ``key`` shown once); the old one keeps
+        working for ``overlap_seconds``."""
+        ...
+
+    def notifications(self) -> list[JSON]:
+        """The caller's organization's notifications (quota alerts), newest first."""
+        ...
+
     def close(self) -> None:
         """Release connections."""
         ...

@@ -92,6 +92,26 @@ class LocalClient:
             return knowledge.approve_message(self.who, project_id, message_id).to_dict()
         return knowledge.approve(self.who, project_id, question or "", sql or "").to_dict()
 
+    def usage(self, project_id: str) -> JSON:
+        return self.services.quotas.usage(self.who, project_id)
+
+    def list_keys(self, project_id: str) -> list[JSON]:
+        return self.services.keys.list(self.who, project_id)
+
+    def create_key(self, project_id: str, fields: JSON) -> JSON:
+        view, token = self.services.keys.create(self.who, project_id, fields)
+        return {**view, "key": token}
+
+    def revoke_key(self, project_id: str, key_id: str) -> JSON:
+        return self.services.keys.revoke(self.who, project_id, key_id)
+
+    def rotate_key(self, project_id: str, key_id: str, overlap_seconds: int = 0) -> JSON:
+        view, token = self.services.keys.rotate(self.who, project_id, key_id, overlap_seconds)
+        return {**view, "key": token}
+
+    def notifications(self) -> list[JSON]:
+        return self.services.quotas.notifications(self.who)
+
     def close(self) -> None:
         self.services.close()
 

@@ -92,6 +92,25 @@ class RestClient:
         body = {"message_id": message_id} if message_id else {"question": question, "sql": sql}
         return self._call("POST", f"projects/{project_id}/golden", json=body)
 
+    def usage(self, project_id: str) -> JSON:
+        return self._call("GET", f"projects/{project_id}/usage")
+
+    def list_keys(self, project_id: str) -> list[JSON]:
+        return self._call("GET", f"projects/{project_id}/keys")["keys"]
+
+    def create_key(self, project_id: str, fields: JSON) -> JSON:
+        return self._call("POST", f"projects/{project_id}/keys", json=fields)
+
+    def revoke_key(self, project_id: str, key_id: str) -> JSON:
+        return self._call("DELETE", f"projects/{project_id}/keys/{quote(key_id, safe='')}")
+
+    def rotate_key(self, project_id: str, key_id: str, overlap_seconds: int = 0) -> JSON:
+        path = f"projects/{project_id}/keys/{quote(key_id, safe='')}/rotate"
+        return self._call("POST", path, json={"overlap_seconds": overlap_seconds})
+
+    def notifications(self) -> list[JSON]:
+        return self._call("GET", "notifications")["notifications"]
+
     def close(self) -> None:
         self.session.close()
 
