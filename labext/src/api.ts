@@ -14,6 +14,7 @@ import {
   parseAnswerEvent
 } from './models';
 import { readEventStream } from './sse';
+import { IUsage, parseRetryAfter } from './usage';
 
 /** A project as `GET askdb/api/projects` lists it (the connection URL has no password). */
 export interface IProject {
@@ -43,13 +44,25 @@ export class AskDBAPIError extends Error {
   readonly code: string | null;
   /** The reason in the user's terms (the problem's `detail`), without the status prefix. */
   readonly detail: string;
+  /**
+   * For a 429 (`quota_exceeded`, `rate_limited`): seconds until a retry may succeed, from the
+   * `Retry-After` header (or the problem's `retry_after`); null otherwise.
+   */
+  readonly retryAfter: number | null;
 
-  constructor(message: string, status: number, code: string | null = null, detail?: string) {
+  constructor(
+    message: string,
+    status: number,
+    code: string | null = null,
+    detail?: string,
+    retryAfter: number | null = null
+  ) {
     super(message);
     this.name = 'AskDBAPIError';
     this.status = status;
     this.code = code;
     this.detail = detail ?? message;
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -82,6 +95,15 @@ export class AskDBClient {
       throw new AskDBAPIError('The AskDB server sent an unexpected project list.', 200);
     }
     return body.projects;
+  }
+
+  /** The project's plan limits and its use this day and month (`enforced`: refused past them). */
+  async getUsage(projectId: string): Promise<IUsage> {
+    const body = await this.requestJSON<IUsage>(`projects/${encodeURIComponent(projectId)}/usage`);
+    if (!body || typeof body !== 'object' || typeof body.limits !== 'object') {
+      throw new AskDBAPIError('The AskDB server sent an unexpected usage.', 200);
+    }
+    return body;
   }
 
   /** The caller's conversations on a project, most recent first. */
@@ -196,11 +218,16 @@ function problemError(response: Response, data: unknown, text: string): AskDBAPI
   ) as string | undefined;
   const code = typeof problem.code === 'string' ? problem.code : null;
   const fallback = text.trim() || response.statusText || 'request failed';
+  const retryAfter =
+    response.status === 429
+      ? parseRetryAfter(response.headers.get('Retry-After'), problem.retry_after)
+      : null;
   return new AskDBAPIError(
     `AskDB server error ${response.status}: ${detail ?? fallback}`,
     response.status,
     code,
-    detail ?? fallback
+    detail ?? fallback,
+    retryAfter
   );
 }
 

@@ -11,6 +11,8 @@ export interface IProblem {
   code?: string;
   title?: string;
   detail?: string;
+  /** Seconds until a refused call (429) may be retried. */
+  retry_after?: number;
 }
 
 /** A conversation as `GET projects/{id}/conversations` lists it. */
@@ -118,9 +120,17 @@ export interface ITurn {
   sql: string | null;
   explanation: string | null;
   result: IResult | null;
-  error: { code: string | null; message: string } | null;
+  error: ITurnError | null;
   conversationId: string | null;
   timings: Record<string, number> | null;
+}
+
+/** Why a turn failed; a refused call (429) also says when it may be retried. */
+export interface ITurnError {
+  code: string | null;
+  message: string;
+  /** When the call was refused (epoch ms) and after how many seconds a retry may succeed. */
+  retry?: { refusedAt: number; after: number };
 }
 
 /** A turn that has just been asked. */
@@ -160,14 +170,30 @@ export function applyEvent(turn: ITurn, event: AnswerEvent): ITurn {
         conversationId: event.conversationId || turn.conversationId,
         timings: event.timings
       };
-    case 'error':
-      return failTurn(turn, problemMessage(event.problem), event.problem.code ?? null);
+    case 'error': {
+      const { retry_after: after } = event.problem;
+      const retry = typeof after === 'number' ? after : null;
+      return failTurn(turn, problemMessage(event.problem), event.problem.code ?? null, retry);
+    }
   }
 }
 
-/** The turn failed for `message` (a network error, a stream that ended early...). */
-export function failTurn(turn: ITurn, message: string, code: string | null = null): ITurn {
-  return { ...turn, phase: 'error', error: { code, message } };
+/**
+ * The turn failed for `message` (a network error, a stream that ended early, a refused
+ * call...); `retryAfter` seconds, when the server said when to try again.
+ */
+export function failTurn(
+  turn: ITurn,
+  message: string,
+  code: string | null = null,
+  retryAfter: number | null = null,
+  now: number = Date.now()
+): ITurn {
+  const error: ITurnError = { code, message };
+  if (retryAfter !== null) {
+    error.retry = { refusedAt: now, after: retryAfter };
+  }
+  return { ...turn, phase: 'error', error };
 }
 
 /** The user pressed Stop. */

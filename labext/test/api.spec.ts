@@ -236,6 +236,85 @@ describe('AskDBClient.ask', () => {
   });
 });
 
+describe('AskDBClient.getUsage', () => {
+  const USAGE = {
+    limits: { api_calls_per_day: 1000, tokens_per_month: 100000, projects: 3 },
+    calls_today: 12,
+    tokens_this_month: 3400,
+    enforced: true,
+    schema_versions: 2
+  };
+
+  it('GETs the project\'s usage and keeps the fields a newer server adds', async () => {
+    const paths: string[] = [];
+    const base = await serve((req, res) => {
+      paths.push(new URL(req.url!, 'http://x').pathname);
+      json(res, 200, USAGE);
+    });
+    const usage = await clientFor(base).getUsage('p 1');
+    expect(paths).toEqual(['/user/ada/askdb/api/projects/p%201/usage']);
+    expect(usage).toEqual(USAGE);
+  });
+
+  it('rejects an answer that is not a usage', async () => {
+    const base = await serve((_req, res) => json(res, 200, { calls_today: 1 }));
+    const error = await clientFor(base).getUsage('p').catch(e => e);
+    expect(error).toBeInstanceOf(AskDBAPIError);
+    expect(error.message).toMatch(/unexpected usage/);
+  });
+});
+
+describe('a refused call (429)', () => {
+  const QUOTA = {
+    status: 429,
+    code: 'quota_exceeded',
+    title: 'Quota exceeded',
+    detail: 'The api calls per day quota (1000) is used up until 2030-01-02T00:00:00+00:00.',
+    quota: 'api_calls_per_day',
+    limit: 1000,
+    retry_after: 7200
+  };
+
+  function refuse(headers: Record<string, string>, body: unknown = QUOTA) {
+    return serve((_req, res) => {
+      res.writeHead(429, { 'Content-Type': 'application/problem+json', ...headers });
+      res.end(JSON.stringify(body));
+    });
+  }
+
+  it('carries the server\'s message and the Retry-After seconds', async () => {
+    const base = await refuse({ 'Retry-After': '3600' });
+    const error = await clientFor(base).ask('p', 'q', { onEvent: () => undefined }).catch(e => e);
+    expect(error).toBeInstanceOf(AskDBAPIError);
+    expect(error.status).toBe(429);
+    expect(error.code).toBe('quota_exceeded');
+    expect(error.detail).toBe(QUOTA.detail);
+    expect(error.retryAfter).toBe(3600); // the header wins over the body
+  });
+
+  it('reads a Retry-After date, and falls back to the problem\'s retry_after', async () => {
+    const inTwoMinutes = new Date(Date.now() + 120_000).toUTCString();
+    const dated = await refuse({ 'Retry-After': inTwoMinutes });
+    const fromDate = await clientFor(dated).getUsage('p').catch(e => e);
+    expect(fromDate.retryAfter).toBeGreaterThanOrEqual(118);
+    expect(fromDate.retryAfter).toBeLessThanOrEqual(120);
+
+    const bodyOnly = await refuse({}, { ...QUOTA, code: 'rate_limited', retry_after: 2 });
+    const fromBody = await clientFor(bodyOnly).getUsage('p').catch(e => e);
+    expect(fromBody.code).toBe('rate_limited');
+    expect(fromBody.retryAfter).toBe(2);
+  });
+
+  it('has no retry time on other errors', async () => {
+    const base = await serve((_req, res) => {
+      res.writeHead(403, { 'Content-Type': 'application/problem+json', 'Retry-After': '5' });
+      res.end(JSON.stringify({ status: 403, code: 'forbidden', detail: 'No.' }));
+    });
+    const error = await clientFor(base).getUsage('p').catch(e => e);
+    expect(error.retryAfter).toBeNull();
+  });
+});
+
 describe('AskDBClient conversations', () => {
   it('lists, creates, reads, renames and deletes with the right methods and paths', async () => {
     const seen: string[] = [];

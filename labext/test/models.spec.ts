@@ -7,6 +7,7 @@ import {
   applyEvent,
   cancelTurn,
   endTurn,
+  failTurn,
   newTurn,
   parseAnswerEvent,
   resultNote,
@@ -101,6 +102,18 @@ describe('turns from a stream', () => {
     expect(detail.error).toEqual({ code: 'query_timeout', message: 'The query ran past 30 s.' });
     const title = stream([{ type: 'error', problem: { title: 'Database unreachable' } }]);
     expect(title.error).toEqual({ code: null, message: 'Database unreachable' });
+  });
+
+  it('keeps when a refused call may be retried', () => {
+    const refused = failTurn(newTurn('q'), 'Quota used up.', 'quota_exceeded', 60, 1_000);
+    expect(refused.error).toEqual({
+      code: 'quota_exceeded',
+      message: 'Quota used up.',
+      retry: { refusedAt: 1_000, after: 60 }
+    });
+    const streamed = stream([{ type: 'error', problem: { code: 'rate_limited', detail: 'Slow down.', retry_after: 3 } }]);
+    expect(streamed.error?.retry?.after).toBe(3);
+    expect(failTurn(newTurn('q'), 'No.').error).toEqual({ code: null, message: 'No.' });
   });
 
   it('is stopped by the user', () => {

@@ -22,9 +22,11 @@ import {
 } from '../models';
 import { askdbIcon } from '../icons';
 import { DEFAULT_SETTINGS, IAskDBSettings } from '../settings';
+import { IUsage } from '../usage';
 import { renderConversationList } from './conversations';
 import { button, h } from './dom';
 import { TurnView } from './turn';
+import { UsageLine } from './usage';
 
 /** What the panel is doing; also its `data-state` attribute, which the browser tests read. */
 export type PanelState = 'loading' | 'empty' | 'error' | 'idle' | 'asking';
@@ -51,6 +53,7 @@ export class AskDBPanel extends Widget {
     this._conversations = h('ul', 'jp-AskDB-conversations');
     this._notice = h('div', 'jp-AskDB-notice');
     this._messages = h('div', 'jp-AskDB-messages');
+    this._usage = new UsageLine();
     this._input = h('textarea', 'jp-AskDB-input');
     this._submit = button('Ask', 'jp-mod-accept jp-AskDB-submit', () => this._onSubmit());
     this._build();
@@ -100,6 +103,7 @@ export class AskDBPanel extends Widget {
     }
     this._renderProjects();
     if (this._projects.length === 0) {
+      this._usage.show(null);
       this._setState('empty', 'No projects yet: create one with %askdb connect in a notebook.');
       return;
     }
@@ -114,6 +118,8 @@ export class AskDBPanel extends Widget {
     this._memory.projectId = projectId;
     await this._options.memory.save(this._memory);
     const remembered = this._memory.conversations[projectId] ?? null;
+    this._usage.show(null); // the previous project's figures must not stay up meanwhile
+    void this.refreshUsage();
     await this._loadConversations();
     const exists = this._conversationList.some(c => c.id === remembered);
     await this.openConversation(exists ? remembered : null);
@@ -183,7 +189,10 @@ export class AskDBPanel extends Widget {
       await this._client.ask(projectId, question, { conversationId, onEvent, signal: abort.signal });
       turn = endTurn(turn);
     } catch (error) {
-      turn = isAbortError(error) || abort.signal.aborted ? cancelTurn(turn) : failTurn(turn, errorMessage(error), errorCode(error));
+      turn =
+        isAbortError(error) || abort.signal.aborted
+          ? cancelTurn(turn)
+          : failTurn(turn, errorMessage(error), errorCode(error), retryAfter(error));
     }
     view.update(turn);
     if (this._abort === abort) {
@@ -193,6 +202,26 @@ export class AskDBPanel extends Widget {
     this._scrollToEnd();
     if (this._projectId === projectId) {
       void this._loadConversations();
+      void this.refreshUsage();
+    }
+  }
+
+  /** Read the open project's usage again and show it (hidden where quotas are not enforced). */
+  async refreshUsage(): Promise<void> {
+    const projectId = this._projectId;
+    if (!projectId) {
+      this._usage.show(null);
+      return;
+    }
+    let usage: IUsage | null = null;
+    try {
+      usage = await this._client.getUsage(projectId);
+    } catch (error) {
+      // An older server, or no right to read usage: the panel works without the line.
+      console.warn('AskDB: cannot read the usage of project', projectId, error);
+    }
+    if (this._projectId === projectId) {
+      this._usage.show(usage);
     }
   }
 
@@ -382,7 +411,15 @@ export class AskDBPanel extends Widget {
     });
     const form = h('div', 'jp-AskDB-form');
     form.append(this._input, this._submit);
-    this.node.append(header, bar, this._conversations, this._notice, this._messages, form);
+    this.node.append(
+      header,
+      bar,
+      this._conversations,
+      this._notice,
+      this._messages,
+      this._usage.node,
+      form
+    );
   }
 
   private _setState(state: PanelState, message: string): void {
@@ -419,6 +456,7 @@ export class AskDBPanel extends Widget {
   private readonly _conversations: HTMLUListElement;
   private readonly _notice: HTMLElement;
   private readonly _messages: HTMLElement;
+  private readonly _usage: UsageLine;
   private readonly _input: HTMLTextAreaElement;
   private readonly _submit: HTMLButtonElement;
   private _state: PanelState = 'loading';
@@ -469,4 +507,8 @@ function errorMessage(error: unknown): string {
 
 function errorCode(error: unknown): string | null {
   return error instanceof AskDBAPIError ? error.code : null;
+}
+
+function retryAfter(error: unknown): number | null {
+  return error instanceof AskDBAPIError ? error.retryAfter : null;
 }

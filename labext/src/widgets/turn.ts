@@ -7,6 +7,7 @@ import { Clipboard } from '@jupyterlab/apputils';
 import { SQLHighlighter } from '../highlight';
 import { ITurn, stepLabel, turnStatus } from '../models';
 import { IAskDBSettings } from '../settings';
+import { retryText } from '../usage';
 import { button, h } from './dom';
 import { disposeResult, renderResult } from './result';
 
@@ -48,9 +49,7 @@ export class TurnView {
     if (turn.sql !== before?.sql || turn.explanation !== before?.explanation) {
       this._renderSQL(turn);
     }
-    this._error.hidden = turn.error === null;
-    this._error.textContent = turn.error?.message ?? '';
-    this._error.dataset.code = turn.error?.code ?? '';
+    this._renderError(turn);
     this._error.classList.toggle('jp-mod-cancelled', turn.phase === 'cancelled');
     if (turn.result !== before?.result) {
       this.refreshResult();
@@ -80,6 +79,18 @@ export class TurnView {
     });
     const summary = h('span', 'jp-AskDB-statusText', turnStatus(turn));
     this._status.replaceChildren(summary, ...steps);
+  }
+
+  private _renderError(turn: ITurn): void {
+    const error = turn.error;
+    this._error.hidden = error === null;
+    this._error.textContent = error?.message ?? '';
+    this._error.dataset.code = error?.code ?? '';
+    if (error?.retry) {
+      // A refused call (429): when to try again, on a line of its own.
+      const { after, refusedAt } = error.retry;
+      this._error.append(h('div', 'jp-AskDB-retry', retryText(after, refusedAt)));
+    }
   }
 
   private _renderSQL(turn: ITurn): void {
