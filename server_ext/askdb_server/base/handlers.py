@@ -91,6 +91,18 @@ class AskDBHandler(ExtensionHandlerMixin, APIHandler):
             project_id,
             key.key_id if key else None,
             key.calls_per_day if key else None,
+            key_tokens=key.tokens_per_month if key else None,
+        )
+
+    async def charge_message_tokens(self, project_id: str, message_id: str) -> None:
+        """Charge the tokens of an answered message to the project (and the API key)."""
+        key = self._askdb_key
+        await self.call(
+            self.services.quotas.charge_message_tokens,
+            project_id,
+            message_id,
+            key.key_id if key else None,
+            key.tokens_per_month if key else None,
         )
 
     def json_body(self) -> dict:

@@ -43,9 +43,7 @@ class _AnswerHandler(AskDBHandler):
         await self.charge_call(project_id)
         if not self.wants_stream():
             result = await self.call(fn, *args, **kwargs)
-            await self.call(
-                self.services.quotas.charge_message_tokens, project_id, result.message_id
-            )
+            await self.charge_message_tokens(project_id, result.message_id)
             self.write_json(result.to_dict())
             return
         await self._stream(fn, *args, **kwargs)
@@ -74,9 +72,7 @@ class _AnswerHandler(AskDBHandler):
                 await self._send(*item)
             try:
                 answer = work.result()
-                await self.call(
-                    self.services.quotas.charge_message_tokens, args[1], answer.message_id
-                )
+                await self.charge_message_tokens(args[1], answer.message_id)
                 await self._send(
                     "done",
                     {

@@ -63,20 +63,39 @@ def _check(
     """One worker-thread hop and one transaction for the whole check: the address's rate limit
     first (it also slows down guessing), then the key, then the key's own rate limit, then
     (``charge``) the call's quota. A refusal after the address's hit is raised after the
-    commit, so that the hit and the key's activity row are kept."""
+    commit, so that the hit and the key's activity row are kept.
+
+    On PostgreSQL the same check runs as ``PgKeyGate`` (three round trips, no ORM); this is
+    the SQLite path, and the reference the gate's tests compare it with."""
+    if services.key_gate is not None:
+        return services.key_gate.check(token, request, charge)
+    return check_with_orm(services, token, request, charge)
+
+
+def check_with_orm(
+    services: Services, token: str, request: KeyRequest, charge: bool = False
+) -> tuple[KeyContext, RateResult | None]:
+    """``_check`` through SQLAlchemy sessions, on any store."""
     settings, limiter = services.settings, services.rate_limiter
     refusal: Exception | None = None
     rate = None
     with services.store.session() as s:
         limiter.hit(f"ip:{request.ip}", settings.ip_rate_limit, 60, "per_ip", s)
-        ctx, refusal = services.keys.check(s, token, request)
+        ctx, refusal = services.keys.check(s, token, request, log_success=False)
         if ctx is not None:
             try:
                 rate = limiter.hit(f"key:{ctx.key_id}", settings.key_rate_limit, 60, "per_key", s)
                 if charge:
-                    services.quotas.charge_call(ctx.project_id, ctx.key_id, ctx.calls_per_day, s)
+                    services.quotas.charge_call(
+                        ctx.project_id,
+                        ctx.key_id,
+                        ctx.calls_per_day,
+                        s,
+                        key_tokens=ctx.tokens_per_month,
+                    )
             except (RateLimitedError, QuotaExceededError) as e:
                 refusal = e
+            services.keys.log(s, ctx.key_id, request, refusal)
     if refusal is not None:
         raise refusal
     return ctx, rate

@@ -30,7 +30,7 @@ from ..errors import (
 )
 from ..identity.who import Identity
 from ..store.db import Store
-from ..store.models import ApiKey, ApiKeyActivity, Project, User, utcnow
+from ..store.models import ApiKey, ApiKeyActivity, Project, User, new_id, utcnow
 from .network import check_allow_list, ip_allowed
 from .scopes import check_endpoints, check_scopes, grants
 
@@ -40,7 +40,17 @@ if TYPE_CHECKING:
 PREFIX = "askdb_"
 LAST_USED_EVERY = timedelta(seconds=60)
 INVALID = "The API key is not valid."
-FIELDS = {"name", "notes", "scopes", "endpoints", "ip_allow", "expires_at", "calls_per_day"}
+FIELDS = {
+    "name",
+    "notes",
+    "scopes",
+    "endpoints",
+    "ip_allow",
+    "expires_at",
+    "calls_per_day",
+    "tokens_per_month",
+}
+QUOTA_FIELDS = ("calls_per_day", "tokens_per_month")
 _DUMMY_HASH = hashlib.sha256(b"no such key").hexdigest()
 
 
@@ -66,6 +76,7 @@ class KeyContext:
     username: str
     scopes: tuple[str, ...]
     calls_per_day: int | None = None
+    tokens_per_month: int | None = None
 
     @property
     def identity(self) -> Identity:
@@ -155,6 +166,7 @@ class ApiKeyManager:
                 "endpoints": old.endpoints,
                 "ip_allow": old.ip_allow,
                 "calls_per_day": old.calls_per_day,
+                "tokens_per_month": old.tokens_per_month,
             }
             token, new = self._new_key(project_id, who.user_id, fields)
             new.expires_at = old.expires_at
@@ -189,10 +201,12 @@ class ApiKeyManager:
         return ctx
 
     def check(
-        self, s: Session, token: str, request: KeyRequest
+        self, s: Session, token: str, request: KeyRequest, log_success: bool = True
     ) -> tuple[KeyContext | None, Exception | None]:
         """``authenticate`` inside the caller's session, returning the refusal instead of
-        raising it, so that the caller commits the activity row (and its rate-limit hits)."""
+        raising it, so that the caller commits the activity row (and its rate-limit hits).
+        ``log_success=False``: the caller logs an admitted key's request itself (``log``),
+        once it knows whether its rate limit and quota let it through."""
         try:
             key_id, secret = parse_token(token)
         except ApiKeyRejectedError as e:
@@ -202,23 +216,22 @@ class ApiKeyManager:
             .join(User, User.id == ApiKey.created_by)
             .where(ApiKey.id == key_id)
         ).first()
-        stored = row[0].secret_hash if row else _DUMMY_HASH
-        # Compare even for an unknown id, so that timing does not tell ids apart.
-        if not hmac.compare_digest(stored, _hash(secret)) or row is None:
+        if not secret_matches(row[0].secret_hash if row else None, secret):
             return None, ApiKeyRejectedError(INVALID, "invalid")
         key, username = row
         now = self.clock()
-        error = _refusal(key, request, now)
-        s.add(_log_entry(key.id, request, now, error))
+        error = refusal(key, request, now)
+        if error is not None or log_success:
+            self.log(s, key.id, request, error)
         if error is not None:
             return None, error
-        last = _aware(key.last_used_at)
-        if last is None or now - last >= LAST_USED_EVERY:  # skip the round trip when recent
+        if touch_due(key.last_used_at, now):  # skip the round trip when recent
             self._touch(s, key.id, now)
-        ctx = KeyContext(
-            key.id, key.project_id, key.created_by, username, tuple(key.scopes), key.calls_per_day
-        )
-        return ctx, None
+        return context(key, username), None
+
+    def log(self, s: Session, key_id: str, request: KeyRequest, error: Exception | None) -> None:
+        """Add the activity row of a request made with key ``key_id`` to session ``s``."""
+        s.add(ApiKeyActivity(**activity_row(key_id, request, self.clock(), error)))
 
     # -- internals -------------------------------------------------------------------------
     def _touch(self, s: Session, key_id: str, now: datetime) -> None:
@@ -312,8 +325,35 @@ def _iso(dt: datetime | None) -> str | None:
     return _aware(dt).isoformat() if dt is not None else None
 
 
-def _refusal(key: ApiKey, r: KeyRequest, now: datetime) -> Exception | None:
-    """Why ``key`` may not serve request ``r`` at ``now`` (None: it may)."""
+def context(key: ApiKey, username: str) -> KeyContext:
+    """The context an admitted key acts in (``key``: the row or anything with its fields)."""
+    return KeyContext(
+        key.id,
+        key.project_id,
+        key.created_by,
+        username,
+        tuple(key.scopes),
+        key.calls_per_day,
+        key.tokens_per_month,
+    )
+
+
+def secret_matches(stored_hash: str | None, secret: str) -> bool:
+    """Whether ``secret`` hashes to ``stored_hash``; as slow for an unknown key (None), so
+    that timing does not tell ids apart."""
+    ok = hmac.compare_digest(stored_hash or _DUMMY_HASH, _hash(secret))
+    return ok and stored_hash is not None
+
+
+def touch_due(last_used_at: datetime | None, now: datetime) -> bool:
+    """Whether last_used_at is old enough to be written again (at most once a minute)."""
+    last = _aware(last_used_at)
+    return last is None or now - last >= LAST_USED_EVERY
+
+
+def refusal(key: ApiKey, r: KeyRequest, now: datetime) -> Exception | None:
+    """Why ``key`` may not serve request ``r`` at ``now`` (None: it may); ``key`` is the row
+    or anything with its fields."""
     if key.revoked_at is not None:
         return ApiKeyRejectedError("This API key was revoked.", "revoked")
     if key.overlap_until is not None and now >= _aware(key.overlap_until):
@@ -339,17 +379,21 @@ def _refusal(key: ApiKey, r: KeyRequest, now: datetime) -> Exception | None:
     return None
 
 
-def _log_entry(key_id: str, r: KeyRequest, now: datetime, error: Exception | None):
-    return ApiKeyActivity(
-        key_id=key_id,
-        at=now,
-        endpoint=r.route[:64],
-        method=r.method[:8],
-        ip=r.ip[:45] or None,
-        user_agent=r.user_agent[:512] or None,
-        success=error is None,
-        reason=getattr(error, "reason", None),
-    )
+def activity_row(key_id: str, r: KeyRequest, now: datetime, error: Exception | None) -> dict:
+    """The columns of the activity row of request ``r``; ``error``: why it was refused (a
+    key's rule, its rate limit or a quota), None when it was let through."""
+    reason = getattr(error, "reason", None) or getattr(error, "code", None)
+    return {
+        "id": new_id(),
+        "key_id": key_id,
+        "at": now,
+        "endpoint": r.route[:64],
+        "method": r.method[:8],
+        "ip": r.ip[:45] or None,
+        "user_agent": r.user_agent[:512] or None,
+        "success": error is None,
+        "reason": reason[:64] if reason else None,
+    }
 
 
 def _apply(key: ApiKey, fields: dict, now: datetime) -> None:
@@ -369,11 +413,14 @@ def _apply(key: ApiKey, fields: dict, now: datetime) -> None:
         key.ip_allow = check_allow_list(fields["ip_allow"])
     if "expires_at" in fields:
         key.expires_at = _expiry(fields["expires_at"], now)
-    if "calls_per_day" in fields:
-        quota = fields["calls_per_day"]
-        if quota is not None and (not isinstance(quota, int) or quota < 0):
-            raise InvalidInputError("calls_per_day must be null or an integer >= 0.")
-        key.calls_per_day = quota
+    for name in QUOTA_FIELDS:
+        if name in fields:
+            quota = fields[name]
+            if quota is not None and (
+                not isinstance(quota, int) or isinstance(quota, bool) or quota < 0
+            ):
+                raise InvalidInputError(f"{name} must be null or an integer >= 0.")
+            setattr(key, name, quota)
 
 
 def _expiry(value: object, now: datetime) -> datetime | None:
@@ -407,6 +454,7 @@ def _view(k: ApiKey) -> dict:
         "overlap_until": _iso(k.overlap_until),
         "last_used_at": _iso(k.last_used_at),
         "calls_per_day": k.calls_per_day,
+        "tokens_per_month": k.tokens_per_month,
     }
 
 

@@ -77,14 +77,25 @@ class RateLimiter:
         )
         tat = s.execute(stmt).scalar()
         if tat is not None:
-            ahead = tat - now
-            return RateResult(limit, max(0, int((period - ahead) // step)), math.ceil(ahead))
+            return admitted(tat, now, limit, period)
         current = s.scalar(select(table.c.tat).where(table.c.bucket == bucket))
-        retry = max(1, math.ceil(current + step - period - now))
-        result = RateResult(limit, 0, math.ceil(current - now))
-        raise RateLimitedError(
-            f"Rate limit {name} ({limit} requests per {period:g} s) reached: retry in {retry} s.",
-            limit=name,
-            retry_after=retry,
-            headers=result.headers(),
-        )
+        raise refused(current, now, limit, period, name)
+
+
+def admitted(tat: float, now: float, limit: int, period: float) -> RateResult:
+    """The state of a bucket whose request was let through: its TAT moved to ``tat``."""
+    step, ahead = period / limit, tat - now
+    return RateResult(limit, max(0, int((period - ahead) // step)), math.ceil(ahead))
+
+
+def refused(current: float, now: float, limit: int, period: float, name: str) -> RateLimitedError:
+    """The error for a request refused by a bucket whose TAT is ``current``."""
+    step = period / limit
+    retry = max(1, math.ceil(current + step - period - now))
+    result = RateResult(limit, 0, math.ceil(current - now))
+    return RateLimitedError(
+        f"Rate limit {name} ({limit} requests per {period:g} s) reached: retry in {retry} s.",
+        limit=name,
+        retry_after=retry,
+        headers=result.headers(),
+    )

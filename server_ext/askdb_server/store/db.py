@@ -12,6 +12,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from .raw import RawConnections
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -41,6 +43,8 @@ class Store:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Plain psycopg connections for the API-key guard's hot path (PostgreSQL only).
+        self.raw = RawConnections(self.engine) if self.engine.dialect.name == "postgresql" else None
 
     def migrate(self) -> None:
         """Upgrade the store to the newest migration; a no-op when it is already there."""
@@ -79,6 +83,8 @@ class Store:
             session.close()
 
     def dispose(self) -> None:
+        if self.raw is not None:
+            self.raw.close()
         self.engine.dispose()
 
 

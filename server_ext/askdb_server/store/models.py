@@ -385,8 +385,10 @@ class ApiKey(Base):
     replaced_by: Mapped[str | None] = mapped_column(String(32))
     overlap_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # The key's own daily call quota (None: only the project's plan limits it).
+    # The key's own quotas: calls a day and model tokens a month (None: only the project's
+    # plan limits it).
     calls_per_day: Mapped[int | None] = mapped_column(Integer)
+    tokens_per_month: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class ApiKeyActivity(Base):

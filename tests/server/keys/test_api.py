@@ -1,6 +1,6 @@
 """API keys over REST on a real Jupyter server: management endpoints, and requests that
 authenticate with ``Authorization: Bearer askdb_...`` instead of Jupyter's token. Every
-response is checked against the OpenAPI document."""
+response is checked against the OpenAPI document; on SQLite and PostgreSQL stores."""
 
 from __future__ import annotations
 
@@ -11,6 +11,19 @@ from askdb_server.openapi import openapi_document
 from ..test_openapi import _template, _validator
 
 DOC = openapi_document()
+
+
+@pytest.fixture
+def jp_server_config(tmp_path, store_url):
+    """A real server on each store: on PostgreSQL, key requests take ``PgKeyGate``."""
+    return {
+        "ServerApp": {"jpserver_extensions": {"askdb_server": True}},
+        "AskDBApp": {
+            "data_dir": str(tmp_path / "askdb-data"),
+            "use_embeddings": False,
+            "database_url": store_url,
+        },
+    }
 
 
 @pytest.fixture

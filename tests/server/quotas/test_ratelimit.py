@@ -89,7 +89,7 @@ def test_processes_never_over_admit(limiter, store_url):
 
 
 @pytest.fixture
-def jp_server_config(tmp_path):
+def jp_server_config(tmp_path, store_url):
     return {
         "ServerApp": {"jpserver_extensions": {"askdb_server": True}},
         "AskDBApp": {
@@ -97,6 +97,7 @@ def jp_server_config(tmp_path):
             "use_embeddings": False,
             "key_rate_limit": 3,
             "ip_rate_limit": 6,
+            "database_url": store_url,
         },
     }
 

@@ -21,7 +21,7 @@ def test_migrate_creates_tables_and_is_idempotent(store_url):
         "alembic_version",
     } <= names
     with store.engine.connect() as c:
-        assert c.scalar(sa.text("select version_num from alembic_version")) == "0007"
+        assert c.scalar(sa.text("select version_num from alembic_version")) == "0008"
     store.dispose()
 
 

@@ -1,0 +1,25 @@
+"""an API key's own monthly token quota
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-01 09:00:00
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0008'
+down_revision = '0007'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('api_keys') as batch_op:
+        batch_op.add_column(sa.Column('tokens_per_month', sa.BigInteger(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('api_keys') as batch_op:
+        batch_op.drop_column('tokens_per_month')

@@ -1,0 +1,336 @@
+"""The whole API-key check of a request (address and key rate limits, key rules, quota charge,
+activity row, alerts) through both implementations: the ORM path (``check_with_orm``, SQLite
+and PostgreSQL) and ``PgKeyGate`` (PostgreSQL's hot path). Every case states the outcome a
+user sees and what the store keeps; both paths must give exactly that."""
+
+from __future__ import annotations
+
+import multiprocessing
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from askdb_server.errors import (
+    ApiKeyForbiddenError,
+    ApiKeyRejectedError,
+    QuotaExceededError,
+    RateLimitedError,
+)
+from askdb_server.keys import guard
+from askdb_server.keys.manager import KeyRequest
+from askdb_server.store.models import (
+    ApiKey,
+    ApiKeyActivity,
+    DomainEvent,
+    Notification,
+    QuotaCounter,
+    RateLimitState,
+)
+
+from .conftest import Clock
+
+ASK = dict(route="ask", scope="query:generate", method="POST", ip="10.1.2.3")
+
+
+@pytest.fixture(params=["orm", "gate"])
+def gate(request, world, store_url):
+    """``gate(token, charge=True, **request)``: the request's check through one path, with one
+    clock for keys, quotas and rate limits, and quotas enforced."""
+    services = world.services
+    if request.param == "gate" and services.key_gate is None:
+        pytest.skip("PgKeyGate serves PostgreSQL stores only")
+    clock = Clock()
+    services.keys.clock = services.quotas.clock = clock
+    services.rate_limiter.clock = lambda: clock.now.timestamp()
+    services.quotas.enabled = True
+    services.settings.key_rate_limit = services.settings.ip_rate_limit = 0
+    fn = guard._check if request.param == "gate" else guard.check_with_orm
+
+    def check(token, charge=True, **kw):
+        req = KeyRequest(**{"project_id": world.a.project_id, **ASK, **kw})
+        return fn(services, token, req, charge)
+
+    check.clock, check.path = clock, request.param
+    return check
+
+
+def _key(world, **fields):
+    fields.setdefault("name", "etl")
+    fields.setdefault("scopes", ["query:generate"])
+    _view, token = world.services.keys.create(world.a["ADMIN"], world.a.project_id, fields)
+    return _view["id"], token
+
+
+def _plan(world, **limits):
+    world.services.quotas.set_plan(world.a["ADMIN"], "FREE", limits)
+
+
+def _rows(world, model, *where):
+    with world.services.store.session() as s:
+        return list(s.scalars(select(model).where(*where)))
+
+
+def _activity(world, key_id):
+    rows = _rows(world, ApiKeyActivity, ApiKeyActivity.key_id == key_id)
+    return sorted((a.success, a.reason) for a in rows)
+
+
+def _counter(world, subject, metric="calls"):
+    rows = _rows(world, QuotaCounter, QuotaCounter.subject == subject, QuotaCounter.metric == metric)
+    return rows[0].used if rows else 0
+
+
+def test_an_admitted_request(world, gate):
+    key_id, token = _key(world, scopes=["query:generate", "schema:read"])
+    world.services.settings.key_rate_limit = 60
+    ctx, rate = gate(token, user_agent="etl/2")
+    assert (ctx.key_id, ctx.project_id, ctx.username) == (key_id, world.a.project_id, "a-admin")
+    assert ctx.scopes == ("query:generate", "schema:read")
+    assert rate.headers() == {
+        "RateLimit-Limit": "60",
+        "RateLimit-Remaining": "59",
+        "RateLimit-Reset": "1",
+    }
+    assert _activity(world, key_id) == [(True, None)]
+    (row,) = _rows(world, ApiKeyActivity, ApiKeyActivity.key_id == key_id)
+    assert (row.endpoint, row.method, row.ip, row.user_agent) == ("ask", "POST", ASK["ip"], "etl/2")
+    assert _counter(world, f"project:{world.a.project_id}") == 1
+    assert _rows(world, ApiKey, ApiKey.id == key_id)[0].last_used_at is not None
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),  # wrong secret
+        lambda t: "askdb_0000000000000000_" + t.rsplit("_", 1)[1],  # unknown id
+        lambda t: "askdb_garbage",  # malformed
+    ],
+)
+def test_a_wrong_key_gets_one_answer_and_leaves_no_activity(world, gate, mangle):
+    key_id, token = _key(world)
+    with pytest.raises(ApiKeyRejectedError) as e:
+        gate(mangle(token))
+    assert e.value.reason == "invalid" and e.value.message == "The API key is not valid."
+    assert _activity(world, key_id) == []
+    assert _counter(world, f"project:{world.a.project_id}") == 0
+
+
+def test_key_rules_refuse_and_are_logged(world, gate):
+    key_id, token = _key(world, expires_at=(gate.clock.now + timedelta(hours=1)).isoformat())
+    with pytest.raises(ApiKeyForbiddenError) as e:
+        gate(token, route="schemas", scope="schema:read")
+    assert e.value.reason == "scope"
+    with pytest.raises(ApiKeyForbiddenError) as e:
+        gate(token, project_id=world.b.project_id)
+    assert e.value.reason == "project"
+    gate.clock.advance(3600)
+    with pytest.raises(ApiKeyRejectedError) as e:
+        gate(token)
+    assert e.value.reason == "expired"
+    assert _activity(world, key_id) == [(False, "expired"), (False, "project"), (False, "scope")]
+    assert _counter(world, f"project:{world.a.project_id}") == 0
+
+
+def test_revoked_and_rotated_keys(world, gate):
+    keys, admin, pid = world.services.keys, world.a["ADMIN"], world.a.project_id
+    key_id, token = _key(world)
+    _new, new_token = keys.rotate(admin, pid, key_id, 120)
+    gate(token)
+    gate(new_token)
+    gate.clock.advance(120)
+    with pytest.raises(ApiKeyRejectedError) as e:
+        gate(token)
+    assert e.value.reason == "rotated"
+    keys.revoke(admin, pid, _new["id"])
+    with pytest.raises(ApiKeyRejectedError) as e:
+        gate(new_token)
+    assert e.value.reason == "revoked"
+
+
+def test_the_address_limit_comes_first(world, gate):
+    key_id, token = _key(world)
+    world.services.settings.ip_rate_limit = 2
+    gate(token)
+    gate(token)
+    with pytest.raises(RateLimitedError) as e:
+        gate(token)
+    assert e.value.details["limit"] == "per_ip" and e.value.retry_after == 30
+    with pytest.raises(RateLimitedError):
+        gate("askdb_garbage")  # guessing is slowed down too
+    gate(token, ip="10.9.9.9")  # another address has its own bucket
+    assert _activity(world, key_id) == [(True, None)] * 3
+    gate.clock.advance(30)
+    gate(token)
+
+
+def test_the_keys_rate_limit(world, gate):
+    key_id, token = _key(world)
+    world.services.settings.key_rate_limit = 2
+    gate(token)
+    gate(token, ip="10.0.0.7")
+    with pytest.raises(RateLimitedError) as e:
+        gate(token)
+    assert e.value.details["limit"] == "per_key" and e.value.retry_after == 30
+    assert e.value.headers["RateLimit-Remaining"] == "0"
+    assert _activity(world, key_id) == [(False, "rate_limited"), (True, None), (True, None)]
+    assert _counter(world, f"project:{world.a.project_id}") == 2  # the refused one is free
+
+
+def test_a_keys_daily_quota(world, gate):
+    key_id, token = _key(world, calls_per_day=2)
+    gate(token)
+    gate(token)
+    with pytest.raises(QuotaExceededError) as e:
+        gate(token)
+    assert e.value.details["quota"] == "key_calls_per_day"
+    assert _counter(world, f"key:{key_id}") == 2
+    assert _counter(world, f"project:{world.a.project_id}") == 2
+    assert _activity(world, key_id) == [(False, "quota_exceeded"), (True, None), (True, None)]
+    gate.clock.now = gate.clock.now.replace(hour=0) + timedelta(days=1)  # a new UTC day
+    gate(token)
+
+
+def test_the_projects_quota_refuses_the_call_as_a_whole(world, gate):
+    _plan(world, api_calls_per_day=2)
+    key_id, token = _key(world, calls_per_day=5)
+    gate(token)
+    gate(token)
+    with pytest.raises(QuotaExceededError) as e:
+        gate(token)
+    assert e.value.details["quota"] == "api_calls_per_day" and e.value.status == 429
+    assert _counter(world, f"key:{key_id}") == 2  # the key's call was given back
+    assert _counter(world, f"project:{world.a.project_id}") == 2
+
+
+def test_alerts_at_80_90_100_once(world, gate):
+    _plan(world, api_calls_per_day=10)
+    _key_id, token = _key(world)
+    for _ in range(10):
+        gate(token)
+    with pytest.raises(QuotaExceededError):
+        gate(token)
+    notes = _rows(world, Notification, Notification.org_id.is_not(None))
+    assert sorted(n.data["percent"] for n in notes) == [80, 90, 100]
+    assert {n.project_id for n in notes} == {world.a.project_id}
+    assert any("reached 90% (9/10)" in n.message for n in notes)
+    events = _rows(world, DomainEvent, DomainEvent.type == "quota.threshold")
+    assert sorted(e.payload["percent"] for e in events) == [80, 90, 100]
+
+
+def test_used_up_tokens_suspend_the_project_and_the_key(world, gate):
+    quotas, pid = world.services.quotas, world.a.project_id
+    _plan(world, tokens_per_month=100)
+    key_id, token = _key(world, tokens_per_month=30)
+    quotas.charge_tokens(pid, 30, key_id, 30)
+    with pytest.raises(QuotaExceededError) as e:
+        gate(token)
+    assert e.value.details["quota"] == "key_tokens_per_month"
+    _other, other_token = _key(world, name="other")
+    gate(other_token)  # the project still has tokens
+    quotas.charge_tokens(pid, 70)
+    with pytest.raises(QuotaExceededError) as e:
+        gate(other_token)
+    assert e.value.details["quota"] == "tokens_per_month"
+    assert _counter(world, f"project:{pid}") == 1
+    _plan(world, tokens_per_month=1000)  # raising the plan lifts the project's suspension
+    gate(other_token)
+
+
+def test_only_charging_endpoints_are_charged(world, gate):
+    key_id, token = _key(world, scopes=["schema:read"], calls_per_day=1)
+    for _ in range(3):
+        gate(token, charge=False, route="schemas", scope="schema:read")
+    assert _counter(world, f"project:{world.a.project_id}") == 0
+    assert _counter(world, f"key:{key_id}") == 0
+    world.services.quotas.enabled = False
+    _key2, token2 = _key(world, name="ask", calls_per_day=1)
+    gate(token2)
+    gate(token2)  # quotas are off: nothing is counted or refused
+    assert _counter(world, f"project:{world.a.project_id}") == 0
+
+
+def test_last_used_is_written_at_most_once_a_minute(world, gate):
+    key_id, token = _key(world)
+    first = gate.clock.now
+    gate(token)
+    gate.clock.advance(30)
+    gate(token)
+
+    def last_used():
+        at = _rows(world, ApiKey, ApiKey.id == key_id)[0].last_used_at
+        return at.replace(tzinfo=None)
+
+    assert last_used() == first.replace(tzinfo=None)
+    gate.clock.advance(31)
+    gate(token)
+    assert last_used() == gate.clock.now.replace(tzinfo=None)
+
+
+def test_the_gate_survives_a_dropped_connection(world, gate):
+    if gate.path != "gate":
+        pytest.skip("the gate's own connections")
+    _key_id, token = _key(world)
+    gate(token)
+    with world.services.store.raw.autocommit() as cur:
+        pid = cur.execute("SELECT pg_backend_pid() AS pid").fetchone().pid
+    with world.services.store.engine.connect() as c:
+        c.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+    ctx, _rate = gate(token)  # a new connection, and the check once more
+    assert ctx.key_id == _key_id
+    assert _counter(world, f"project:{world.a.project_id}") == 2
+
+
+def _admit_many(store_url: str, data_dir: str, token: str, project_id: str, n: int, out) -> None:
+    from pathlib import Path
+
+    from askdb_server.services import Services, Settings
+
+    services = Services.build(
+        Settings(data_dir=Path(data_dir), database_url=store_url, use_embeddings=False)
+    )
+    services.quotas.enabled = True
+    req = KeyRequest(project_id=project_id, **ASK)
+    admitted = 0
+    for _ in range(n):
+        try:
+            guard._check(services, token, req, True)
+            admitted += 1
+        except QuotaExceededError:
+            pass
+    services.close()
+    out.put(admitted)
+
+
+def test_processes_never_admit_more_than_the_keys_quota(world, store_url, tmp_path):
+    if world.services.key_gate is None:
+        pytest.skip("several processes share a PostgreSQL store")
+    key_id, token = _key(world, calls_per_day=50)
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    procs = [
+        ctx.Process(
+            target=_admit_many,
+            args=(store_url, str(tmp_path / "askdb"), token, world.a.project_id, 30, out),
+        )
+        for _ in range(4)
+    ]
+    for p in procs:
+        p.start()
+    admitted = sum(out.get(timeout=120) for _ in procs)
+    for p in procs:
+        p.join(timeout=30)
+    assert admitted == 50
+    assert _counter(world, f"key:{key_id}") == 50
+    assert _counter(world, f"project:{world.a.project_id}") == 50
+    assert _activity(world, key_id).count((True, None)) == 50
+
+
+def test_rate_limit_state_is_one_row_per_bucket(world, gate):
+    _key_id, token = _key(world)
+    world.services.settings.ip_rate_limit = 100
+    world.services.settings.key_rate_limit = 100
+    for _ in range(3):
+        gate(token)
+    buckets = sorted(r.bucket for r in _rows(world, RateLimitState, RateLimitState.tat > 0))
+    assert buckets == [f"ip:{ASK['ip']}", f"key:{_key_id}"]
