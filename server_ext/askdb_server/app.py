@@ -80,8 +80,10 @@ class AskDBApp(ExtensionApp):
     trusted_proxies = List(
         Unicode(),
         help="CIDRs of reverse proxies whose X-Forwarded-For names the client, for API keys' "
-        "IP allow-lists (e.g. ['127.0.0.1/32'] behind a local proxy). Empty: the header is "
-        "ignored and the client is the connection's peer.",
+        "IP allow-lists and the per-address rate limit (e.g. ['127.0.0.1/32'] behind a local "
+        "proxy). Empty: the header is ignored and the client is the connection's peer. "
+        "`askdb serve` under JupyterHub defaults it to the hub proxy's address (the host of "
+        "JUPYTERHUB_SERVICE_URL); a proxy on another machine must be named here.",
     ).tag(config=True)
 
     enforce_quotas = Bool(

@@ -271,8 +271,9 @@ class QuotaExceededError(AskDBError):
 
 
 class PlanLimitError(AskDBError):
-    """Creating one more project, API key or member would pass the plan's count (403: waiting
-    does not help, a bigger plan or a deletion does)."""
+    """Creating one more project, API key or member, or storing one more schema version or
+    conversation message in a project, would pass the plan's count (``resource`` names which;
+    403: waiting does not help, a bigger plan or a deletion does)."""
 
     code, status, title = "plan_limit_reached", 403, "Plan limit reached"
 

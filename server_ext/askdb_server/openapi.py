@@ -11,6 +11,7 @@ from tornado import web
 
 from . import __version__
 from .base.handlers import AskDBHandler
+from .quotas.plans import LIMITS
 
 
 def _ref(name: str) -> dict:
@@ -1176,10 +1177,7 @@ PATHS.update(
 # -- plans, usage, notifications (quotas/handlers.py) --------------------------------------------
 _LIMITS = {
     "type": "object",
-    "properties": {
-        k: {"type": "integer", "minimum": -1}
-        for k in ("api_calls_per_day", "tokens_per_month", "projects", "api_keys", "team_members")
-    },
+    "properties": {k: {"type": "integer", "minimum": -1} for k in LIMITS},
 }
 PATHS.update(
     {
@@ -1240,16 +1238,24 @@ PATHS.update(
         },
         "/askdb/api/projects/{project_id}/usage": {
             "get": _op(
-                "The project's plan limits and its use this day and month",
+                "The project's plan limits, its use this day and month, and what it stores",
                 {
                     "200": _json(
                         {
                             "type": "object",
-                            "required": ["limits", "calls_today", "tokens_this_month"],
+                            "required": [
+                                "limits",
+                                "calls_today",
+                                "tokens_this_month",
+                                "schema_versions",
+                                "conversation_messages",
+                            ],
                             "properties": {
                                 "limits": _LIMITS,
                                 "calls_today": {"type": "integer"},
                                 "tokens_this_month": {"type": "integer"},
+                                "schema_versions": {"type": "integer", "minimum": 0},
+                                "conversation_messages": {"type": "integer", "minimum": 0},
                                 "enforced": {"type": "boolean"},
                             },
                         }

@@ -21,6 +21,7 @@ from .keys.manager import ApiKeyManager
 from .projects.manager import ProjectManager
 from .quotas.manager import QuotaManager
 from .quotas.ratelimit import RateLimiter
+from .quotas.storage import StorageQuota
 from .rag.embedder import MiniLMEmbedder
 from .rag.index import IndexDirectory
 from .rag.knowledge import KnowledgeManager
@@ -109,6 +110,7 @@ class Services:
         )
         quotas = QuotaManager(store, authz, enabled=settings.enforce_quotas)
         projects.quotas = quotas
+        schemas.storage = conversations.storage = StorageQuota(quotas)
         orgs = OrgManager(store, users)
         orgs.quotas = quotas
         return cls(

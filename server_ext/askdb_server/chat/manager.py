@@ -15,6 +15,7 @@ from ..store.models import Conversation, Message, User, utcnow
 if TYPE_CHECKING:
     from ..audit.log import AuditLog
     from ..authz.authorizer import Authorizer
+    from ..quotas.storage import StorageQuota
 
 TITLE_LENGTH = 80
 PREVIEW_ROWS = 20
@@ -43,6 +44,9 @@ class MessageRecord:
 
 
 class ConversationManager:
+    # The plan's conversation_messages per project, when quotas are enforced (set by Services).
+    storage: StorageQuota | None = None
+
     def __init__(
         self, store: Store, audit: AuditLog | None = None, authz: Authorizer | None = None
     ) -> None:
@@ -52,8 +56,13 @@ class ConversationManager:
 
     def open(self, who: Identity, project_id: str, conversation_id: str | None, title: str) -> str:
         """The id of ``conversation_id`` (checked to be the caller's, on this project) or of a
-        new conversation titled after the first question."""
+        new conversation titled after the first question.
+
+        This admits the question: PlanLimitError (403) when the project's history is full, before
+        anything is written or run. An admitted question is always recorded (``record``)."""
         with self.store.session() as s:
+            if self.storage is not None:
+                self.storage.require_room(s, project_id, "conversation_messages")
             if conversation_id:
                 conv = s.get(Conversation, conversation_id)
                 if conv is None or conv.user_id != who.user_id or conv.project_id != project_id:
@@ -94,6 +103,8 @@ class ConversationManager:
             s.add(msg)
             conv.updated_at = utcnow()
             s.flush()
+            if self.storage is not None:  # alerts only: the question was admitted by open()
+                self.storage.note_stored(s, conv.project_id, "conversation_messages")
             self._audit(s, conv, msg)
             return msg.id
 

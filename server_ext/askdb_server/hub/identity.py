@@ -10,6 +10,8 @@ organizations and roles by ``HubMembershipSync`` before the request goes on. Onl
 from __future__ import annotations
 
 import asyncio
+import math
+import time
 from typing import Any
 from unittest import mock
 
@@ -107,8 +109,10 @@ class HubIdentityProvider(IdentityProvider):
     logout_handler_class = HubLogoutHandler
     hub_auth = Instance(HubOAuth)
     hub_config = Instance(AskDBHub)
-    # hub user name -> (admin, groups) last applied, so the store is written on a change only
+    # hub user name -> ((admin, groups) last applied, when to apply it again): the store is
+    # written on a change only, or, for a user a plan had no room for, once in a while
     _applied = Dict()
+    retry_refused_seconds = 60.0
 
     @default("hub_auth")
     def _default_hub_auth(self) -> HubOAuth:
@@ -147,13 +151,19 @@ class HubIdentityProvider(IdentityProvider):
     async def _sync(self, handler: RequestHandler, hub_user: HubUser) -> None:
         """Apply the group mapping when the hub's view of the user changed (or first sight)."""
         seen = (hub_user.admin, hub_user.groups)
-        if self._applied.get(hub_user.name) == seen:
+        applied, until = self._applied.get(hub_user.name, (None, 0.0))
+        if applied == seen and time.monotonic() < until:
             return
         services = handler.settings["askdb_services"]
-        sync = HubMembershipSync(services.store, services.users, self.hub_config.mapping())
-        identity = await asyncio.get_running_loop().run_in_executor(None, sync.apply, hub_user)
-        handler.settings["askdb_identities"][hub_user.name] = identity
-        self._applied[hub_user.name] = seen
+        sync = HubMembershipSync(
+            services.store, services.users, self.hub_config.mapping(), services.quotas
+        )
+        result = await asyncio.get_running_loop().run_in_executor(None, sync.sign_in, hub_user)
+        handler.settings["askdb_identities"][hub_user.name] = result.identity
+        # Refused by a plan's member count: try again later, so that raising the plan lets
+        # the user in without waiting for a change on the hub.
+        again = time.monotonic() + self.retry_refused_seconds if result.refused else math.inf
+        self._applied[hub_user.name] = (seen, again)
 
     def _patch_login_url(self, handler: RequestHandler) -> None:
         """Send a browser that is not signed in to the hub's OAuth authorize URL."""

@@ -5,22 +5,32 @@ and role in each of them follow the hub's admin flag and groups, and leaving a g
 membership. Organizations the mapping does not name (a personal one, one joined by being added)
 are left alone. A user whom the mapping puts in no organization gets a personal one, as in
 local mode.
+
+With quotas enforced, joining follows the organization's plan (``team_members``): a sign-in
+past the count still signs the user in, but does not add them to that organization; they work
+in the other organizations the mapping gives them, or in a personal one, and the
+organization's members (its admins raise the plan) get one notification naming the user. The
+next sign-in with room adds them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..authz.policy import Role
-from ..errors import InvalidInputError
+from ..errors import InvalidInputError, PlanLimitError
 from ..identity.manager import UserManager
 from ..identity.who import Identity
 from ..store.db import Store
-from ..store.models import Organization, OrgMembership, User
+from ..store.models import Notification, Organization, OrgMembership, User
+
+if TYPE_CHECKING:
+    from ..quotas.manager import QuotaManager
 
 RANK = {role: i for i, role in enumerate(Role)}  # Role lists the strongest first
 
@@ -93,19 +103,40 @@ class GroupMapping:
         return wanted
 
 
+@dataclass(frozen=True)
+class SignIn:
+    """What a sign-in did: the user's identity, and the mapped organizations whose plan had no
+    room for them (they are not members there until a later sign-in finds room)."""
+
+    identity: Identity
+    refused: tuple[str, ...] = ()
+
+
 class HubMembershipSync:
     """Applies a ``GroupMapping`` to a hub user's memberships (a manager: no HTTP)."""
 
-    def __init__(self, store: Store, users: UserManager, mapping: GroupMapping) -> None:
+    def __init__(
+        self,
+        store: Store,
+        users: UserManager,
+        mapping: GroupMapping,
+        quotas: QuotaManager | None = None,
+    ) -> None:
         self.store = store
         self.users = users
         self.audit = users.audit
         self.mapping = mapping
+        self.quotas = quotas
 
     def apply(self, hub_user: HubUser) -> Identity:
         """Make ``hub_user``'s memberships in the mapped organizations match the hub, and
         return their identity (created on first sight)."""
+        return self.sign_in(hub_user).identity
+
+    def sign_in(self, hub_user: HubUser) -> SignIn:
+        """``apply``, saying which organizations' plans refused the user (``SignIn``)."""
         wanted = self.mapping.roles_for(hub_user)
+        refused: list[str] = []
         with self.store.session() as s:
             user = s.scalar(select(User).where(User.username == hub_user.name))
             if user is None:
@@ -114,13 +145,15 @@ class HubMembershipSync:
                 s.flush()
             org_ids = {name: self._org(s, name) for name in self.mapping.managed_orgs}
             for name, org_id in sorted(org_ids.items()):
-                self._set(s, user, org_id, wanted.get(name))
+                if not self._set(s, user, org_id, wanted.get(name)):
+                    refused.append(name)
             if user.org_id is not None and self.users.authz.role(s, user.id, user.org_id) is None:
                 user.org_id = None  # left the organization they were working in
-            if user.org_id is None and wanted:
-                first = self.mapping.organization if self.mapping.organization in wanted else None
-                user.org_id = org_ids[first or sorted(wanted)[0]]
-        return self.users.ensure(hub_user.name)
+            joined = sorted(name for name in wanted if name not in refused)
+            if user.org_id is None and joined:
+                first = self.mapping.organization if self.mapping.organization in joined else None
+                user.org_id = org_ids[first or joined[0]]
+        return SignIn(self.users.ensure(hub_user.name), tuple(refused))
 
     def _org(self, s: Session, name: str) -> str:
         """The organization called ``name`` (the oldest one), created when missing."""
@@ -140,7 +173,9 @@ class HubMembershipSync:
             )
         return org_id
 
-    def _set(self, s: Session, user: User, org_id: str, role: Role | None) -> None:
+    def _set(self, s: Session, user: User, org_id: str, role: Role | None) -> bool:
+        """Give ``user`` ``role`` in ``org_id`` (None: no membership); False when the plan
+        has no room for one more member."""
         membership = s.scalar(
             select(OrgMembership).where(
                 OrgMembership.org_id == org_id, OrgMembership.user_id == user.id
@@ -148,6 +183,8 @@ class HubMembershipSync:
         )
         details = {"source": "jupyterhub"}
         if membership is None and role is not None:
+            if not self._room_for(s, user, org_id):
+                return False
             s.add(OrgMembership(org_id=org_id, user_id=user.id, role=role.value))
             self.audit.append(
                 s,
@@ -173,6 +210,51 @@ class HubMembershipSync:
                 details={**details, "from": old, "to": role.value},
             )
         s.flush()
+        return True
+
+    def _room_for(self, s: Session, user: User, org_id: str) -> bool:
+        """Whether the organization's plan has room for ``user`` (always, quotas off)."""
+        if self.quotas is None:
+            return True
+        try:
+            self.quotas.require_room(s, org_id, "team_members")
+        except PlanLimitError as e:
+            self._tell_refused(s, user, org_id, int(e.details["limit"]))
+            return False
+        return True
+
+    def _tell_refused(self, s: Session, user: User, org_id: str, limit: int) -> None:
+        """Notify the organization that its plan kept ``user`` out: once per user and limit,
+        however often they sign in meanwhile."""
+        org = s.get(Organization, org_id)
+        message = (
+            f"{user.username} signed in through JupyterHub but was not added to {org.name}: "
+            f"its plan allows {limit} team members. Raise the plan or remove a member; "
+            f"{user.username} joins at their next sign-in."
+        )
+        told = select(Notification.id).where(
+            Notification.org_id == org_id, Notification.message == message
+        )
+        if s.scalar(told) is not None:
+            return
+        data = {"resource": "team_members", "limit": limit, "source": "jupyterhub"}
+        s.add(
+            Notification(
+                org_id=org_id,
+                kind="plan_limit",
+                message=message,
+                data={**data, "username": user.username},
+            )
+        )
+        self.audit.append(
+            s,
+            None,
+            "member.refused",
+            org_id=org_id,
+            target=user.username,
+            outcome="denied",
+            details=data,
+        )
 
     def _remove(self, s: Session, user: User, org_id: str) -> None:
         # Project permissions stay: with no role in the organization they open nothing (the

@@ -10,12 +10,15 @@ environment), it binds where the hub says, serves under the service prefix
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
 from collections.abc import Mapping, Sequence
 from urllib.parse import urlparse
 
 from traitlets.config import Config
 
+LOOPBACK = ["127.0.0.1/32", "::1/128"]
 HUB_ENV = (
     "JUPYTERHUB_SERVICE_PREFIX",
     "JUPYTERHUB_API_TOKEN",
@@ -62,7 +65,40 @@ def serve_config(env: Mapping[str, str], *, standalone: bool = False) -> Config:
     # once it knows (HubOAuth's check: cookie-authenticated requests need the XSRF token).
     c.ServerApp.tornado_settings = {"xsrf_cookies": False}
     c.AskDBApp.local_user = ""  # every request is the hub user who made it
+    # Every request arrives from the hub's proxy: without this, API keys' IP allow-lists and
+    # the per-address rate limit would see the proxy, and all clients would share one limit.
+    c.AskDBApp.trusted_proxies = hub_proxy_networks(url.hostname or "")
     return c
+
+
+def hub_proxy_networks(service_host: str) -> list[str]:
+    """The address the hub's proxy connects from, as CIDRs. The proxy (configurable-http-
+    proxy, which the hub starts beside itself) reaches this service at the host of its URL,
+    from that same machine, so the connection comes from that address (``127.0.0.1/32`` for a
+    service at ``http://127.0.0.1:…``, JupyterHub's usual choice).
+
+    A host name is resolved as the server resolves it to bind; one that does not resolve
+    gives no networks (the proxy's address is then unknown: set ``AskDBApp.trusted_proxies``).
+    A proxy on another machine (JupyterHub on Kubernetes) connects from its own address, which
+    only configuration can name.
+    """
+    if not service_host:
+        return []
+    try:
+        addresses = [ipaddress.ip_address(service_host)]
+    except ValueError:
+        try:
+            infos = socket.getaddrinfo(service_host, None, proto=socket.IPPROTO_TCP)
+        except OSError:
+            return []
+        addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    networks: list[str] = []
+    for a in addresses:
+        # A connection to 0.0.0.0 or :: (all interfaces) is a connection to this machine.
+        for n in LOOPBACK if a.is_unspecified else [f"{a}/{a.max_prefixlen}"]:
+            if n not in networks:
+                networks.append(n)
+    return networks
 
 
 def serve(

@@ -164,8 +164,7 @@ class ProjectManager:
         name = _name(name)
         with self.store.session() as s:
             grant = self.authz.check(s, who, "projects:create")
-            if self.quotas is not None:
-                self.quotas.require_room(s, grant.org_id, "projects")
+            self._require_room(s, grant.org_id)
             self._check_name_free(s, grant.org_id, name)
             p = Project(
                 name=name,
@@ -225,6 +224,7 @@ class ProjectManager:
         with self.store.session() as s:
             p, grant = self._load(s, who, project_id, "project:archive")
             if p.archived_at is not None:
+                self._require_room(s, p.org_id)  # archived projects do not count; restored do
                 self._check_name_free(s, p.org_id, p.name)
                 p.archived_at = None
                 self._audit(s, who, "project.restored", p)
@@ -317,6 +317,7 @@ class ProjectManager:
         with self.store.session() as s:
             src, grant = self._load(s, who, project_id, "project:read")
             self.authz.check(s, who, "projects:create")
+            self._require_room(s, src.org_id)
             self._check_name_free(s, src.org_id, name)
             p = Project(
                 name=name,
@@ -352,6 +353,12 @@ class ProjectManager:
             return self._info(s, p, Permission.OWNER)
 
     # -- internals -------------------------------------------------------------------------
+    def _require_room(self, s: Session, org_id: str) -> None:
+        """PlanLimitError when the organization has as many active projects as its plan
+        allows (a creation, a clone or a restore would pass it)."""
+        if self.quotas is not None:
+            self.quotas.require_room(s, org_id, "projects")
+
     def _load(
         self, s: Session, who: Identity, project_id: str, action: str
     ) -> tuple[Project, Grant]:

@@ -27,6 +27,7 @@ from ..authz.authorizer import Authorizer
 from ..errors import InvalidInputError, PlanLimitError, QuotaExceededError
 from ..identity.who import Identity
 from ..store.db import Store
+from ..store.locks import lock_row
 from ..store.models import (
     ApiKey,
     DomainEvent,
@@ -40,6 +41,7 @@ from ..store.models import (
     utcnow,
 )
 from .plans import LIMITS, PLANS, UNLIMITED, limits_of
+from .storage import STORED, count_stored
 
 THRESHOLDS = (80, 90, 100)
 COUNTED = {"projects", "api_keys", "team_members"}
@@ -122,10 +124,13 @@ class QuotaManager:
     # -- counts ----------------------------------------------------------------------------
     def require_room(self, s: Session, org_id: str, resource: str) -> None:
         """PlanLimitError (403) when ``org_id`` already has as many ``resource`` (projects,
-        api_keys, team_members) as its plan allows. A count, not a counter: two concurrent
-        creations may both pass; the plan's count is a commercial limit, not a safety one."""
+        api_keys, team_members) as its plan allows. A count, not a counter, made atomic by
+        locking the organization's row first (``lock_row``): concurrent creations in one
+        organization count one after the other, until the caller's transaction ends, so
+        exactly the plan's count gets created."""
         if not self.enabled:
             return
+        lock_row(s, Organization, org_id)
         limit = self._org_limits(s, org_id)[resource]
         if limit == UNLIMITED:
             return
@@ -156,7 +161,7 @@ class QuotaManager:
             return {"plan": plan, "custom": custom, "limits": limits_of(plan, custom)}
 
     def usage(self, who: Identity, project_id: str) -> dict:
-        """The project's plan limits and what it used this day and month."""
+        """The project's plan limits, what it used this day and month, and what it stores."""
         now = self.clock()
         with self.store.session() as s:
             self.authz.check(s, who, "project:read", project_id)
@@ -165,6 +170,7 @@ class QuotaManager:
                 "limits": limits,
                 "calls_today": self._used(s, project_id, "calls", now),
                 "tokens_this_month": self._used(s, project_id, "tokens", now),
+                **{r: count_stored(s, project_id, r) for r in STORED},
                 "enforced": self.enabled,
             }
 

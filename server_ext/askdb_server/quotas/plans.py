@@ -1,9 +1,20 @@
-"""The plans, as data (roadmap item 10's numbers); -1 means unlimited."""
+"""The plans, as data (roadmap item 10's numbers); -1 means unlimited.
+
+``schema_versions`` and ``conversation_messages`` are storage per project (not in the roadmap's
+table; sized so that a plan's projects can keep a working history)."""
 
 from __future__ import annotations
 
 UNLIMITED = -1
-LIMITS = ("api_calls_per_day", "tokens_per_month", "projects", "api_keys", "team_members")
+LIMITS = (
+    "api_calls_per_day",
+    "tokens_per_month",
+    "projects",
+    "api_keys",
+    "team_members",
+    "schema_versions",
+    "conversation_messages",
+)
 
 PLANS: dict[str, dict[str, int]] = {
     "FREE": {
@@ -12,6 +23,8 @@ PLANS: dict[str, dict[str, int]] = {
         "projects": 3,
         "api_keys": 5,
         "team_members": 1,
+        "schema_versions": 20,
+        "conversation_messages": 2_000,
     },
     "STARTER": {
         "api_calls_per_day": 10_000,
@@ -19,6 +32,8 @@ PLANS: dict[str, dict[str, int]] = {
         "projects": 10,
         "api_keys": 20,
         "team_members": 5,
+        "schema_versions": 100,
+        "conversation_messages": 20_000,
     },
     "PROFESSIONAL": {
         "api_calls_per_day": 100_000,
@@ -26,6 +41,8 @@ PLANS: dict[str, dict[str, int]] = {
         "projects": 50,
         "api_keys": 100,
         "team_members": 20,
+        "schema_versions": 500,
+        "conversation_messages": 200_000,
     },
     "ENTERPRISE": dict.fromkeys(LIMITS, UNLIMITED),
 }

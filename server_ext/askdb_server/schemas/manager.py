@@ -10,7 +10,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import PurePosixPath, PureWindowsPath
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +31,9 @@ from .ddl import parse_ddl
 from .diff import diff_schemas
 from .introspect import introspect as introspect_engine
 from .model import Schema
+
+if TYPE_CHECKING:
+    from ..quotas.storage import StorageQuota
 
 MAX_DDL_BYTES = 5 * 1024 * 1024
 DDL_SOURCES = ("ddl_file", "ddl_text")
@@ -73,6 +76,9 @@ class SchemaVersionInfo:
 
 
 class SchemaManager:
+    # The plan's schema_versions per project, when quotas are enforced (set by Services).
+    storage: StorageQuota | None = None
+
     def __init__(self, store: Store, projects: ProjectManager, connections: EngineSource) -> None:
         self.store = store
         self.projects = projects
@@ -211,6 +217,8 @@ class SchemaManager:
         self, who: Identity, project_id: str, schema: Schema, source: str, filename: str | None
     ) -> SchemaVersionInfo:
         with self.store.session() as s:
+            if self.storage is not None:
+                self.storage.require_room(s, project_id, "schema_versions")
             latest = s.scalar(
                 select(func.max(SchemaVersion.version)).where(
                     SchemaVersion.project_id == project_id
@@ -226,6 +234,8 @@ class SchemaManager:
             )
             s.add(row)
             s.flush()
+            if self.storage is not None:
+                self.storage.note_stored(s, project_id, "schema_versions")
             self.projects.audit.append(
                 s, who, "schema.uploaded", project_id=project_id, target=f"v{row.version}",
                 details={"source": source, "tables": len(schema.tables)},

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from types import SimpleNamespace
+
 import pytest
 
 from askdb_server.errors import InvalidInputError, NotFoundError
@@ -159,3 +162,78 @@ def test_orgs_not_named_by_the_mapping_are_left_alone(services):
     hub.apply(HubUser("bob", groups=("x",)))  # a later sign-in keeps carol's organization
     assert services.users.get(carol, bob.user_id).role == "DEVELOPER"
     assert role_of(services, bob) == ("Acme", "VIEWER")
+
+
+@pytest.fixture
+def enforced(services):
+    services.quotas.enabled = True
+    return services
+
+
+def test_a_sign_in_past_the_member_count_works_outside_the_org(enforced):
+    services = enforced
+    hub = HubMembershipSync(
+        services.store, services.users, GroupMapping(organization="Acme"), services.quotas
+    )
+    root = hub.apply(HubUser("root", admin=True))  # Acme on FREE: one team member
+    assert role_of(services, root) == ("Acme", "ADMIN")
+    bob = hub.sign_in(HubUser("bob"))
+    assert bob.refused == ("Acme",)
+    assert role_of(services, bob.identity) == ("bob", "ADMIN")  # his personal organization
+    assert [m.username for m in services.orgs.members(root)] == ["root"]
+    hub.sign_in(HubUser("bob"))  # signing in again tells the admins nothing new
+    notes = services.quotas.notifications(root)
+    assert [(n["kind"], n["data"]["username"], n["data"]["limit"]) for n in notes] == [
+        ("plan_limit", "bob", 1)
+    ]
+    assert "bob signed in through JupyterHub but was not added to Acme" in notes[0]["message"]
+    assert [e.target for e in services.audit.read(root, action="member.refused")] == ["bob"]
+    services.quotas.set_plan(root, "STARTER")
+    bob = hub.sign_in(HubUser("bob"))
+    assert bob.refused == ()
+    assert services.orgs.current(bob.identity).name == "bob"  # still working where he was
+    assert services.users.update_me(bob.identity, org_id=services.orgs.current(root).id).role
+    assert sorted(m.username for m in services.orgs.members(root)) == ["bob", "root"]
+
+
+def test_role_changes_of_members_are_not_counted(enforced):
+    services = enforced
+    hub = HubMembershipSync(
+        services.store, services.users, GroupMapping(organization="Acme"), services.quotas
+    )
+    hub.apply(HubUser("root", admin=True))
+    assert hub.sign_in(HubUser("root")).refused == ()  # one member, the plan's one: a change
+    assert role_of(services, hub.apply(HubUser("root"))) == ("Acme", "VIEWER")
+
+
+def test_the_service_tries_a_refused_sign_in_again_later(enforced):
+    pytest.importorskip("jupyterhub")
+    from askdb_server.hub.identity import AskDBHub, HubIdentityProvider
+
+    services = enforced
+    handler = SimpleNamespace(settings={"askdb_services": services, "askdb_identities": {}})
+
+    def provider(retry_seconds: float) -> HubIdentityProvider:
+        p = HubIdentityProvider(hub_config=AskDBHub(organization="Acme"))
+        p.retry_refused_seconds = retry_seconds
+        return p
+
+    def sign_in(p: HubIdentityProvider, user: HubUser):
+        asyncio.run(p._sync(handler, user))
+        return handler.settings["askdb_identities"][user.name]
+
+    def members(who) -> list[str]:
+        return sorted(m.username for m in services.orgs.members(who))
+
+    hub = provider(60)
+    root = sign_in(hub, HubUser("root", admin=True))
+    sign_in(hub, HubUser("bob"))  # refused: FREE has one team member
+    services.quotas.set_plan(root, "STARTER")
+    sign_in(hub, HubUser("bob"))  # within a minute of the refusal: not applied again
+    assert members(root) == ["root"]
+    hub = provider(0)
+    services.quotas.set_plan(root, "FREE")
+    sign_in(hub, HubUser("carol"))  # refused, to be tried at her next request
+    services.quotas.set_plan(root, "STARTER")
+    sign_in(hub, HubUser("carol"))
+    assert members(root) == ["carol", "root"]

@@ -89,3 +89,30 @@ def test_only_the_askdb_api_is_authorized(resource: str, allowed: bool) -> None:
     from askdb_server.hub.authorizer import AskDBOnlyAuthorizer
 
     assert AskDBOnlyAuthorizer().is_authorized(None, None, "write", resource) is allowed
+
+
+@pytest.mark.parametrize(
+    ("service_url", "proxies"),
+    [
+        ("http://127.0.0.1:10101", ["127.0.0.1/32"]),  # JupyterHub's usual managed service
+        ("http://10.0.0.5:10101", ["10.0.0.5/32"]),
+        ("http://[::1]:10101", ["::1/128"]),
+        ("http://0.0.0.0:10101", ["127.0.0.1/32", "::1/128"]),
+        ("http://no-such-host.invalid:10101", []),  # unknown: only configuration can say
+    ],
+)
+def test_under_a_hub_the_proxy_is_trusted_for_x_forwarded_for(service_url, proxies) -> None:
+    c = serve_config({**HUB_ENV, "JUPYTERHUB_SERVICE_URL": service_url})
+    assert c.AskDBApp.trusted_proxies == proxies
+    assert "trusted_proxies" not in serve_config({}).get("AskDBApp", {})  # alone: nobody
+
+
+def test_configured_trusted_proxies_win_over_the_hub_default() -> None:
+    from askdb_server.app import AskDBApp
+
+    c = serve_config(HUB_ENV)
+    assert AskDBApp(config=c).trusted_proxies == ["10.0.0.5/32"]
+    c.merge(Config({"AskDBApp": {"trusted_proxies": ["192.0.2.0/24"]}}))  # a config file
+    assert AskDBApp(config=c).trusted_proxies == ["192.0.2.0/24"]
+    c.merge(Config({"AskDBApp": {"trusted_proxies": []}}))  # an empty list: nobody
+    assert AskDBApp(config=c).trusted_proxies == []

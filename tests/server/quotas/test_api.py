@@ -81,3 +81,37 @@ async def test_a_keys_own_quota_and_token_count(call, shop_project):
     resp, conv = await call("GET", f"conversations/{ans['conversation_id']}")
     tokens = sum(m.get("tokens") or 0 for m in conv["messages"])
     assert usage["tokens_this_month"] == tokens  # the engine's own count, charged after answering
+
+async def test_storage_past_the_plan_is_403_naming_what_to_delete(api, call, shop_project):
+    pid = shop_project["id"]  # introspected: v1
+    limits = {"schema_versions": 2, "conversation_messages": 2}
+    resp, plan = await call("PUT", "orgs/current/plan", {"plan": "FREE", "limits": limits})
+    assert plan["limits"]["conversation_messages"] == 2
+    ddl = "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT, country TEXT);"
+    resp, _ = await call("POST", f"projects/{pid}/schemas", {"ddl": ddl})
+    assert resp.code == 201
+    resp, problem = await call("POST", f"projects/{pid}/schemas", {"introspect": True})
+    assert (resp.code, problem["code"], problem["resource"]) == (
+        403,
+        "plan_limit_reached",
+        "schema_versions",
+    )
+    resp, first = await call("POST", f"projects/{pid}/run", {"sql": "SELECT 1"})
+    resp, _ = await call("POST", f"projects/{pid}/ask", {"question": "how many customers?"})
+    assert resp.code == 200
+    resp, problem = await call("POST", f"projects/{pid}/ask", {"question": "how many orders?"})
+    assert (resp.code, problem["resource"], problem["limit"]) == (403, "conversation_messages", 2)
+    assert "DELETE conversations/{id}" in problem["detail"]
+    resp, usage = await call("GET", f"projects/{pid}/usage")
+    assert (usage["schema_versions"], usage["conversation_messages"]) == (2, 2)
+    resp, notes = await call("GET", "notifications")
+    alerts = [n["data"] for n in notes["notifications"]]
+    assert sorted(a["percent"] for a in alerts if a["quota"] == "conversation_messages") == [
+        80,
+        90,
+        100,
+    ]
+    status, _ = await api("DELETE", f"conversations/{first['conversation_id']}")
+    assert status == 204
+    resp, _ = await call("POST", f"projects/{pid}/run", {"sql": "SELECT 2"})
+    assert resp.code == 200

@@ -33,6 +33,8 @@ def test_plans_are_the_roadmaps_numbers():
         "projects": 3,
         "api_keys": 5,
         "team_members": 1,
+        "schema_versions": 20,
+        "conversation_messages": 2000,
     }
     assert PLANS["PROFESSIONAL"]["tokens_per_month"] == 10_000_000
     assert set(PLANS["ENTERPRISE"].values()) == {-1}
