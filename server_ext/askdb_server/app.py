@@ -103,6 +103,16 @@ class AskDBApp(ExtensionApp):
         "(GCRA; 0: no limit).",
     ).tag(config=True)
 
+    guard_synchronous_commit = Bool(
+        False,
+        help="PostgreSQL store: wait for the WAL flush when the API-key guard commits (rate-limit "
+        "state, call counters, key activity rows, request audit rows). Off by default: those "
+        "commits return at once and reach the disk within a fraction of a second, so a crash "
+        "of the PostgreSQL server (not of AskDB) can lose the last fraction of a second of "
+        "them; nothing becomes inconsistent. Everything else AskDB stores commits "
+        "synchronously.",
+    ).tag(config=True)
+
     warm_up = Bool(
         True,
         help="Load the embedding model in a background thread at start-up, so that the first "
@@ -161,6 +171,7 @@ class AskDBApp(ExtensionApp):
             enforce_quotas=self.enforce_quotas,
             key_rate_limit=self.key_rate_limit,
             ip_rate_limit=self.ip_rate_limit,
+            guard_synchronous_commit=self.guard_synchronous_commit,
         )
         self.services = Services.build(settings)
         self.settings.update(

@@ -1049,6 +1049,11 @@ KEY_FIELDS = {
     "ip_allow": {**NULLABLE_STRS, "description": "CIDRs, IPv4 or IPv6 (null: any address)"},
     "expires_at": NULLABLE_TIME,
     "calls_per_day": {"type": ["integer", "null"], "minimum": 0},
+    "tokens_per_month": {
+        "type": ["integer", "null"],
+        "minimum": 0,
+        "description": "The key's own model-token quota a month (null: the project's only)",
+    },
 }
 _API_KEY_PROPS = {
     "id": {"type": "string"},
@@ -1067,6 +1072,7 @@ _API_KEY_PROPS = {
     "overlap_until": NULLABLE_TIME,
     "last_used_at": NULLABLE_TIME,
     "calls_per_day": {"type": ["integer", "null"]},
+    "tokens_per_month": {"type": ["integer", "null"]},
 }
 SCHEMAS.update(
     {

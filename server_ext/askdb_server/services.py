@@ -6,6 +6,7 @@ builds one in-process (same embedded store) when no server is running; tests bui
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from .engine.builtin import BuiltinEngine
 from .engine.pipeline import AskPipeline
 from .identity.manager import UserManager
 from .identity.orgs import OrgManager
+from .keys.gate import PgKeyGate
 from .keys.manager import ApiKeyManager
 from .projects.manager import ProjectManager
 from .quotas.manager import QuotaManager
@@ -30,6 +32,10 @@ from .sqlrun.connections import ConnectionRegistry
 from .sqlrun.runner import QueryRunner
 from .store.db import Store
 from .store.vault import SecretVault
+
+# Two threads: one statement of the guard takes well under a millisecond of the database, so
+# two keep a process's requests flowing while one waits; more only contend for the GIL.
+GUARD_THREADS = 2
 
 
 @dataclass
@@ -46,6 +52,8 @@ class Settings:
     # Requests per minute with an API key: per key, and per client address (0: no limit).
     key_rate_limit: int = 600
     ip_rate_limit: int = 1200
+    # PostgreSQL: whether the API-key guard's commits wait for the WAL flush.
+    guard_synchronous_commit: bool = False
 
     @property
     def store_url(self) -> str:
@@ -69,11 +77,17 @@ class Services:
     keys: ApiKeyManager | None = None
     quotas: QuotaManager | None = None
     rate_limiter: RateLimiter | None = None
+    # The API-key check on PostgreSQL without the ORM (None on SQLite: guard._check's path).
+    key_gate: PgKeyGate | None = None
+    # The threads that run the API-key check (and request audit rows) off the event loop.
+    guard_executor: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(GUARD_THREADS, thread_name_prefix="askdb-guard")
+    )
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        store = Store(settings.store_url)
+        store = Store(settings.store_url, raw_synchronous_commit=settings.guard_synchronous_commit)
         store.migrate()
         vault = (
             SecretVault(settings.encryption_keys)
@@ -113,7 +127,7 @@ class Services:
         schemas.storage = conversations.storage = StorageQuota(quotas)
         orgs = OrgManager(store, users)
         orgs.quotas = quotas
-        return cls(
+        services = cls(
             settings=settings,
             store=store,
             users=users,
@@ -130,6 +144,9 @@ class Services:
             quotas=quotas,
             rate_limiter=RateLimiter(store),
         )
+        if store.raw is not None:
+            services.key_gate = PgKeyGate(services)
+        return services
 
     def warm_up(self) -> None:
         """Load the embedding model now, so that the first question does not wait for it.
@@ -141,5 +158,6 @@ class Services:
             embedder.embed(["warm up"])
 
     def close(self) -> None:
+        self.guard_executor.shutdown(wait=False)
         self.connections.dispose()
         self.store.dispose()

@@ -114,6 +114,39 @@ def _throughput(url: str, headers: dict, n: int, threads: int = 4) -> float:
     return (n // threads * threads) / (time.perf_counter() - t)
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of processes ``pids`` (all their threads), from /proc."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # a PostgreSQL backend that ended meanwhile
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_pids() -> list[int]:
+    pids = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if (d / "comm").read_text().strip() == "postgres":
+                    pids.append(int(d.name))
+            except OSError:
+                pass
+    return pids
+
+
+def _with_cpu(server_pid: int, fn, *args) -> tuple[float, float, float]:
+    """``fn(*args)``'s result, and the CPU seconds the server and PostgreSQL spent meanwhile."""
+    pg = _postgres_pids()
+    before = _cpu_seconds([server_pid]), _cpu_seconds(pg)
+    result = fn(*args)
+    pg = sorted(set(pg) | set(_postgres_pids()))
+    return result, _cpu_seconds([server_pid]) - before[0], _cpu_seconds(pg) - before[1]
+
+
 def _p(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[q - 1]
 
@@ -129,7 +162,7 @@ def main(n: int) -> None:
         server = _start(Path(tmp), port, store_url)
         base = f"http://127.0.0.1:{port}"
         try:
-            run(base, n)
+            run(base, n, server.pid)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -137,7 +170,7 @@ def main(n: int) -> None:
                 c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def run(base: str, n: int) -> None:
+def run(base: str, n: int, server_pid: int) -> None:
     jt = {"Authorization": f"token {TOKEN}"}
     with requests.Session() as s:
         s.headers.update(jt)
@@ -161,11 +194,17 @@ def run(base: str, n: int) -> None:
         for _ in range(n // 50):
             bare += _time(sb, bare_url, 50)
             guard += _time(sg, guard_url, 50)
-    tb = _throughput(bare_url, jt, n)
-    tg = _throughput(guard_url, kh, n)
+    tb, sb_cpu, pb_cpu = _with_cpu(server_pid, _throughput, bare_url, jt, n)
+    tg, sg_cpu, pg_cpu = _with_cpu(server_pid, _throughput, guard_url, kh, n)
     print(f"requests per side: {len(bare)} sequential, {n} with 4 threads; store: PostgreSQL")
-    print(f"bare  p50 {_p(bare, 50):.2f} ms  p95 {_p(bare, 95):.2f} ms  {tb:.0f} req/s")
-    print(f"guard p50 {_p(guard, 50):.2f} ms  p95 {_p(guard, 95):.2f} ms  {tg:.0f} req/s")
+    for name, lat, rate, cpu, pg in (
+        ("bare ", bare, tb, sb_cpu, pb_cpu),
+        ("guard", guard, tg, sg_cpu, pg_cpu),
+    ):
+        print(
+            f"{name} p50 {_p(lat, 50):.2f} ms  p95 {_p(lat, 95):.2f} ms  {rate:.0f} req/s  "
+            f"CPU per request: server {cpu / n * 1000:.2f} ms, PostgreSQL {pg / n * 1000:.2f} ms"
+        )
     print(f"added p95 {_p(guard, 95) - _p(bare, 95):.2f} ms; throughput ratio {tg / tb:.2f}")
 
 

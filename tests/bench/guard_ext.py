@@ -24,10 +24,9 @@ class BenchGuardHandler(AskDBHandler):
 
     @web.authenticated
     async def get(self, project_id: str) -> None:
-        who = await self.identity()
+        await self.identity()
         await self.charge_call(project_id)
-        audit = self.services.keys.audit
-        await self.call(audit.record, who, "bench.call", project_id=project_id, target="bench")
+        await self.record_audit("bench.call", project_id=project_id, target="bench")
         self.finish("{}")
 
 

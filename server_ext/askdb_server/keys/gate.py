@@ -1,30 +1,36 @@
 """The API-key guard on PostgreSQL: both rate limits, the key check, the quota charge and the
-activity row in two statements, with psycopg and no ORM.
+activity row in ONE statement per request, with psycopg and no ORM.
 
-1. The client address's GCRA hit, and the key row with all that its checks need: its
-   creator's name, the project's organization, plan and custom limits, and this month's
-   tokens of the project and of the key.
-2. Python checks the secret and the key's rules (``refusal``, shared with the ORM path); then
-   one statement whose data-modifying CTEs hit the key's rate limit, charge the key's own
-   daily counter and the project's, each only when the step before let the request through,
-   and write the activity row and last-used (at most once a minute)::
+A process keeps the keys it has seen (the row: secret hash, rules, plan and custom limits,
+with the key's ``version``), so the secret and the key's rules (``refusal``, shared with the
+ORM path) are checked in Python without a round trip. The request is then one statement of
+data-modifying CTEs::
 
-       WITH kr AS (INSERT INTO rate_limits ... ON CONFLICT DO UPDATE ... WHERE <in window>
-                   RETURNING tat),
-            kc AS (INSERT INTO quota_counters ... SELECT ... WHERE EXISTS (SELECT FROM kr)
-                   ON CONFLICT DO UPDATE SET used = used + 1 WHERE used + 1 <= :limit
-                   RETURNING used),
-            pc AS (... WHERE EXISTS (SELECT FROM kc) ...), ...
-       SELECT ...
+    WITH live AS (SELECT version, plan, limits, this month's tokens ... WHERE k.id = :key),
+         fresh AS (SELECT FROM live WHERE version = :v AND plan = :plan AND limits = :limits),
+         ip AS (INSERT INTO rate_limits ... SELECT ... FROM fresh ON CONFLICT DO UPDATE ...
+                WHERE <in window> RETURNING tat),
+         kr AS (... the key's own GCRA hit, only after ip ...),
+         kc AS (INSERT INTO quota_counters ... SELECT ... FROM <tokens left, after kr>
+                ON CONFLICT DO UPDATE SET used = used + 1 WHERE used + 1 <= :limit
+                RETURNING used),
+         pc AS (... the project's counter, only after kc ...),
+         act AS (INSERT INTO api_key_activity ...), touch AS (UPDATE api_keys ...)
+    SELECT ...
 
-   Each counter is still checked and charged by one upsert, so processes serialize on its row
-   and never admit more than the limit; a statement is atomic, so the request's hits,
-   charges and activity row are written together or not at all.
+Every write depends on ``fresh``: a key that was changed (revoked, rotated, given other
+rules: the manager bumps its version), a plan or custom limits that changed, write nothing,
+and the request takes the cold path: the address's hit and the key read in one statement,
+the rules checked, then the statement above. A wrong secret or a refused rule also takes it,
+so the address's limit slows guessing down as on the ORM path. Each counter is checked and
+charged by one upsert, so processes serialize on its row and never admit more than the
+limit; one statement is atomic, so a request's hits, charges and activity row are written
+together or not at all.
 
-Rarely a third step follows, in its own transaction: the alerts of a threshold this charge
-crossed, or giving the key's call back when the project's counter refused the request. A
-crash just before it loses that alert, or leaves the key's counter one call high (refusing
-too early, never admitting too much).
+Rarely a short transaction follows: the alerts of a threshold this charge crossed, or giving
+the key's call back when the project's counter refused the request. A crash just before it
+loses that alert, or leaves the key's counter one call high (refusing too early, never
+admitting too much).
 
 The decisions are those of ``guard.check_with_orm`` (the SQLite path); the tests run one
 table of cases through both and compare the outcomes, counters and activity rows.
@@ -52,7 +58,6 @@ from .manager import (
     parse_token,
     refusal,
     secret_matches,
-    touch_due,
 )
 
 if TYPE_CHECKING:
@@ -62,23 +67,18 @@ WINDOW = 60.0  # seconds: the rate limits are per minute
 
 KEY = """
 SELECT k.id, k.project_id, k.created_by, u.username, k.secret_hash, k.scopes, k.endpoints,
-       k.ip_allow, k.expires_at, k.revoked_at, k.overlap_until, k.last_used_at,
-       k.calls_per_day, k.tokens_per_month, p.org_id, o.plan, l.limits,
-       pt.used AS project_tokens, kt.used AS key_tokens
+       k.ip_allow, k.expires_at, k.revoked_at, k.overlap_until, k.calls_per_day,
+       k.tokens_per_month, k.version, p.org_id, o.plan, l.limits,
+       COALESCE(l.limits::text, '') AS limits_text
 FROM api_keys k
 JOIN users u ON u.id = k.created_by
 JOIN projects p ON p.id = k.project_id
 JOIN organizations o ON o.id = p.org_id
 LEFT JOIN org_plan_limits l ON l.org_id = o.id
-LEFT JOIN quota_counters pt
-       ON pt.subject = 'project:' || k.project_id AND pt.metric = 'tokens'
-      AND pt.period = %(month)s
-LEFT JOIN quota_counters kt
-       ON kt.subject = 'key:' || k.id AND kt.metric = 'tokens' AND kt.period = %(month)s
 WHERE k.id = %(key_id)s
 """
 
-# Round trip 1: the address's GCRA hit and the key, in one statement. The second sub-select
+# The cold path's first statement: the address's GCRA hit and the key. The second sub-select
 # sees the statement's snapshot, from before the hit: the TAT that refused it, if it was.
 LOOKUP = f"""
 WITH hit AS (
@@ -93,27 +93,59 @@ SELECT (SELECT tat FROM hit) AS ip_tat,
 FROM (SELECT) AS one LEFT JOIN ({KEY}) AS key ON true
 """
 
-# Round trip 2: the key's GCRA hit, the key's and the project's daily counters, the activity
-# row and last-used, in one statement. A limit of -1 is unlimited; 0 admits nothing (not even
-# a counter's first row). ``verdict`` names the refusal as the activity log records it.
+# The one statement of a request whose key this process knows: ``fresh`` holds while the
+# stored key, plan and custom limits are the ones the process checked, and every write below
+# depends on it. Then the address's and the key's GCRA hits, the month's tokens (the project
+# or key is suspended once they are used up), the key's and the project's daily counters,
+# the activity row and last-used, each step only when the one before let the request
+# through. A limit of -1 is unlimited; 0 admits nothing (not even a counter's first row).
+# ``verdict`` names the refusal as the activity log records it ('stale': nothing written).
 ADMIT = """
-WITH kr AS (
+WITH live AS (
+    SELECT k.version, o.plan, COALESCE(l.limits::text, '') AS limits_text,
+           COALESCE(pt.used, 0) AS project_tokens, COALESCE(kt.used, 0) AS key_tokens
+    FROM api_keys k
+    JOIN projects p ON p.id = k.project_id
+    JOIN organizations o ON o.id = p.org_id
+    LEFT JOIN org_plan_limits l ON l.org_id = o.id
+    LEFT JOIN quota_counters pt
+           ON pt.subject = %(project_subject)s AND pt.metric = 'tokens' AND pt.period = %(month)s
+    LEFT JOIN quota_counters kt
+           ON kt.subject = %(key_subject)s AND kt.metric = 'tokens' AND kt.period = %(month)s
+    WHERE k.id = %(key_id)s),
+fresh AS (
+    SELECT FROM live
+    WHERE version = %(version)s AND plan = %(plan)s AND limits_text = %(limits_text)s),
+ip AS (
     INSERT INTO rate_limits (bucket, tat)
-    SELECT %(bucket)s, %(now)s + %(step)s WHERE %(rate_on)s
+    SELECT %(ip_bucket)s, %(now)s + %(ip_step)s FROM fresh WHERE %(ip_on)s
+    ON CONFLICT (bucket) DO UPDATE SET tat = GREATEST(rate_limits.tat, %(now)s) + %(ip_step)s
+    WHERE GREATEST(rate_limits.tat, %(now)s) + %(ip_step)s - %(now)s <= %(period)s + 1e-9
+    RETURNING tat),
+ip_ok AS (SELECT FROM fresh WHERE NOT %(ip_on)s OR EXISTS (SELECT FROM ip)),
+kr AS (
+    INSERT INTO rate_limits (bucket, tat)
+    SELECT %(bucket)s, %(now)s + %(step)s FROM ip_ok WHERE %(rate_on)s
     ON CONFLICT (bucket) DO UPDATE SET tat = GREATEST(rate_limits.tat, %(now)s) + %(step)s
     WHERE GREATEST(rate_limits.tat, %(now)s) + %(step)s - %(now)s <= %(period)s + 1e-9
     RETURNING tat),
-rate_ok AS (SELECT WHERE NOT %(rate_on)s OR EXISTS (SELECT FROM kr)),
+rate_ok AS (SELECT FROM ip_ok WHERE NOT %(rate_on)s OR EXISTS (SELECT FROM kr)),
+within AS (
+    SELECT FROM rate_ok, live
+    WHERE NOT %(charging)s
+       OR ((%(tokens_limit)s::bigint < 0 OR live.project_tokens < %(tokens_limit)s::bigint)
+           AND (%(key_tokens_limit)s::bigint < 0
+                OR live.key_tokens < %(key_tokens_limit)s::bigint))),
 kc AS (
     INSERT INTO quota_counters (subject, metric, period, used)
-    SELECT %(key_subject)s, 'calls', %(day)s, 1 FROM rate_ok
+    SELECT %(key_subject)s, 'calls', %(day)s, 1 FROM within
     WHERE %(key_on)s AND %(key_limit)s::bigint <> 0
     ON CONFLICT (subject, metric, period) DO UPDATE SET used = quota_counters.used + 1
     WHERE %(key_limit)s::bigint < 0 OR quota_counters.used + 1 <= %(key_limit)s::bigint
     RETURNING used),
 pc AS (
     INSERT INTO quota_counters (subject, metric, period, used)
-    SELECT %(project_subject)s, 'calls', %(day)s, 1 FROM rate_ok
+    SELECT %(project_subject)s, 'calls', %(day)s, 1 FROM within
     WHERE %(project_on)s AND %(project_limit)s::bigint <> 0
       AND (NOT %(key_on)s OR EXISTS (SELECT FROM kc))
     ON CONFLICT (subject, metric, period) DO UPDATE SET used = quota_counters.used + 1
@@ -121,8 +153,10 @@ pc AS (
     RETURNING used),
 verdict AS (
     SELECT CASE
+        WHEN NOT EXISTS (SELECT FROM fresh) THEN 'stale'
+        WHEN NOT EXISTS (SELECT FROM ip_ok) THEN 'per_ip'
         WHEN NOT EXISTS (SELECT FROM rate_ok) THEN 'rate_limited'
-        WHEN %(refused)s::text IS NOT NULL THEN %(refused)s::text
+        WHEN NOT EXISTS (SELECT FROM within) THEN 'quota_exceeded'
         WHEN %(key_on)s AND NOT EXISTS (SELECT FROM kc) THEN 'quota_exceeded'
         WHEN %(project_on)s AND NOT EXISTS (SELECT FROM pc) THEN 'quota_exceeded'
     END AS reason),
@@ -131,15 +165,19 @@ act AS (
         (id, key_id, at, endpoint, method, ip, user_agent, success, reason)
     SELECT %(id)s, %(key_id)s, %(at)s, %(endpoint)s, %(method)s, %(ip)s, %(user_agent)s,
            reason IS NULL, reason
-    FROM verdict),
+    FROM verdict WHERE reason IS NULL OR reason NOT IN ('stale', 'per_ip')),
 touch AS (
     UPDATE api_keys SET last_used_at = %(at)s
-    WHERE %(touch)s AND id = %(key_id)s
+    WHERE id = %(key_id)s AND EXISTS (SELECT FROM ip_ok)
       AND (last_used_at IS NULL OR last_used_at < %(stale)s))
-SELECT (SELECT tat FROM kr) AS tat,
+SELECT (SELECT reason FROM verdict) AS reason,
+       (SELECT tat FROM rate_limits WHERE bucket = %(ip_bucket)s) AS ip_current,
+       (SELECT tat FROM kr) AS tat,
        (SELECT tat FROM rate_limits WHERE bucket = %(bucket)s) AS current,
        (SELECT used FROM kc) AS key_used,
-       (SELECT used FROM pc) AS project_used
+       (SELECT used FROM pc) AS project_used,
+       (SELECT project_tokens FROM live) AS project_tokens,
+       (SELECT key_tokens FROM live) AS key_tokens
 """
 
 ACTIVITY = """
@@ -161,12 +199,24 @@ VALUES (%(id)s, %(type)s, %(org_id)s, %(payload)s, %(at)s)
 """
 
 
+STALE = object()  # the stored key, plan or limits changed since this process read them
+CACHE_SIZE = 10_000
+
+
 class PgKeyGate:
-    """``guard._check`` for a PostgreSQL store, on ``store.raw``'s psycopg connections."""
+    """``guard.check_with_orm`` for a PostgreSQL store, on ``store.raw``'s connections.
+
+    Keys this process has seen are kept (``_keys``: id -> the key's row), so that the secret
+    and the key's rules are checked without a round trip; the one statement of the request
+    then writes nothing unless the stored key, plan and limits are still the ones checked.
+    A changed key (version), plan or custom limits, a wrong secret, a refused rule or a key
+    never seen takes the cold path: read it (with the address's hit), check, then admit.
+    """
 
     def __init__(self, services: Services) -> None:
         self.services = services
         self.raw = services.store.raw
+        self._keys: dict[str, tuple] = {}
 
     def check(
         self, token: str, request: KeyRequest, charge: bool = False
@@ -187,117 +237,150 @@ class PgKeyGate:
 
     def _check(self, token: str, request: KeyRequest, charge: bool):  # noqa: ANN202
         services = self.services
-        ip_limit = services.settings.ip_rate_limit
-        now_s, now, today = (
-            services.rate_limiter.clock(),
-            services.keys.clock(),
-            services.quotas.clock(),
-        )
+        clocks = services.rate_limiter.clock(), services.keys.clock(), services.quotas.clock()
         try:
             key_id, secret = parse_token(token)
         except ApiKeyRejectedError as e:
-            key_id, secret, parse_error = None, "", e
-        else:
-            parse_error = None
-        with self.raw.autocommit() as cur:
-            row = cur.execute(
-                LOOKUP,
-                {
-                    "bucket": f"ip:{request.ip}",
-                    "now": now_s,
-                    "step": WINDOW / ip_limit if ip_limit > 0 else 1.0,
-                    "period": WINDOW,
-                    "ip_on": ip_limit > 0,
-                    "key_id": key_id,
-                    "month": today.strftime("%Y-%m"),
-                },
-            ).fetchone()
-            if ip_limit > 0 and row.ip_tat is None:
-                return None, None, refused(row.ip_current, now_s, ip_limit, WINDOW, "per_ip")
-            if parse_error is not None:
-                return None, None, parse_error
-            if not secret_matches(row.secret_hash, secret):
-                return None, None, ApiKeyRejectedError(INVALID, "invalid")
-            error = refusal(row, request, now)
-            if error is not None:
-                cur.execute(ACTIVITY, activity_row(row.id, request, now, error))
-                return None, None, error
-            rate, error, after = self._admit(cur, row, request, now_s, now, today, charge)
-            if after:  # rare: a threshold crossed, or a key's call to give back
-                with cur.connection.transaction():
-                    for statement, params in after:
-                        cur.execute(statement, params)
-            return (context(row, row.username) if error is None else None), rate, error
+            return self._cold(None, "", request, charge, clocks, e)
+        row = self._keys.get(key_id)
+        if (
+            row is not None
+            and secret_matches(row.secret_hash, secret)
+            and refusal(row, request, clocks[1]) is None
+        ):
+            with self.raw.autocommit() as cur:
+                outcome = self._admit(cur, row, request, charge, clocks, ip_on=True)
+            if outcome is not STALE:
+                return outcome
+        return self._cold(key_id, secret, request, charge, clocks)
 
-    def _admit(self, cur, row, request, now_s, now, today, charge):  # noqa: ANN001, ANN202
-        """Round trip 2: the key's rate limit, the call's charge, the activity row. Returns
-        the rate state, the refusal (or None), and the statements still to run."""
+    def _cold(self, key_id, secret, request, charge, clocks, parse_error=None):  # noqa: ANN001
+        """Read the key with the address's hit, check it, then admit the request."""
+        now_s, now, today = clocks
+        ip_limit = self.services.settings.ip_rate_limit
+        self._keys.pop(key_id, None)
+        with self.raw.autocommit() as cur:
+            for _attempt in range(3):  # the key or plan may change between the two statements
+                row = cur.execute(
+                    LOOKUP,
+                    {
+                        "bucket": f"ip:{request.ip}",
+                        "now": now_s,
+                        "step": WINDOW / ip_limit if ip_limit > 0 else 1.0,
+                        "period": WINDOW,
+                        "ip_on": ip_limit > 0 and _attempt == 0,
+                        "key_id": key_id,
+                    },
+                ).fetchone()
+                if ip_limit > 0 and _attempt == 0 and row.ip_tat is None:
+                    return None, None, refused(row.ip_current, now_s, ip_limit, WINDOW, "per_ip")
+                if parse_error is not None:
+                    return None, None, parse_error
+                if not secret_matches(row.secret_hash, secret):
+                    return None, None, ApiKeyRejectedError(INVALID, "invalid")
+                error = refusal(row, request, now)
+                if error is not None:
+                    cur.execute(ACTIVITY, activity_row(row.id, request, now, error))
+                    return None, None, error
+                outcome = self._admit(cur, row, request, charge, clocks, ip_on=False)
+                if outcome is not STALE:
+                    if len(self._keys) >= CACHE_SIZE:
+                        self._keys.clear()
+                    self._keys[row.id] = row
+                    return outcome
+        raise RuntimeError("the API key kept changing while it was checked")
+
+    def _admit(self, cur, row, request, charge, clocks, ip_on):  # noqa: ANN001, ANN202
+        """The request's one statement, then what its result means: (context, rate state,
+        refusal), or STALE. Alerts due and a key's call to give back follow in a short
+        transaction of their own (rare)."""
+        now_s, now, today = clocks
         settings, quotas = self.services.settings, self.services.quotas
-        rate_limit = settings.key_rate_limit
+        ip_limit, rate_limit = settings.ip_rate_limit, settings.key_rate_limit
         limits = limits_of(row.plan, row.limits)
         charging = charge and quotas.enabled
-        suspended = _suspension(row, limits, today) if charging else None
-        key_on = charging and suspended is None and row.calls_per_day is not None
-        project_on = charging and suspended is None
+        key_on = charging and row.calls_per_day is not None
         day = today.strftime("%Y-%m-%d")
         params = {
             **activity_row(row.id, request, now, None),
+            "version": row.version,
+            "plan": row.plan,
+            "limits_text": row.limits_text,
+            "month": today.strftime("%Y-%m"),
+            "ip_on": ip_on and ip_limit > 0,
+            "ip_bucket": f"ip:{request.ip}",
+            "ip_step": WINDOW / ip_limit if ip_limit > 0 else 1.0,
             "bucket": f"key:{row.id}",
             "now": now_s,
             "step": WINDOW / rate_limit if rate_limit > 0 else 1.0,
             "period": WINDOW,
             "rate_on": rate_limit > 0,
-            "refused": suspended.code if suspended else None,
+            "charging": charging,
+            "tokens_limit": limits["tokens_per_month"],
+            "key_tokens_limit": _or_unlimited(row.tokens_per_month),
             "key_on": key_on,
             "key_subject": f"key:{row.id}",
-            "key_limit": row.calls_per_day if row.calls_per_day is not None else UNLIMITED,
-            "project_on": project_on,
+            "key_limit": _or_unlimited(row.calls_per_day),
+            "project_on": charging,
             "project_subject": f"project:{row.project_id}",
             "project_limit": limits["api_calls_per_day"],
             "day": day,
-            "touch": touch_due(row.last_used_at, now),
             "stale": now - LAST_USED_EVERY,
         }
         result = cur.execute(ADMIT, params).fetchone()
-        rate = None
-        if rate_limit > 0:
-            if result.tat is None:
-                return None, refused(result.current, now_s, rate_limit, WINDOW, "per_key"), []
-            rate = admitted(result.tat, now_s, rate_limit, WINDOW)
-        if suspended is not None:
-            return rate, suspended, []
+        reason = result.reason
+        if reason == "stale":
+            return STALE
+        if reason == "per_ip":
+            return None, None, refused(result.ip_current, now_s, ip_limit, WINDOW, "per_ip")
+        if reason == "rate_limited":
+            return None, None, refused(result.current, now_s, rate_limit, WINDOW, "per_key")
+        rate = admitted(result.tat, now_s, rate_limit, WINDOW) if rate_limit > 0 else None
+        if charging:
+            error = _suspension(result, limits, row.tokens_per_month, today)
+            if error is not None:
+                return None, rate, error
+        after: list[tuple[str, dict]] = []
         alerts: list[ThresholdAlert] = []
         if key_on:
             if result.key_used is None:
-                return rate, quota_exceeded("key_calls_per_day", row.calls_per_day, today), []
+                return None, rate, quota_exceeded("key_calls_per_day", row.calls_per_day, today)
             alerts += threshold_alerts(
                 row.org_id, params["key_subject"], "api_calls_per_day", row.calls_per_day,
                 result.key_used, 1,
             )  # fmt: skip
-        if project_on:
+        if charging:
+            limit = limits["api_calls_per_day"]
             if result.project_used is None:
-                limit = limits["api_calls_per_day"]
-                # The key's call goes back: the request is refused as a whole.
-                back = [(GIVE_BACK, {"subject": params["key_subject"], "day": day})]
-                return (
-                    rate,
-                    quota_exceeded("api_calls_per_day", limit, today),
-                    back if key_on else [],
-                )
+                if key_on:  # the key's call goes back: the request is refused as a whole
+                    after.append((GIVE_BACK, {"subject": params["key_subject"], "day": day}))
+                self._follow_up(cur, after)
+                return None, rate, quota_exceeded("api_calls_per_day", limit, today)
             alerts += threshold_alerts(
-                row.org_id, params["project_subject"], "api_calls_per_day",
-                limits["api_calls_per_day"], result.project_used, 1,
+                row.org_id, params["project_subject"], "api_calls_per_day", limit,
+                result.project_used, 1,
             )  # fmt: skip
-        return rate, None, [stmt for alert in alerts for stmt in _alert_rows(alert, today)]
+        self._follow_up(cur, [stmt for alert in alerts for stmt in _alert_rows(alert, today)])
+        return context(row, row.username), rate, None
+
+    def _follow_up(self, cur, statements: list[tuple[str, dict]]) -> None:  # noqa: ANN001
+        if statements:
+            with cur.connection.transaction():
+                for statement, params in statements:
+                    cur.execute(statement, params)
 
 
-def _suspension(row, limits: dict, today) -> QuotaExceededError | None:  # noqa: ANN001
+def _or_unlimited(limit: int | None) -> int:
+    return UNLIMITED if limit is None else limit
+
+
+def _suspension(used, limits: dict, key_tokens, today) -> QuotaExceededError | None:  # noqa: ANN001
     """The refusal while the month's tokens are used up (the project's or the key's own)."""
     tokens = limits["tokens_per_month"]
-    if tokens != UNLIMITED and (row.project_tokens or 0) >= tokens:
+    if tokens != UNLIMITED and used.project_tokens >= tokens:
         return quota_exceeded("tokens_per_month", tokens, today)
-    if row.tokens_per_month is not None and (row.key_tokens or 0) >= row.tokens_per_month:
-        return quota_exceeded("key_tokens_per_month", row.tokens_per_month, today)
+    if key_tokens is not None and used.key_tokens >= key_tokens:
+        return quota_exceeded("key_tokens_per_month", key_tokens, today)
     return None
 
 

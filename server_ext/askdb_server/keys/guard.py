@@ -54,7 +54,7 @@ async def authenticate(handler: AskDBHandler, token: str) -> tuple[KeyContext, R
         user_agent=handler.request.headers.get("User-Agent", ""),
     )
     charge = getattr(handler, "charges_call", False)
-    return await handler.call(_check, handler.services, token, request, charge)
+    return await handler.call_guard(_check, handler.services, token, request, charge)
 
 
 def _check(

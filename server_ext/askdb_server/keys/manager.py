@@ -136,6 +136,7 @@ class ApiKeyManager:
         with self.store.session() as s:
             key = self._key(s, who, project_id, key_id)
             _apply(key, fields, self.clock())
+            _changed(key)
             self.audit.append(s, who, "key.updated", project_id=project_id, target=key.id)
             s.flush()
             return _view(key)
@@ -146,6 +147,7 @@ class ApiKeyManager:
             key = self._key(s, who, project_id, key_id)
             if key.revoked_at is None:
                 key.revoked_at = self.clock()
+                _changed(key)
                 self.audit.append(s, who, "key.revoked", project_id=project_id, target=key.id)
             return _view(key)
 
@@ -173,6 +175,7 @@ class ApiKeyManager:
             s.add(new)
             old.replaced_by = new.id
             old.overlap_until = self.clock() + timedelta(seconds=overlap_seconds)
+            _changed(old)
             s.flush()
             self.audit.append(s, who, "key.rotated", project_id=project_id, target=old.id)
             return _view(new), token
@@ -394,6 +397,12 @@ def activity_row(key_id: str, r: KeyRequest, now: datetime, error: Exception | N
         "success": error is None,
         "reason": reason[:64] if reason else None,
     }
+
+
+def _changed(key: ApiKey) -> None:
+    # In SQL (version = version + 1), so that two concurrent changes both count: a process's
+    # cached copy of the key (PgKeyGate) goes stale at the first one.
+    key.version = ApiKey.version + 1
 
 
 def _apply(key: ApiKey, fields: dict, now: datetime) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -70,56 +71,78 @@ class QuotaManager:
         key_id: str | None = None,
         key_limit: int | None = None,
         s: Session | None = None,
+        key_tokens: int | None = None,
     ) -> None:
-        """Charge one call to the key (when it has its own quota) and to the project, or raise
-        QuotaExceededError (429) and charge nothing. Also refused while the month's tokens are
-        used up (the project is suspended for that quota). In session ``s`` when given (inside
-        a savepoint, so that a refusal undoes the key's charge and nothing else)."""
+        """Charge one call to the key (when it has its own quota, ``key_limit`` a day) and to
+        the project, or raise QuotaExceededError (429) and charge nothing. Also refused while
+        the month's tokens are used up, the project's or (``key_tokens``) the key's own: the
+        project or key is suspended for that quota. In session ``s`` when given (inside a
+        savepoint, so that a refusal undoes the key's charge and nothing else)."""
         if not self.enabled:
             return
         if s is None:
             with self.store.session() as own:
-                return self._charge_call(own, project_id, key_id, key_limit)
+                return self._charge_call(own, project_id, key_id, key_limit, key_tokens)
         if key_limit is None:  # one counter: a refused upsert changes nothing, no savepoint
-            return self._charge_call(s, project_id, None, None)
+            return self._charge_call(s, project_id, key_id, None, key_tokens)
         with s.begin_nested():
-            self._charge_call(s, project_id, key_id, key_limit)
+            self._charge_call(s, project_id, key_id, key_limit, key_tokens)
 
     def _charge_call(
-        self, s: Session, project_id: str, key_id: str | None, key_limit: int | None
+        self,
+        s: Session,
+        project_id: str,
+        key_id: str | None,
+        key_limit: int | None,
+        key_tokens: int | None,
     ) -> None:
         now = self.clock()
         day = now.strftime("%Y-%m-%d")
         org_id, limits, tokens_used = self._call_state(s, project_id, now)
         tokens = limits["tokens_per_month"]
         if tokens != UNLIMITED and tokens_used >= tokens:
-            raise _exceeded("tokens_per_month", tokens, now)
+            raise quota_exceeded("tokens_per_month", tokens, now)
+        if key_id is not None and key_tokens is not None:
+            if self._used(s, f"key:{key_id}", "tokens", now) >= key_tokens:
+                raise quota_exceeded("key_tokens_per_month", key_tokens, now)
         if key_id is not None and key_limit is not None:
             self._charge_or_raise(s, f"key:{key_id}", "calls", day, key_limit, now, org_id)
         limit = limits["api_calls_per_day"]
         self._charge_or_raise(s, f"project:{project_id}", "calls", day, limit, now, org_id)
 
-    def charge_tokens(self, project_id: str, n: int) -> None:
-        """Add ``n`` model tokens to the project's month (the answer is already given: never
-        refused; the next call is refused once the month's tokens are used up)."""
+    def charge_tokens(
+        self, project_id: str, n: int, key_id: str | None = None, key_tokens: int | None = None
+    ) -> None:
+        """Add ``n`` model tokens to the project's month, and to the key's when the request
+        came with key ``key_id`` (whose own limit is ``key_tokens``). The answer is already
+        given, so this is never refused; the next call is, once the month's tokens are used."""
         if not self.enabled or not n:
             return
         now = self.clock()
+        month = now.strftime("%Y-%m")
         with self.store.session() as s:
             org_id, limits = self._project_limits(s, project_id)
-            subject, month = f"project:{project_id}", now.strftime("%Y-%m")
+            subject = f"project:{project_id}"
             used = self._charge(s, subject, "tokens", month, n, UNLIMITED)
             self._alerts(
                 s, org_id, subject, "tokens_per_month", limits["tokens_per_month"], used, n
             )
+            if key_id is not None:
+                subject = f"key:{key_id}"
+                used = self._charge(s, subject, "tokens", month, n, UNLIMITED)
+                if key_tokens is not None:
+                    self._alerts(s, org_id, subject, "key_tokens_per_month", key_tokens, used, n)
 
-    def charge_message_tokens(self, project_id: str, message_id: str) -> None:
-        """Charge the tokens the engine reported for one answered message."""
+    def charge_message_tokens(
+        self, project_id: str, message_id: str, key_id: str | None = None, key_tokens=None
+    ) -> None:
+        """Charge the tokens the engine reported for one answered message (to the key too,
+        when the question came with one)."""
         if not self.enabled:
             return
         with self.store.session() as s:
             tokens = s.scalar(select(Message.tokens).where(Message.id == message_id))
-        self.charge_tokens(project_id, int(tokens or 0))
+        self.charge_tokens(project_id, int(tokens or 0), key_id, key_tokens)
 
     # -- counts ----------------------------------------------------------------------------
     def require_room(self, s: Session, org_id: str, resource: str) -> None:
@@ -168,8 +191,8 @@ class QuotaManager:
             _org, limits = self._project_limits(s, project_id)
             return {
                 "limits": limits,
-                "calls_today": self._used(s, project_id, "calls", now),
-                "tokens_this_month": self._used(s, project_id, "tokens", now),
+                "calls_today": self._used(s, f"project:{project_id}", "calls", now),
+                "tokens_this_month": self._used(s, f"project:{project_id}", "tokens", now),
                 **{r: count_stored(s, project_id, r) for r in STORED},
                 "enforced": self.enabled,
             }
@@ -208,38 +231,21 @@ class QuotaManager:
         used = self._charge(s, subject, metric, day, 1, limit)
         if used is None:
             name = "key_calls_per_day" if subject.startswith("key:") else "api_calls_per_day"
-            raise _exceeded(name, limit, now)
+            raise quota_exceeded(name, limit, now)
         self._alerts(s, org, subject, "api_calls_per_day", limit, used, 1)
 
     def _alerts(
         self, s: Session, org_id: str, subject: str, quota: str, limit: int, used: int, n: int
     ) -> None:
-        # A counter only grows within its period and each charge sees its own before/after,
-        # so exactly one charge crosses each threshold: each alert is sent once per period.
-        if limit in (UNLIMITED, 0):
-            return
-        for pct in THRESHOLDS:
-            mark = math.ceil(limit * pct / 100)
-            if used - n < mark <= used:
-                data = {"subject": subject, "quota": quota, "percent": pct, "limit": limit}
-                project_id = subject.split(":", 1)[1] if subject.startswith("project:") else None
-                message = f"{quota.replace('_', ' ')} of {subject} reached {pct}% ({used}/{limit})."
-                s.add(
-                    Notification(
-                        org_id=org_id,
-                        project_id=project_id,
-                        kind="quota",
-                        message=message,
-                        data=data,
-                    )
-                )
-                s.add(DomainEvent(type="quota.threshold", org_id=org_id, payload=data))
+        for alert in threshold_alerts(org_id, subject, quota, limit, used, n):
+            s.add(Notification(**alert.notification()))
+            s.add(DomainEvent(**alert.event()))
 
-    def _used(self, s: Session, project_id: str, metric: str, now: datetime) -> int:
+    def _used(self, s: Session, subject: str, metric: str, now: datetime) -> int:
         period = now.strftime("%Y-%m-%d" if metric == "calls" else "%Y-%m")
         used = s.scalar(
             select(QuotaCounter.used).where(
-                QuotaCounter.subject == f"project:{project_id}",
+                QuotaCounter.subject == subject,
                 QuotaCounter.metric == metric,
                 QuotaCounter.period == period,
             )
@@ -286,7 +292,50 @@ class QuotaManager:
         return limits_of(row[0], row[1]) if row else limits_of("FREE")
 
 
-def _exceeded(quota: str, limit: int, now: datetime) -> QuotaExceededError:
+@dataclass(frozen=True)
+class ThresholdAlert:
+    """One quota threshold crossed: an in-app notification and a ``quota.threshold`` event."""
+
+    org_id: str
+    project_id: str | None
+    message: str
+    data: dict
+
+    def notification(self) -> dict:
+        return {
+            "org_id": self.org_id,
+            "project_id": self.project_id,
+            "kind": "quota",
+            "message": self.message,
+            "data": self.data,
+        }
+
+    def event(self) -> dict:
+        return {"type": "quota.threshold", "org_id": self.org_id, "payload": self.data}
+
+
+def threshold_alerts(
+    org_id: str, subject: str, quota: str, limit: int, used: int, n: int
+) -> list[ThresholdAlert]:
+    """The alerts due when a charge of ``n`` took ``subject``'s counter to ``used``.
+
+    A counter only grows within its period and each charge sees its own before/after, so
+    exactly one charge crosses each threshold: each alert is sent once per period.
+    """
+    if limit in (UNLIMITED, 0):
+        return []
+    alerts = []
+    for pct in THRESHOLDS:
+        mark = math.ceil(limit * pct / 100)
+        if used - n < mark <= used:
+            data = {"subject": subject, "quota": quota, "percent": pct, "limit": limit}
+            project_id = subject.split(":", 1)[1] if subject.startswith("project:") else None
+            message = f"{quota.replace('_', ' ')} of {subject} reached {pct}% ({used}/{limit})."
+            alerts.append(ThresholdAlert(org_id, project_id, message, data))
+    return alerts
+
+
+def quota_exceeded(quota: str, limit: int, now: datetime) -> QuotaExceededError:
     if quota == "tokens_per_month":
         first = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
         reset = (first + timedelta(days=32)).replace(day=1)

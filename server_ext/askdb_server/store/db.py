@@ -32,7 +32,9 @@ class Store:
     failed request leaves nothing half-written.
     """
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, raw_synchronous_commit: bool = True
+    ) -> None:
         self.url = normalise_store_url(url)
         kwargs: dict = {"echo": echo, "future": True}
         if self.url.startswith("sqlite"):
@@ -44,7 +46,11 @@ class Store:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # Plain psycopg connections for the API-key guard's hot path (PostgreSQL only).
-        self.raw = RawConnections(self.engine) if self.engine.dialect.name == "postgresql" else None
+        self.raw = (
+            RawConnections(self.engine, synchronous_commit=raw_synchronous_commit)
+            if self.engine.dialect.name == "postgresql"
+            else None
+        )
 
     def migrate(self) -> None:
         """Upgrade the store to the newest migration; a no-op when it is already there."""

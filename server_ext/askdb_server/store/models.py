@@ -389,6 +389,9 @@ class ApiKey(Base):
     # plan limits it).
     calls_per_day: Mapped[int | None] = mapped_column(Integer)
     tokens_per_month: Mapped[int | None] = mapped_column(BigInteger)
+    # Bumped by every change a request's check depends on (rules, revocation, rotation): the
+    # guard's cached copy of the key is used only while its version is the stored one.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
 
 
 class ApiKeyActivity(Base):

@@ -77,7 +77,8 @@ def _activity(world, key_id):
 
 
 def _counter(world, subject, metric="calls"):
-    rows = _rows(world, QuotaCounter, QuotaCounter.subject == subject, QuotaCounter.metric == metric)
+    where = QuotaCounter.subject == subject, QuotaCounter.metric == metric
+    rows = _rows(world, QuotaCounter, *where)
     return rows[0].used if rows else 0
 
 
@@ -94,7 +95,8 @@ def test_an_admitted_request(world, gate):
     }
     assert _activity(world, key_id) == [(True, None)]
     (row,) = _rows(world, ApiKeyActivity, ApiKeyActivity.key_id == key_id)
-    assert (row.endpoint, row.method, row.ip, row.user_agent) == ("ask", "POST", ASK["ip"], "etl/2")
+    seen = (row.endpoint, row.method, row.ip, row.user_agent)
+    assert seen == ("ask", "POST", ASK["ip"], "etl/2")
     assert _counter(world, f"project:{world.a.project_id}") == 1
     assert _rows(world, ApiKey, ApiKey.id == key_id)[0].last_used_at is not None
 
@@ -334,3 +336,61 @@ def test_rate_limit_state_is_one_row_per_bucket(world, gate):
         gate(token)
     buckets = sorted(r.bucket for r in _rows(world, RateLimitState, RateLimitState.tat > 0))
     assert buckets == [f"ip:{ASK['ip']}", f"key:{_key_id}"]
+
+
+@pytest.fixture
+def other_process(world, store_url, tmp_path):
+    """Another server process's managers on the same store (its own caches, no shared
+    memory): what it changes must reach this process's gate at once."""
+    from askdb_server.services import Services, Settings
+
+    other = Services.build(
+        Settings(data_dir=tmp_path / "askdb", database_url=store_url, use_embeddings=False)
+    )
+    yield other
+    other.close()
+
+
+def test_changes_made_elsewhere_apply_to_the_next_request(world, gate, other_process):
+    admin, pid = world.a["ADMIN"], world.a.project_id
+    key_id, token = _key(world, scopes=["query:generate", "schema:read"])
+    gate(token)  # this process now knows the key
+    other_process.keys.update(admin, pid, key_id, {"scopes": ["schema:read"]})
+    with pytest.raises(ApiKeyForbiddenError) as e:
+        gate(token)
+    assert e.value.reason == "scope"
+    gate(token, route="schemas", scope="schema:read")
+    other_process.quotas.set_plan(admin, "FREE", {"api_calls_per_day": 2})
+    with pytest.raises(QuotaExceededError) as e:  # 2 were already charged today
+        gate(token, route="schemas", scope="schema:read")
+    assert e.value.details["limit"] == 2
+    other_process.quotas.set_plan(admin, "FREE", {"api_calls_per_day": 100})
+    gate(token, route="schemas", scope="schema:read")
+    other_process.keys.revoke(admin, pid, key_id)
+    with pytest.raises(ApiKeyRejectedError) as e:
+        gate(token, route="schemas", scope="schema:read")
+    assert e.value.reason == "revoked"
+
+
+def test_a_known_keys_request_is_one_statement(world, gate, monkeypatch):
+    if gate.path != "gate":
+        pytest.skip("the gate's statements")
+    import psycopg
+
+    _key_id, token = _key(world)
+    world.services.settings.ip_rate_limit = world.services.settings.key_rate_limit = 100
+    gate(token)  # the cold path: the key is read, then admitted
+    statements = []
+    real = psycopg.Cursor.execute
+
+    def counting(self, query, params=None, **kw):
+        statements.append(query)
+        return real(self, query, params, **kw)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", counting)
+    gate(token)
+    assert len(statements) == 1
+    wrong = token[:-2] + ("xy" if not token.endswith("xy") else "zz")
+    with pytest.raises(ApiKeyRejectedError):
+        gate(wrong)  # a wrong secret is read again (and hits the address's limit)
+    assert len(statements) == 2

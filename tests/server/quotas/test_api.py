@@ -1,6 +1,7 @@
 """Quotas over REST with ``AskDBApp.enforce_quotas``: the plan set by an admin, calls past the
 day's quota answered 429 with Retry-After and a problem naming the quota, the alerts listed as
-notifications, and the usage endpoint. Responses are checked against the OpenAPI document."""
+notifications, and the usage endpoint. Responses are checked against the OpenAPI document; on
+SQLite and PostgreSQL stores."""
 
 from __future__ import annotations
 
@@ -16,13 +17,14 @@ DOC = openapi_document()
 
 
 @pytest.fixture
-def jp_server_config(tmp_path):
+def jp_server_config(tmp_path, store_url):
     return {
         "ServerApp": {"jpserver_extensions": {"askdb_server": True}},
         "AskDBApp": {
             "data_dir": str(tmp_path / "askdb-data"),
             "use_embeddings": False,
             "enforce_quotas": True,
+            "database_url": store_url,
         },
     }
 
@@ -81,6 +83,7 @@ async def test_a_keys_own_quota_and_token_count(call, shop_project):
     resp, conv = await call("GET", f"conversations/{ans['conversation_id']}")
     tokens = sum(m.get("tokens") or 0 for m in conv["messages"])
     assert usage["tokens_this_month"] == tokens  # the engine's own count, charged after answering
+
 
 async def test_storage_past_the_plan_is_403_naming_what_to_delete(api, call, shop_project):
     pid = shop_project["id"]  # introspected: v1
