@@ -105,12 +105,13 @@ class AskDBApp(ExtensionApp):
 
     guard_synchronous_commit = Bool(
         False,
-        help="PostgreSQL store: wait for the WAL flush when the API-key guard commits (rate-limit "
-        "state, call counters, key activity rows, request audit rows). Off by default: those "
-        "commits return at once and reach the disk within a fraction of a second, so a crash "
-        "of the PostgreSQL server (not of AskDB) can lose the last fraction of a second of "
-        "them; nothing becomes inconsistent. Everything else AskDB stores commits "
-        "synchronously.",
+        help="PostgreSQL store: make every write of the API-key guard path wait for the disk. "
+        "Off by default: the guard's commits (rate-limit state, call counters, key activity "
+        "rows) do not wait for the WAL flush, and audit events with no change to ride along "
+        "(requests, refusals) are written by a background thread within 20 ms. A crash of the "
+        "PostgreSQL server can then lose the last fraction of a second of those writes, and a "
+        "crash of the AskDB process the last 20 ms of those audit events; a clean stop loses "
+        "nothing, and nothing becomes inconsistent. Every other write commits synchronously.",
     ).tag(config=True)
 
     warm_up = Bool(

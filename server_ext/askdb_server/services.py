@@ -94,7 +94,9 @@ class Services:
             if settings.encryption_keys
             else SecretVault.from_key_file(settings.data_dir / "askdb_secret.key")
         )
-        audit = AuditLog(store)
+        # Events with no change to ride along go to a background writer, unless every guard
+        # write is to wait for the disk.
+        audit = AuditLog(store, buffered=not settings.guard_synchronous_commit)
         authz = Authorizer(store, audit)
         users = UserManager(store, authz)
         projects = ProjectManager(store, vault, authz)
@@ -159,5 +161,7 @@ class Services:
 
     def close(self) -> None:
         self.guard_executor.shutdown(wait=False)
+        if self.keys is not None:
+            self.keys.audit.close()  # writes the audit events still queued
         self.connections.dispose()
         self.store.dispose()

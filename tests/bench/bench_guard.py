@@ -1,6 +1,9 @@
 """The guard path's cost against a bare authenticated Jupyter handler (run on demand).
 
-    .venv/bin/python tests/bench/bench_guard.py [requests per side, default 2000]
+    .venv/bin/python tests/bench/bench_guard.py [requests per side, default 2000] [sync]
+
+``sync``: with ``AskDBApp.guard_synchronous_commit`` (every write of the guard path waits for
+the disk) instead of the default.
 
 Starts ``jupyter server`` with AskDB on a fresh PostgreSQL database (127.0.0.1:5432) and
 ``tests.bench.guard_ext``, which adds two endpoints:
@@ -44,7 +47,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start(work: Path, port: int, store_url: str) -> subprocess.Popen:
+def _start(work: Path, port: int, store_url: str, sync: bool = False) -> subprocess.Popen:
     env = {
         **os.environ,
         "JUPYTER_RUNTIME_DIR": str(work / "runtime"),
@@ -68,6 +71,7 @@ def _start(work: Path, port: int, store_url: str) -> subprocess.Popen:
         "--AskDBApp.enforce_quotas=True",
         "--AskDBApp.key_rate_limit=1000000",
         "--AskDBApp.ip_rate_limit=1000000",
+        f"--AskDBApp.guard_synchronous_commit={sync}",
     ]
     if os.geteuid() == 0:
         cmd.append("--allow-root")
@@ -151,7 +155,7 @@ def _p(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[q - 1]
 
 
-def main(n: int) -> None:
+def main(n: int, sync: bool = False) -> None:
     name = f"askdb_bench_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
@@ -159,7 +163,7 @@ def main(n: int) -> None:
     store_url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
     with tempfile.TemporaryDirectory() as tmp:
         port = _free_port()
-        server = _start(Path(tmp), port, store_url)
+        server = _start(Path(tmp), port, store_url, sync)
         base = f"http://127.0.0.1:{port}"
         try:
             run(base, n, server.pid)
@@ -197,6 +201,8 @@ def run(base: str, n: int, server_pid: int) -> None:
     tb, sb_cpu, pb_cpu = _with_cpu(server_pid, _throughput, bare_url, jt, n)
     tg, sg_cpu, pg_cpu = _with_cpu(server_pid, _throughput, guard_url, kh, n)
     print(f"requests per side: {len(bare)} sequential, {n} with 4 threads; store: PostgreSQL")
+    if "sync" in sys.argv[1:]:
+        print("guard_synchronous_commit: every write of the guard path waits for the disk")
     for name, lat, rate, cpu, pg in (
         ("bare ", bare, tb, sb_cpu, pb_cpu),
         ("guard", guard, tg, sg_cpu, pg_cpu),
@@ -209,4 +215,5 @@ def run(base: str, n: int, server_pid: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 2000)
+    numbers = [int(a) for a in sys.argv[1:] if a.isdigit()]
+    main(numbers[0] if numbers else 2000, "sync" in sys.argv[1:])

@@ -1,18 +1,20 @@
 """Exactness of the quota across processes (run on demand).
 
-    .venv/bin/python tests/bench/bench_quota_exact.py [processes=8] [requests each=10000] [Q]
+    .venv/bin/python tests/bench/bench_quota_exact.py [processes=8] [requests each=10000] [Q] [orm]
 
 A fresh PostgreSQL database (127.0.0.1:5432) holds one project and one API key whose own quota
-is Q calls a day (default: a third of all requests). Each process opens its own Store and,
-as fast as it can, charges one call per request for that key through
-``QuotaManager.charge_call`` (the same call the ask/run handlers make: the check-and-charge
-upsert of the key's counter, then the project's). Prints how many were admitted (must be
-exactly Q), how many refused with 429 (quota_exceeded), the counters in the store, and the
-rate.
+is Q calls a day (default: a third of all requests). Each process builds its own services
+on that store and, as fast as it can, makes one request after another with the key through
+what an ask/run request with a key pays: ``PgKeyGate.check`` with the call charged (the key's
+rules, then the check-and-charge upserts of the key's counter and the project's, in one
+statement), or with ``orm``, ``QuotaManager.charge_call`` (the SQLAlchemy path). Prints how
+many were admitted (must be exactly Q), how many refused with 429 (quota_exceeded), the
+counters in the store, and the rate.
 """
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import os
 import sys
@@ -23,31 +25,46 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from askdb_server.authz.authorizer import Authorizer
 from askdb_server.errors import QuotaExceededError
-from askdb_server.quotas.manager import QuotaManager
+from askdb_server.keys.manager import KeyRequest
 from askdb_server.services import Services, Settings
-from askdb_server.store.db import Store
 
 PG_ADMIN = os.environ.get("ASKDB_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
-def worker(url: str, project_id: str, key_id: str, q: int, n: int, start, out) -> None:
-    store = Store(url)
-    quotas = QuotaManager(store, Authorizer(store))
-    ok = refused = 0
+def worker(url: str, project_id: str, key: tuple, q: int, n: int, orm: bool, start, out) -> None:
+    key_id, token = key
+    services = Services.build(
+        Settings(
+            data_dir=Path(tempfile.mkdtemp()),
+            database_url=url,
+            use_embeddings=False,
+            enforce_quotas=True,
+            key_rate_limit=0,  # only the quota decides
+            ip_rate_limit=0,
+        )
+    )
+    request = KeyRequest(project_id, "ask", "query:generate", "POST", "127.0.0.1", "bench")
+
+    async def requests() -> tuple[int, int]:
+        ok = refused = 0
+        for _ in range(n):
+            try:
+                if orm:
+                    services.quotas.charge_call(project_id, key_id, q)
+                else:
+                    await services.key_gate.check(token, request, True)
+                ok += 1
+            except QuotaExceededError:
+                refused += 1
+        return ok, refused
+
     start.wait()
-    for _ in range(n):
-        try:
-            quotas.charge_call(project_id, key_id, q)
-            ok += 1
-        except QuotaExceededError:
-            refused += 1
-    out.put((ok, refused))
-    store.dispose()
+    out.put(asyncio.run(requests()))
+    services.close()
 
 
-def main(procs: int, n: int, q: int) -> None:
+def main(procs: int, n: int, q: int, orm: bool) -> None:
     name = f"askdb_bench_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
@@ -60,13 +77,16 @@ def main(procs: int, n: int, q: int) -> None:
         who = services.users.ensure("bench")
         project = services.projects.create(who, "bench")
         services.quotas.set_plan(who, "ENTERPRISE")  # only the key's quota limits
-        view, _token = services.keys.create(
+        view, token = services.keys.create(
             who, project.id, {"name": "bench", "scopes": ["query:generate"], "calls_per_day": q}
         )
         ctx = multiprocessing.get_context("spawn")
         start, out = ctx.Event(), ctx.Queue()
         workers = [
-            ctx.Process(target=worker, args=(url, project.id, view["id"], q, n, start, out))
+            ctx.Process(
+                target=worker,
+                args=(url, project.id, (view["id"], token), q, n, orm, start, out),
+            )
             for _ in range(procs)
         ]
         for w in workers:
@@ -88,7 +108,8 @@ def main(procs: int, n: int, q: int) -> None:
             f"counters: key {counters.get('key:' + view['id'])}, project "
             f"{counters.get('project:' + project.id)}"
         )
-        print(f"{elapsed:.1f} s, {procs * n / elapsed:.0f} charges/s; store: PostgreSQL")
+        path = "QuotaManager.charge_call (ORM)" if orm else "PgKeyGate.check"
+        print(f"{elapsed:.1f} s, {procs * n / elapsed:.0f} requests/s through {path}; PostgreSQL")
         services.close()
     finally:
         with admin.connect() as c:
@@ -96,7 +117,8 @@ def main(procs: int, n: int, q: int) -> None:
 
 
 if __name__ == "__main__":
-    args = [int(a) for a in sys.argv[1:]]
+    orm = "orm" in sys.argv[1:]
+    args = [int(a) for a in sys.argv[1:] if a != "orm"]
     procs = args[0] if args else 8
     n = args[1] if len(args) > 1 else 10_000
-    main(procs, n, args[2] if len(args) > 2 else procs * n // 3)
+    main(procs, n, args[2] if len(args) > 2 else procs * n // 3, orm)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from ..identity.who import Identity
 from ..store.db import Store
 from ..store.models import AuditEvent, Project, new_id, utcnow
+from .buffer import AuditBuffer
 
 OUTCOMES = ("ok", "error", "denied", "cancelled")
 MAX_EXPORT = 100_000
@@ -64,8 +65,13 @@ class AuditEntry:
 
 
 class AuditLog:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, buffered: bool = False) -> None:
+        """``buffered`` (PostgreSQL only): ``record`` queues its events for a background
+        writer (``AuditBuffer``) instead of writing each on the caller's thread."""
         self.store = store
+        self.buffer = (
+            AuditBuffer(store.raw, RECORD) if buffered and store.raw is not None else None
+        )
 
     def append(
         self,
@@ -114,7 +120,8 @@ class AuditLog:
         """Append an event in its own transaction (see ``append`` for the arguments).
 
         On PostgreSQL one INSERT on the store's plain psycopg connection (it also looks up
-        the project's organization): API-key requests record events on their hot path."""
+        the project's organization), queued for the background writer when the log is
+        ``buffered``: API-key requests record events on their hot path."""
         if self.store.raw is None:
             with self.store.session() as s:
                 self.append(
@@ -130,22 +137,35 @@ class AuditLog:
             return
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown audit outcome {outcome!r}")
+        params = {
+            "id": new_id(),
+            "at": utcnow(),
+            "org_id": org_id,
+            "actor_id": actor.user_id if actor else None,
+            "actor": actor.username if actor else None,
+            "action": action,
+            "project_id": project_id,
+            "target": target,
+            "outcome": outcome,
+            "details": Json(details or {}),
+        }
+        if self.buffer is not None:
+            self.buffer.add(params, self._insert)
+        else:
+            self._insert(params)
+
+    def _insert(self, params: dict) -> None:
         with self.store.raw.autocommit() as cur:
-            cur.execute(
-                RECORD,
-                {
-                    "id": new_id(),
-                    "at": utcnow(),
-                    "org_id": org_id,
-                    "actor_id": actor.user_id if actor else None,
-                    "actor": actor.username if actor else None,
-                    "action": action,
-                    "project_id": project_id,
-                    "target": target,
-                    "outcome": outcome,
-                    "details": Json(details or {}),
-                },
-            )
+            cur.execute(RECORD, params)
+
+    def flush(self) -> None:
+        """Write the events ``record`` queued (a no-op unless ``buffered``)."""
+        if self.buffer is not None:
+            self.buffer.flush()
+
+    def close(self) -> None:
+        if self.buffer is not None:
+            self.buffer.close()
 
     def query(self, f: AuditFilter) -> list[AuditEntry]:
         """Events of one organization matching ``f``, oldest first."""
@@ -164,6 +184,7 @@ class AuditLog:
         if f.until:
             q = q.where(AuditEvent.at < f.until)
         q = q.order_by(AuditEvent.at, AuditEvent.id).limit(f.limit)
+        self.flush()  # what this process recorded a moment ago is part of the answer
         with self.store.session() as s:
             return [_entry(e) for e in s.scalars(q)]
 

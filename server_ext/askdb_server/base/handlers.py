@@ -75,9 +75,14 @@ class AskDBHandler(ExtensionHandlerMixin, APIHandler):
 
     async def record_audit(self, action: str, **kwargs: Any) -> None:
         """Append an audit event for this request in its own transaction (``AuditLog.record``
-        arguments), on the guard's threads."""
+        arguments): queued at once for the background writer where there is one, else
+        written on the guard's threads."""
         who = await self.identity()
-        await self.call_guard(self.services.keys.audit.record, who, action, **kwargs)
+        audit = self.services.keys.audit
+        if audit.buffer is not None:  # a queue append: no need to leave the event loop
+            audit.record(who, action, **kwargs)
+        else:
+            await self.call_guard(audit.record, who, action, **kwargs)
 
     async def identity(self) -> Identity:
         """The caller as an AskDB identity, created on first sight and cached per process.

@@ -204,7 +204,8 @@ CACHE_SIZE = 10_000
 
 
 class PgKeyGate:
-    """``guard.check_with_orm`` for a PostgreSQL store, on ``store.raw``'s connections.
+    """``guard.check_with_orm`` for a PostgreSQL store, awaited on the event loop with
+    ``store.raw_async``'s connections (no worker thread).
 
     Keys this process has seen are kept (``_keys``: id -> the key's row), so that the secret
     and the key's rules are checked without a round trip; the one statement of the request
@@ -215,53 +216,54 @@ class PgKeyGate:
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.raw = services.store.raw
+        self.pool = services.store.raw_async
         self._keys: dict[str, tuple] = {}
 
-    def check(
+    async def check(
         self, token: str, request: KeyRequest, charge: bool = False
     ) -> tuple[KeyContext, RateResult | None]:
-        """The key's context and rate-limit state, or the AskDB error refusing the request.
-        A connection the server dropped is replaced and the check run once more (nothing of
-        a statement that did not come back was committed)."""
+        """The key's context and rate-limit state, or the AskDB error refusing the request;
+        awaited on the event loop. A connection the server dropped is replaced and the check
+        run once more (nothing of a statement that did not come back was committed)."""
         for attempt in (1, 2):
             try:
-                ctx, rate, error = self._check(token, request, charge)
+                ctx, rate, error = await self._check(token, request, charge)
                 break
             except psycopg.OperationalError:
                 if attempt == 2:
                     raise
+                self.pool.close()  # a server that dropped one dropped the idle ones too
         if error is not None:
             raise error
         return ctx, rate
 
-    def _check(self, token: str, request: KeyRequest, charge: bool):  # noqa: ANN202
+    async def _check(self, token: str, request: KeyRequest, charge: bool):  # noqa: ANN202
         services = self.services
         clocks = services.rate_limiter.clock(), services.keys.clock(), services.quotas.clock()
         try:
             key_id, secret = parse_token(token)
         except ApiKeyRejectedError as e:
-            return self._cold(None, "", request, charge, clocks, e)
+            return await self._cold(None, "", request, charge, clocks, e)
         row = self._keys.get(key_id)
         if (
             row is not None
             and secret_matches(row.secret_hash, secret)
             and refusal(row, request, clocks[1]) is None
         ):
-            with self.raw.autocommit() as cur:
-                outcome = self._admit(cur, row, request, charge, clocks, ip_on=True)
+            async with self.pool.cursor() as cur:
+                outcome = await self._admit(cur, row, request, charge, clocks, ip_on=True)
             if outcome is not STALE:
                 return outcome
-        return self._cold(key_id, secret, request, charge, clocks)
+        return await self._cold(key_id, secret, request, charge, clocks)
 
-    def _cold(self, key_id, secret, request, charge, clocks, parse_error=None):  # noqa: ANN001
+    async def _cold(self, key_id, secret, request, charge, clocks, parse_error=None):  # noqa: ANN001
         """Read the key with the address's hit, check it, then admit the request."""
         now_s, now, today = clocks
         ip_limit = self.services.settings.ip_rate_limit
         self._keys.pop(key_id, None)
-        with self.raw.autocommit() as cur:
+        async with self.pool.cursor() as cur:
             for _attempt in range(3):  # the key or plan may change between the two statements
-                row = cur.execute(
+                await cur.execute(
                     LOOKUP,
                     {
                         "bucket": f"ip:{request.ip}",
@@ -271,7 +273,8 @@ class PgKeyGate:
                         "ip_on": ip_limit > 0 and _attempt == 0,
                         "key_id": key_id,
                     },
-                ).fetchone()
+                )
+                row = await cur.fetchone()
                 if ip_limit > 0 and _attempt == 0 and row.ip_tat is None:
                     return None, None, refused(row.ip_current, now_s, ip_limit, WINDOW, "per_ip")
                 if parse_error is not None:
@@ -280,9 +283,9 @@ class PgKeyGate:
                     return None, None, ApiKeyRejectedError(INVALID, "invalid")
                 error = refusal(row, request, now)
                 if error is not None:
-                    cur.execute(ACTIVITY, activity_row(row.id, request, now, error))
+                    await cur.execute(ACTIVITY, activity_row(row.id, request, now, error))
                     return None, None, error
-                outcome = self._admit(cur, row, request, charge, clocks, ip_on=False)
+                outcome = await self._admit(cur, row, request, charge, clocks, ip_on=False)
                 if outcome is not STALE:
                     if len(self._keys) >= CACHE_SIZE:
                         self._keys.clear()
@@ -290,7 +293,7 @@ class PgKeyGate:
                     return outcome
         raise RuntimeError("the API key kept changing while it was checked")
 
-    def _admit(self, cur, row, request, charge, clocks, ip_on):  # noqa: ANN001, ANN202
+    async def _admit(self, cur, row, request, charge, clocks, ip_on):  # noqa: ANN001, ANN202
         """The request's one statement, then what its result means: (context, rate state,
         refusal), or STALE. Alerts due and a key's call to give back follow in a short
         transaction of their own (rare)."""
@@ -327,7 +330,8 @@ class PgKeyGate:
             "day": day,
             "stale": now - LAST_USED_EVERY,
         }
-        result = cur.execute(ADMIT, params).fetchone()
+        await cur.execute(ADMIT, params)
+        result = await cur.fetchone()
         reason = result.reason
         if reason == "stale":
             return STALE
@@ -354,20 +358,20 @@ class PgKeyGate:
             if result.project_used is None:
                 if key_on:  # the key's call goes back: the request is refused as a whole
                     after.append((GIVE_BACK, {"subject": params["key_subject"], "day": day}))
-                self._follow_up(cur, after)
+                await self._follow_up(cur, after)
                 return None, rate, quota_exceeded("api_calls_per_day", limit, today)
             alerts += threshold_alerts(
                 row.org_id, params["project_subject"], "api_calls_per_day", limit,
                 result.project_used, 1,
             )  # fmt: skip
-        self._follow_up(cur, [stmt for alert in alerts for stmt in _alert_rows(alert, today)])
+        await self._follow_up(cur, [s for alert in alerts for s in _alert_rows(alert, today)])
         return context(row, row.username), rate, None
 
-    def _follow_up(self, cur, statements: list[tuple[str, dict]]) -> None:  # noqa: ANN001
+    async def _follow_up(self, cur, statements: list[tuple[str, dict]]) -> None:  # noqa: ANN001
         if statements:
-            with cur.connection.transaction():
+            async with cur.connection.transaction():
                 for statement, params in statements:
-                    cur.execute(statement, params)
+                    await cur.execute(statement, params)
 
 
 def _or_unlimited(limit: int | None) -> int:

@@ -54,28 +54,31 @@ async def authenticate(handler: AskDBHandler, token: str) -> tuple[KeyContext, R
         user_agent=handler.request.headers.get("User-Agent", ""),
     )
     charge = getattr(handler, "charges_call", False)
-    return await handler.call_guard(_check, handler.services, token, request, charge)
+    return await check(handler, token, request, charge)
 
 
-def _check(
-    services: Services, token: str, request: KeyRequest, charge: bool = False
+async def check(
+    handler: AskDBHandler, token: str, request: KeyRequest, charge: bool = False
 ) -> tuple[KeyContext, RateResult | None]:
-    """One worker-thread hop and one transaction for the whole check: the address's rate limit
-    first (it also slows down guessing), then the key, then the key's own rate limit, then
-    (``charge``) the call's quota. A refusal after the address's hit is raised after the
-    commit, so that the hit and the key's activity row are kept.
+    """One transaction for the whole check: the address's rate limit first (it also slows
+    down guessing), then the key, then the key's own rate limit, then (``charge``) the
+    call's quota. A refusal after the address's hit is raised after the commit, so that the
+    hit and the key's activity row are kept.
 
-    On PostgreSQL the same check runs as ``PgKeyGate`` (three round trips, no ORM); this is
-    the SQLite path, and the reference the gate's tests compare it with."""
+    On PostgreSQL ``PgKeyGate`` runs it on the event loop (one statement for a key the
+    process knows, no ORM); elsewhere ``check_with_orm`` on a guard thread, which is the
+    reference the gate's tests compare it with."""
+    services = handler.services
     if services.key_gate is not None:
-        return services.key_gate.check(token, request, charge)
-    return check_with_orm(services, token, request, charge)
+        return await services.key_gate.check(token, request, charge)
+    return await handler.call_guard(check_with_orm, services, token, request, charge)
 
 
 def check_with_orm(
     services: Services, token: str, request: KeyRequest, charge: bool = False
 ) -> tuple[KeyContext, RateResult | None]:
-    """``_check`` through SQLAlchemy sessions, on any store."""
+    """``check`` through SQLAlchemy sessions in one transaction, on any store (blocking: run
+    it on a worker thread)."""
     settings, limiter = services.settings, services.rate_limiter
     refusal: Exception | None = None
     rate = None

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from .raw import RawConnections
+from .raw import AsyncRawPool, RawConnections
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -46,10 +46,12 @@ class Store:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # Plain psycopg connections for the API-key guard's hot path (PostgreSQL only).
+        pg = self.engine.dialect.name == "postgresql"
         self.raw = (
-            RawConnections(self.engine, synchronous_commit=raw_synchronous_commit)
-            if self.engine.dialect.name == "postgresql"
-            else None
+            RawConnections(self.engine, synchronous_commit=raw_synchronous_commit) if pg else None
+        )
+        self.raw_async = (
+            AsyncRawPool(self.engine, synchronous_commit=raw_synchronous_commit) if pg else None
         )
 
     def migrate(self) -> None:
@@ -91,6 +93,7 @@ class Store:
     def dispose(self) -> None:
         if self.raw is not None:
             self.raw.close()
+            self.raw_async.close()
         self.engine.dispose()
 
 

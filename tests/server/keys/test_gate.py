@@ -5,6 +5,7 @@ user sees and what the store keeps; both paths must give exactly that."""
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 from datetime import timedelta
 
@@ -45,13 +46,16 @@ def gate(request, world, store_url):
     services.rate_limiter.clock = lambda: clock.now.timestamp()
     services.quotas.enabled = True
     services.settings.key_rate_limit = services.settings.ip_rate_limit = 0
-    fn = guard._check if request.param == "gate" else guard.check_with_orm
+    loop = asyncio.new_event_loop()
+    request.addfinalizer(loop.close)
 
     def check(token, charge=True, **kw):
         req = KeyRequest(**{"project_id": world.a.project_id, **ASK, **kw})
-        return fn(services, token, req, charge)
+        if request.param == "gate":
+            return loop.run_until_complete(services.key_gate.check(token, req, charge))
+        return guard.check_with_orm(services, token, req, charge)
 
-    check.clock, check.path = clock, request.param
+    check.clock, check.path, check.loop = clock, request.param, loop
     return check
 
 
@@ -273,14 +277,16 @@ def test_the_gate_survives_a_dropped_connection(world, gate):
     if gate.path != "gate":
         pytest.skip("the gate's own connections")
     _key_id, token = _key(world)
-    gate(token)
-    with world.services.store.raw.autocommit() as cur:
-        pid = cur.execute("SELECT pg_backend_pid() AS pid").fetchone().pid
-    with world.services.store.engine.connect() as c:
-        c.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
-    ctx, _rate = gate(token)  # a new connection, and the check once more
+    for _ in range(3):
+        gate(token)
+    with world.services.store.engine.connect() as c:  # as a restarted server would
+        c.exec_driver_sql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    ctx, _rate = gate(token)  # new connections, and the check once more
     assert ctx.key_id == _key_id
-    assert _counter(world, f"project:{world.a.project_id}") == 2
+    assert _counter(world, f"project:{world.a.project_id}") == 4
 
 
 def _admit_many(store_url: str, data_dir: str, token: str, project_id: str, n: int, out) -> None:
@@ -293,15 +299,19 @@ def _admit_many(store_url: str, data_dir: str, token: str, project_id: str, n: i
     )
     services.quotas.enabled = True
     req = KeyRequest(project_id=project_id, **ASK)
-    admitted = 0
-    for _ in range(n):
-        try:
-            guard._check(services, token, req, True)
-            admitted += 1
-        except QuotaExceededError:
-            pass
+
+    async def hammer() -> int:
+        admitted = 0
+        for _ in range(n):
+            try:
+                await services.key_gate.check(token, req, True)
+                admitted += 1
+            except QuotaExceededError:
+                pass
+        return admitted
+
+    out.put(asyncio.run(hammer()))
     services.close()
-    out.put(admitted)
 
 
 def test_processes_never_admit_more_than_the_keys_quota(world, store_url, tmp_path):
@@ -381,13 +391,13 @@ def test_a_known_keys_request_is_one_statement(world, gate, monkeypatch):
     world.services.settings.ip_rate_limit = world.services.settings.key_rate_limit = 100
     gate(token)  # the cold path: the key is read, then admitted
     statements = []
-    real = psycopg.Cursor.execute
+    real = psycopg.AsyncCursor.execute
 
     def counting(self, query, params=None, **kw):
         statements.append(query)
         return real(self, query, params, **kw)
 
-    monkeypatch.setattr(psycopg.Cursor, "execute", counting)
+    monkeypatch.setattr(psycopg.AsyncCursor, "execute", counting)
     gate(token)
     assert len(statements) == 1
     wrong = token[:-2] + ("xy" if not token.endswith("xy") else "zz")
