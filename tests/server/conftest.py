@@ -33,12 +33,22 @@ def shop_db(tmp_path) -> Path:
     return path
 
 
-@pytest.fixture
-def jp_server_config(tmp_path):
+def askdb_server_config(tmp_path, **askdb) -> dict:
+    """A Jupyter server config with AskDB enabled, its data in ``tmp_path``, no MiniLM, and
+    ``askdb`` as further ``AskDBApp`` settings (a module's ``jp_server_config`` returns it)."""
     return {
         "ServerApp": {"jpserver_extensions": {"askdb_server": True}},
-        "AskDBApp": {"data_dir": str(tmp_path / "askdb-data"), "use_embeddings": False},
+        "AskDBApp": {
+            "data_dir": str(tmp_path / "askdb-data"),
+            "use_embeddings": False,
+            **askdb,
+        },
     }
+
+
+@pytest.fixture
+def jp_server_config(tmp_path):
+    return askdb_server_config(tmp_path)
 
 
 @pytest.fixture

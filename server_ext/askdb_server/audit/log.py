@@ -122,31 +122,26 @@ class AuditLog:
         On PostgreSQL one INSERT on the store's plain psycopg connection (it also looks up
         the project's organization), queued for the background writer when the log is
         ``buffered``: API-key requests record events on their hot path."""
+        fields = {
+            "org_id": org_id,
+            "project_id": project_id,
+            "target": target,
+            "outcome": outcome,
+            "details": details,
+        }
         if self.store.raw is None:
             with self.store.session() as s:
-                self.append(
-                    s,
-                    actor,
-                    action,
-                    org_id=org_id,
-                    project_id=project_id,
-                    target=target,
-                    outcome=outcome,
-                    details=details,
-                )
+                self.append(s, actor, action, **fields)
             return
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown audit outcome {outcome!r}")
         params = {
+            **fields,
             "id": new_id(),
             "at": utcnow(),
-            "org_id": org_id,
             "actor_id": actor.user_id if actor else None,
             "actor": actor.username if actor else None,
             "action": action,
-            "project_id": project_id,
-            "target": target,
-            "outcome": outcome,
             "details": Json(details or {}),
         }
         if self.buffer is not None:

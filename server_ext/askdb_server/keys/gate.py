@@ -65,6 +65,31 @@ if TYPE_CHECKING:
 
 WINDOW = 60.0  # seconds: the rate limits are per minute
 
+def _gcra_hit(bucket: str, step: str, source: str, on: str) -> str:
+    """A CTE's body: one GCRA hit on the bucket named by parameter ``bucket`` (the upsert of
+    ``quotas/ratelimit.py``), made only when parameter ``on`` is true and ``source`` (a FROM
+    clause, or '') has a row; its RETURNING is empty when the hit is refused."""
+    return f"""
+    INSERT INTO rate_limits (bucket, tat)
+    SELECT %({bucket})s, %(now)s + %({step})s {source} WHERE %({on})s
+    ON CONFLICT (bucket) DO UPDATE SET tat = GREATEST(rate_limits.tat, %(now)s) + %({step})s
+    WHERE GREATEST(rate_limits.tat, %(now)s) + %({step})s - %(now)s <= %(period)s + 1e-9
+    RETURNING tat"""
+
+
+def _charge(subject: str, limit: str, source: str, condition: str) -> str:
+    """A CTE's body: one call charged to the daily counter named by parameter ``subject`` when
+    ``condition`` holds for the row of ``source``, within parameter ``limit`` (-1 unlimited;
+    0 admits nothing, not even a counter's first row); its RETURNING is empty when refused."""
+    return f"""
+    INSERT INTO quota_counters (subject, metric, period, used)
+    SELECT %({subject})s, 'calls', %(day)s, 1 FROM {source}
+    WHERE {condition} AND %({limit})s::bigint <> 0
+    ON CONFLICT (subject, metric, period) DO UPDATE SET used = quota_counters.used + 1
+    WHERE %({limit})s::bigint < 0 OR quota_counters.used + 1 <= %({limit})s::bigint
+    RETURNING used"""
+
+
 KEY = """
 SELECT k.id, k.project_id, k.created_by, u.username, k.secret_hash, k.scopes, k.endpoints,
        k.ip_allow, k.expires_at, k.revoked_at, k.overlap_until, k.calls_per_day,
@@ -81,12 +106,7 @@ WHERE k.id = %(key_id)s
 # The cold path's first statement: the address's GCRA hit and the key. The second sub-select
 # sees the statement's snapshot, from before the hit: the TAT that refused it, if it was.
 LOOKUP = f"""
-WITH hit AS (
-    INSERT INTO rate_limits (bucket, tat)
-    SELECT %(bucket)s, %(now)s + %(step)s WHERE %(ip_on)s
-    ON CONFLICT (bucket) DO UPDATE SET tat = GREATEST(rate_limits.tat, %(now)s) + %(step)s
-    WHERE GREATEST(rate_limits.tat, %(now)s) + %(step)s - %(now)s <= %(period)s + 1e-9
-    RETURNING tat)
+WITH hit AS ({_gcra_hit("bucket", "step", "", "ip_on")})
 SELECT (SELECT tat FROM hit) AS ip_tat,
        (SELECT tat FROM rate_limits WHERE bucket = %(bucket)s) AS ip_current,
        key.*
@@ -100,7 +120,7 @@ FROM (SELECT) AS one LEFT JOIN ({KEY}) AS key ON true
 # the activity row and last-used, each step only when the one before let the request
 # through. A limit of -1 is unlimited; 0 admits nothing (not even a counter's first row).
 # ``verdict`` names the refusal as the activity log records it ('stale': nothing written).
-ADMIT = """
+ADMIT = f"""
 WITH live AS (
     SELECT k.version, o.plan, COALESCE(l.limits::text, '') AS limits_text,
            COALESCE(pt.used, 0) AS project_tokens, COALESCE(kt.used, 0) AS key_tokens
@@ -116,19 +136,9 @@ WITH live AS (
 fresh AS (
     SELECT FROM live
     WHERE version = %(version)s AND plan = %(plan)s AND limits_text = %(limits_text)s),
-ip AS (
-    INSERT INTO rate_limits (bucket, tat)
-    SELECT %(ip_bucket)s, %(now)s + %(ip_step)s FROM fresh WHERE %(ip_on)s
-    ON CONFLICT (bucket) DO UPDATE SET tat = GREATEST(rate_limits.tat, %(now)s) + %(ip_step)s
-    WHERE GREATEST(rate_limits.tat, %(now)s) + %(ip_step)s - %(now)s <= %(period)s + 1e-9
-    RETURNING tat),
+ip AS ({_gcra_hit("ip_bucket", "ip_step", "FROM fresh", "ip_on")}),
 ip_ok AS (SELECT FROM fresh WHERE NOT %(ip_on)s OR EXISTS (SELECT FROM ip)),
-kr AS (
-    INSERT INTO rate_limits (bucket, tat)
-    SELECT %(bucket)s, %(now)s + %(step)s FROM ip_ok WHERE %(rate_on)s
-    ON CONFLICT (bucket) DO UPDATE SET tat = GREATEST(rate_limits.tat, %(now)s) + %(step)s
-    WHERE GREATEST(rate_limits.tat, %(now)s) + %(step)s - %(now)s <= %(period)s + 1e-9
-    RETURNING tat),
+kr AS ({_gcra_hit("bucket", "step", "FROM ip_ok", "rate_on")}),
 rate_ok AS (SELECT FROM ip_ok WHERE NOT %(rate_on)s OR EXISTS (SELECT FROM kr)),
 within AS (
     SELECT FROM rate_ok, live
@@ -136,21 +146,11 @@ within AS (
        OR ((%(tokens_limit)s::bigint < 0 OR live.project_tokens < %(tokens_limit)s::bigint)
            AND (%(key_tokens_limit)s::bigint < 0
                 OR live.key_tokens < %(key_tokens_limit)s::bigint))),
-kc AS (
-    INSERT INTO quota_counters (subject, metric, period, used)
-    SELECT %(key_subject)s, 'calls', %(day)s, 1 FROM within
-    WHERE %(key_on)s AND %(key_limit)s::bigint <> 0
-    ON CONFLICT (subject, metric, period) DO UPDATE SET used = quota_counters.used + 1
-    WHERE %(key_limit)s::bigint < 0 OR quota_counters.used + 1 <= %(key_limit)s::bigint
-    RETURNING used),
-pc AS (
-    INSERT INTO quota_counters (subject, metric, period, used)
-    SELECT %(project_subject)s, 'calls', %(day)s, 1 FROM within
-    WHERE %(project_on)s AND %(project_limit)s::bigint <> 0
-      AND (NOT %(key_on)s OR EXISTS (SELECT FROM kc))
-    ON CONFLICT (subject, metric, period) DO UPDATE SET used = quota_counters.used + 1
-    WHERE %(project_limit)s::bigint < 0 OR quota_counters.used + 1 <= %(project_limit)s::bigint
-    RETURNING used),
+kc AS ({_charge("key_subject", "key_limit", "within", "%(key_on)s")}),
+pc AS ({_charge(
+    "project_subject", "project_limit", "within",
+    "%(project_on)s AND (NOT %(key_on)s OR EXISTS (SELECT FROM kc))",
+)}),
 verdict AS (
     SELECT CASE
         WHEN NOT EXISTS (SELECT FROM fresh) THEN 'stale'

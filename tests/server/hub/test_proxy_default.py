@@ -8,6 +8,7 @@ import pytest
 
 from askdb_server.hub.serve import serve_config
 
+from ..conftest import askdb_server_config
 from .test_serve import HUB_ENV
 
 HUB_AT_LOOPBACK = {**HUB_ENV, "JUPYTERHUB_SERVICE_URL": "http://127.0.0.1:10101"}
@@ -16,17 +17,13 @@ HUB_AT_LOOPBACK = {**HUB_ENV, "JUPYTERHUB_SERVICE_URL": "http://127.0.0.1:10101"
 @pytest.fixture
 def jp_server_config(tmp_path, store_url):
     proxies = serve_config(HUB_AT_LOOPBACK).AskDBApp.trusted_proxies
-    return {
-        "ServerApp": {"jpserver_extensions": {"askdb_server": True}},
-        "AskDBApp": {
-            "data_dir": str(tmp_path / "askdb-data"),
-            "use_embeddings": False,
-            "database_url": store_url,
-            "trusted_proxies": proxies,
-            "key_rate_limit": 0,
-            "ip_rate_limit": 2,
-        },
-    }
+    return askdb_server_config(
+        tmp_path,
+        database_url=store_url,
+        trusted_proxies=proxies,
+        key_rate_limit=0,
+        ip_rate_limit=2,
+    )
 
 
 async def test_each_client_behind_the_hub_proxy_is_seen_and_limited_apart(api, shop_project):

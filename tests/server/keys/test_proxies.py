@@ -5,17 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from ..conftest import askdb_server_config
+
 
 @pytest.fixture
 def jp_server_config(tmp_path):
-    return {
-        "ServerApp": {"jpserver_extensions": {"askdb_server": True}},
-        "AskDBApp": {
-            "data_dir": str(tmp_path / "askdb-data"),
-            "use_embeddings": False,
-            "trusted_proxies": ["127.0.0.1/32", "::1/128"],
-        },
-    }
+    return askdb_server_config(tmp_path, trusted_proxies=["127.0.0.1/32", "::1/128"])
 
 
 async def test_forwarded_client_is_checked_behind_a_trusted_proxy(api, shop_project):

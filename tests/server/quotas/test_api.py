@@ -11,6 +11,7 @@ import pytest
 
 from askdb_server.openapi import openapi_document
 
+from ..conftest import askdb_server_config
 from ..test_openapi import _template, _validator
 
 DOC = openapi_document()
@@ -18,15 +19,7 @@ DOC = openapi_document()
 
 @pytest.fixture
 def jp_server_config(tmp_path, store_url):
-    return {
-        "ServerApp": {"jpserver_extensions": {"askdb_server": True}},
-        "AskDBApp": {
-            "data_dir": str(tmp_path / "askdb-data"),
-            "use_embeddings": False,
-            "enforce_quotas": True,
-            "database_url": store_url,
-        },
-    }
+    return askdb_server_config(tmp_path, enforce_quotas=True, database_url=store_url)
 
 
 @pytest.fixture

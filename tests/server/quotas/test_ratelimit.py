@@ -14,6 +14,8 @@ from askdb_server.errors import RateLimitedError
 from askdb_server.quotas.ratelimit import RateLimiter
 from askdb_server.store.db import Store
 
+from ..conftest import askdb_server_config
+
 
 class FloatClock:
     def __init__(self) -> None:
@@ -90,16 +92,7 @@ def test_processes_never_over_admit(limiter, store_url):
 
 @pytest.fixture
 def jp_server_config(tmp_path, store_url):
-    return {
-        "ServerApp": {"jpserver_extensions": {"askdb_server": True}},
-        "AskDBApp": {
-            "data_dir": str(tmp_path / "askdb-data"),
-            "use_embeddings": False,
-            "key_rate_limit": 3,
-            "ip_rate_limit": 6,
-            "database_url": store_url,
-        },
-    }
+    return askdb_server_config(tmp_path, key_rate_limit=3, ip_rate_limit=6, database_url=store_url)
 
 
 async def test_rest_rate_limits_per_key_and_per_ip(api, shop_project):
