@@ -16,7 +16,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,12 +72,12 @@ def _wait_until_up(url: str, token: str, proc: subprocess.Popen, log: Path) -> N
     pytest.fail(f"jupyter lab did not answer within 90 s:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="session")
-def lab_server(tmp_path_factory) -> Iterator[LabServer]:
-    """``jupyter lab`` as a user starts it, on a free loopback port, with an isolated store."""
+@contextmanager
+def run_jupyter_lab(base: Path, options: Sequence[str] = ()) -> Iterator[LabServer]:
+    """``jupyter lab`` as a user starts it, on a free loopback port, with an isolated store under
+    ``base``; ``options`` are more command-line options (``--AskDBApp.enforce_quotas=True``)."""
     if shutil.which("jupyter-lab", path=str(Path(sys.executable).parent)) is None:
         pytest.skip("jupyter-lab is not installed in this environment")
-    base = tmp_path_factory.mktemp("lab")
     root = base / "root"
     root.mkdir()
     port, token = free_port(), "askdb-e2e-token"
@@ -99,6 +100,7 @@ def lab_server(tmp_path_factory) -> Iterator[LabServer]:
         f"--LabApp.workspaces_dir={base / 'workspaces'}",
         "--LabApp.news_url=",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        *options,
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         args.append("--allow-root")
@@ -122,6 +124,13 @@ def lab_server(tmp_path_factory) -> Iterator[LabServer]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="session")
+def lab_server(tmp_path_factory) -> Iterator[LabServer]:
+    """The lab shared by the browser tests (quotas not enforced, as on a personal server)."""
+    with run_jupyter_lab(tmp_path_factory.mktemp("lab")) as lab:
+        yield lab
 
 
 @pytest.fixture
