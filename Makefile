@@ -16,7 +16,11 @@ export TRANSFORMERS_OFFLINE := 1
 ## setup: create .venv and install AskDB (server extension, kernel magics, labextension build)
 setup: $(VENV)/.askdb-installed
 
-$(VENV)/.askdb-installed: pyproject.toml labext/package.json labext/yarn.lock
+# The labextension's sources too: the install builds it and copies it into the virtualenv,
+# so a changed panel is rebuilt and reinstalled before the browser tests use it.
+LABEXT_SOURCES := $(shell find labext/src labext/style -type f 2>/dev/null)
+
+$(VENV)/.askdb-installed: pyproject.toml labext/package.json labext/yarn.lock $(LABEXT_SOURCES)
 	@echo "Setting up $(VENV) (first run: a few minutes)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
