@@ -110,8 +110,21 @@ export class AskDBPanel extends Widget {
     await this.selectProject(this._pickProject());
   }
 
-  /** Open a project: its conversations, and the one last open in it. */
+  /** Open a project: its conversations, and the one last open in it. A question asked
+   * meanwhile waits for it (else opening the remembered conversation would clear its turn). */
   async selectProject(projectId: string): Promise<void> {
+    const opening = this._openProject(projectId);
+    this._opening = opening;
+    try {
+      await opening;
+    } finally {
+      if (this._opening === opening) {
+        this._opening = null;
+      }
+    }
+  }
+
+  private async _openProject(projectId: string): Promise<void> {
     this.stop();
     this._projectId = projectId;
     this._project.value = projectId;
@@ -160,6 +173,9 @@ export class AskDBPanel extends Widget {
 
   /** Ask `question` in the open conversation; resolves when the answer is complete. */
   async ask(question: string): Promise<void> {
+    while (this._opening) {
+      await this._opening.catch(() => undefined);
+    }
     question = question.trim();
     if (!question || this._state === 'asking' || !this._projectId) {
       return;
@@ -457,6 +473,7 @@ export class AskDBPanel extends Widget {
   private readonly _notice: HTMLElement;
   private readonly _messages: HTMLElement;
   private readonly _usage: UsageLine;
+  private _opening: Promise<void> | null = null;
   private readonly _input: HTMLTextAreaElement;
   private readonly _submit: HTMLButtonElement;
   private _state: PanelState = 'loading';
