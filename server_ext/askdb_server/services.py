@@ -77,7 +77,7 @@ class Services:
     keys: ApiKeyManager | None = None
     quotas: QuotaManager | None = None
     rate_limiter: RateLimiter | None = None
-    # The API-key check on PostgreSQL without the ORM (None on SQLite: guard._check's path).
+    # The API-key check on PostgreSQL without the ORM (None on SQLite: guard.check_with_orm).
     key_gate: PgKeyGate | None = None
     # The threads that run the API-key check (and request audit rows) off the event loop.
     guard_executor: ThreadPoolExecutor = field(

@@ -149,6 +149,11 @@ class AuditLog:
         else:
             self._insert(params)
 
+    @property
+    def records_in_background(self) -> bool:
+        """Whether ``record`` only queues its event (it does not wait for the store)."""
+        return self.buffer is not None
+
     def _insert(self, params: dict) -> None:
         with self.store.raw.autocommit() as cur:
             cur.execute(RECORD, params)

@@ -79,7 +79,7 @@ class AskDBHandler(ExtensionHandlerMixin, APIHandler):
         written on the guard's threads."""
         who = await self.identity()
         audit = self.services.keys.audit
-        if audit.buffer is not None:  # a queue append: no need to leave the event loop
+        if audit.records_in_background:  # a queue append: no need to leave the event loop
             audit.record(who, action, **kwargs)
         else:
             await self.call_guard(audit.record, who, action, **kwargs)

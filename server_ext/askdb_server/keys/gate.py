@@ -43,10 +43,15 @@ from typing import TYPE_CHECKING
 import psycopg
 from psycopg.types.json import Json
 
-from ..errors import ApiKeyRejectedError, QuotaExceededError
-from ..quotas.manager import ThresholdAlert, quota_exceeded, threshold_alerts
+from ..errors import ApiKeyRejectedError
+from ..quotas.manager import (
+    ThresholdAlert,
+    quota_exceeded,
+    threshold_alerts,
+    token_suspension,
+)
 from ..quotas.plans import UNLIMITED, limits_of
-from ..quotas.ratelimit import RateResult, admitted, refused
+from ..quotas.ratelimit import WINDOW, RateResult, admitted, refused
 from ..store.models import new_id
 from .manager import (
     INVALID,
@@ -63,7 +68,6 @@ from .manager import (
 if TYPE_CHECKING:
     from ..services import Services
 
-WINDOW = 60.0  # seconds: the rate limits are per minute
 
 def _gcra_hit(bucket: str, step: str, source: str, on: str) -> str:
     """A CTE's body: one GCRA hit on the bucket named by parameter ``bucket`` (the upsert of
@@ -260,29 +264,33 @@ class PgKeyGate:
         """Read the key with the address's hit, check it, then admit the request."""
         now_s, now, today = clocks
         ip_limit = self.services.settings.ip_rate_limit
-        self._keys.pop(key_id, None)
         async with self.pool.cursor() as cur:
-            for _attempt in range(3):  # the key or plan may change between the two statements
+            for attempt in range(3):  # the key or plan may change between the two statements
                 await cur.execute(
                     LOOKUP,
                     {
                         "bucket": f"ip:{request.ip}",
                         "now": now_s,
-                        "step": WINDOW / ip_limit if ip_limit > 0 else 1.0,
+                        "step": _step(ip_limit),
                         "period": WINDOW,
-                        "ip_on": ip_limit > 0 and _attempt == 0,
+                        "ip_on": ip_limit > 0 and attempt == 0,
                         "key_id": key_id,
                     },
                 )
                 row = await cur.fetchone()
-                if ip_limit > 0 and _attempt == 0 and row.ip_tat is None:
+                if ip_limit > 0 and attempt == 0 and row.ip_tat is None:
                     return None, None, refused(row.ip_current, now_s, ip_limit, WINDOW, "per_ip")
                 if parse_error is not None:
                     return None, None, parse_error
                 if not secret_matches(row.secret_hash, secret):
+                    # A known key stays known (a wrong guess must not cost its owner the
+                    # cache), a deleted one is forgotten.
+                    if row.id is None:
+                        self._keys.pop(key_id, None)
                     return None, None, ApiKeyRejectedError(INVALID, "invalid")
                 error = refusal(row, request, now)
                 if error is not None:
+                    self._keys.pop(row.id, None)
                     await cur.execute(ACTIVITY, activity_row(row.id, request, now, error))
                     return None, None, error
                 outcome = await self._admit(cur, row, request, charge, clocks, ip_on=False)
@@ -312,10 +320,10 @@ class PgKeyGate:
             "month": today.strftime("%Y-%m"),
             "ip_on": ip_on and ip_limit > 0,
             "ip_bucket": f"ip:{request.ip}",
-            "ip_step": WINDOW / ip_limit if ip_limit > 0 else 1.0,
+            "ip_step": _step(ip_limit),
             "bucket": f"key:{row.id}",
             "now": now_s,
-            "step": WINDOW / rate_limit if rate_limit > 0 else 1.0,
+            "step": _step(rate_limit),
             "period": WINDOW,
             "rate_on": rate_limit > 0,
             "charging": charging,
@@ -341,7 +349,9 @@ class PgKeyGate:
             return None, None, refused(result.current, now_s, rate_limit, WINDOW, "per_key")
         rate = admitted(result.tat, now_s, rate_limit, WINDOW) if rate_limit > 0 else None
         if charging:
-            error = _suspension(result, limits, row.tokens_per_month, today)
+            error = token_suspension(
+                limits, result.project_tokens, row.tokens_per_month, result.key_tokens, today
+            )
             if error is not None:
                 return None, rate, error
         after: list[tuple[str, dict]] = []
@@ -378,14 +388,9 @@ def _or_unlimited(limit: int | None) -> int:
     return UNLIMITED if limit is None else limit
 
 
-def _suspension(used, limits: dict, key_tokens, today) -> QuotaExceededError | None:  # noqa: ANN001
-    """The refusal while the month's tokens are used up (the project's or the key's own)."""
-    tokens = limits["tokens_per_month"]
-    if tokens != UNLIMITED and used.project_tokens >= tokens:
-        return quota_exceeded("tokens_per_month", tokens, today)
-    if key_tokens is not None and used.key_tokens >= key_tokens:
-        return quota_exceeded("key_tokens_per_month", key_tokens, today)
-    return None
+def _step(limit: int) -> float:
+    # GCRA's interval between two requests; any positive number where the limit is off (0).
+    return WINDOW / limit if limit > 0 else 1.0
 
 
 def _alert_rows(alert: ThresholdAlert, at) -> list[tuple[str, dict]]:  # noqa: ANN001

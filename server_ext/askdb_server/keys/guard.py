@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..errors import QuotaExceededError, RateLimitedError
+from ..quotas.ratelimit import WINDOW
 from .manager import PREFIX, KeyContext, KeyRequest
 from .network import client_ip
 from .scopes import route_of
@@ -83,11 +84,13 @@ def check_with_orm(
     refusal: Exception | None = None
     rate = None
     with services.store.session() as s:
-        limiter.hit(f"ip:{request.ip}", settings.ip_rate_limit, 60, "per_ip", s)
+        limiter.hit(f"ip:{request.ip}", settings.ip_rate_limit, WINDOW, "per_ip", s)
         ctx, refusal = services.keys.check(s, token, request, log_success=False)
         if ctx is not None:
             try:
-                rate = limiter.hit(f"key:{ctx.key_id}", settings.key_rate_limit, 60, "per_key", s)
+                rate = limiter.hit(
+                    f"key:{ctx.key_id}", settings.key_rate_limit, WINDOW, "per_key", s
+                )
                 if charge:
                     services.quotas.charge_call(
                         ctx.project_id,

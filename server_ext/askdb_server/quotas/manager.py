@@ -99,12 +99,12 @@ class QuotaManager:
         now = self.clock()
         day = now.strftime("%Y-%m-%d")
         org_id, limits, tokens_used = self._call_state(s, project_id, now)
-        tokens = limits["tokens_per_month"]
-        if tokens != UNLIMITED and tokens_used >= tokens:
-            raise quota_exceeded("tokens_per_month", tokens, now)
+        key_used = 0
         if key_id is not None and key_tokens is not None:
-            if self._used(s, f"key:{key_id}", "tokens", now) >= key_tokens:
-                raise quota_exceeded("key_tokens_per_month", key_tokens, now)
+            key_used = self._used(s, f"key:{key_id}", "tokens", now)
+        suspended = token_suspension(limits, tokens_used, key_tokens, key_used, now)
+        if suspended is not None:
+            raise suspended
         if key_id is not None and key_limit is not None:
             self._charge_or_raise(s, f"key:{key_id}", "calls", day, key_limit, now, org_id)
         limit = limits["api_calls_per_day"]
@@ -121,20 +121,26 @@ class QuotaManager:
         now = self.clock()
         month = now.strftime("%Y-%m")
         with self.store.session() as s:
-            org_id, limits = self._project_limits(s, project_id)
+            org_id, limits = self.project_limits(s, project_id)
             subject = f"project:{project_id}"
             used = self._charge(s, subject, "tokens", month, n, UNLIMITED)
-            self._alerts(
+            self.add_alerts(
                 s, org_id, subject, "tokens_per_month", limits["tokens_per_month"], used, n
             )
             if key_id is not None:
                 subject = f"key:{key_id}"
                 used = self._charge(s, subject, "tokens", month, n, UNLIMITED)
                 if key_tokens is not None:
-                    self._alerts(s, org_id, subject, "key_tokens_per_month", key_tokens, used, n)
+                    self.add_alerts(
+                        s, org_id, subject, "key_tokens_per_month", key_tokens, used, n
+                    )
 
     def charge_message_tokens(
-        self, project_id: str, message_id: str, key_id: str | None = None, key_tokens=None
+        self,
+        project_id: str,
+        message_id: str,
+        key_id: str | None = None,
+        key_tokens: int | None = None,
     ) -> None:
         """Charge the tokens the engine reported for one answered message (to the key too,
         when the question came with one)."""
@@ -188,7 +194,7 @@ class QuotaManager:
         now = self.clock()
         with self.store.session() as s:
             self.authz.check(s, who, "project:read", project_id)
-            _org, limits = self._project_limits(s, project_id)
+            _org, limits = self.project_limits(s, project_id)
             return {
                 "limits": limits,
                 "calls_today": self._used(s, f"project:{project_id}", "calls", now),
@@ -232,11 +238,13 @@ class QuotaManager:
         if used is None:
             name = "key_calls_per_day" if subject.startswith("key:") else "api_calls_per_day"
             raise quota_exceeded(name, limit, now)
-        self._alerts(s, org, subject, "api_calls_per_day", limit, used, 1)
+        self.add_alerts(s, org, subject, "api_calls_per_day", limit, used, 1)
 
-    def _alerts(
+    def add_alerts(
         self, s: Session, org_id: str, subject: str, quota: str, limit: int, used: int, n: int
     ) -> None:
+        """Add to ``s`` the notifications and events of the thresholds (80, 90, 100% of
+        ``limit``) that ``subject``'s count crossed when ``n`` took it to ``used``."""
         for alert in threshold_alerts(org_id, subject, quota, limit, used, n):
             s.add(Notification(**alert.notification()))
             s.add(DomainEvent(**alert.event()))
@@ -273,7 +281,8 @@ class QuotaManager:
             return None, limits_of("FREE"), 0
         return row[0], limits_of(row[1], row[2]), int(row[3] or 0)
 
-    def _project_limits(self, s: Session, project_id: str) -> tuple[str, dict[str, int]]:
+    def project_limits(self, s: Session, project_id: str) -> tuple[str, dict[str, int]]:
+        """The project's organization and the limits of its plan (custom ones laid over)."""
         # One query on the hot path: the project's organization, plan and custom limits.
         row = s.execute(
             select(Project.org_id, Organization.plan, OrgPlanLimits.limits)
@@ -333,6 +342,23 @@ def threshold_alerts(
             message = f"{quota.replace('_', ' ')} of {subject} reached {pct}% ({used}/{limit})."
             alerts.append(ThresholdAlert(org_id, project_id, message, data))
     return alerts
+
+
+def token_suspension(
+    limits: dict[str, int],
+    project_tokens: int,
+    key_limit: int | None,
+    key_tokens: int,
+    now: datetime,
+) -> QuotaExceededError | None:
+    """The refusal while the month's tokens are used up: the project's (``limits``), or the
+    key's own (``key_limit``, None: the key has none). None while calls may go on."""
+    tokens = limits["tokens_per_month"]
+    if tokens != UNLIMITED and project_tokens >= tokens:
+        return quota_exceeded("tokens_per_month", tokens, now)
+    if key_limit is not None and key_tokens >= key_limit:
+        return quota_exceeded("key_tokens_per_month", key_limit, now)
+    return None
 
 
 def quota_exceeded(quota: str, limit: int, now: datetime) -> QuotaExceededError:

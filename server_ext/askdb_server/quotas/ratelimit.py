@@ -27,6 +27,8 @@ from ..errors import RateLimitedError
 from ..store.db import Store
 from ..store.models import RateLimitState
 
+WINDOW = 60.0  # seconds: AskDB's rate limits are requests per minute
+
 
 @dataclass(frozen=True)
 class RateResult:

@@ -77,11 +77,11 @@ class StorageQuota:
             return
         used = count_stored(s, project_id, resource)
         # The same alerts as the call and token quotas: notifications and quota.threshold.
-        self.quotas._alerts(s, org_id, f"project:{project_id}", resource, limit, used, n)
+        self.quotas.add_alerts(s, org_id, f"project:{project_id}", resource, limit, used, n)
 
     def _locked_limit(self, s: Session, project_id: str, resource: str) -> tuple[str, int]:
         lock_row(s, Project, project_id)
-        org_id, limits = self.quotas._project_limits(s, project_id)
+        org_id, limits = self.quotas.project_limits(s, project_id)
         return org_id, limits[resource]
 
 

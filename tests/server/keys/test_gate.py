@@ -404,3 +404,5 @@ def test_a_known_keys_request_is_one_statement(world, gate, monkeypatch):
     with pytest.raises(ApiKeyRejectedError):
         gate(wrong)  # a wrong secret is read again (and hits the address's limit)
     assert len(statements) == 2
+    gate(token)  # and the owner's key is still known: one statement again
+    assert len(statements) == 3
