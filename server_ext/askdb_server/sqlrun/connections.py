@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -20,9 +21,12 @@ CONNECT_TIMEOUT_S = 10
 class ConnectionRegistry:
     """Caches one engine per database URL; safe to share between threads."""
 
-    def __init__(self) -> None:
+    def __init__(self, check_target: Callable[[URL], None] | None = None) -> None:
+        """``check_target`` (the deployment's connection-target policy, sqlrun/targets.py)
+        is called with the parsed URL before every use of an engine, and raises to refuse."""
         self._engines: dict[str, Engine] = {}
         self._lock = threading.Lock()
+        self._check_target = check_target
 
     def engine_for(self, url: str) -> Engine:
         """The engine for ``url``, created on first use.
@@ -31,6 +35,8 @@ class ConnectionRegistry:
         ``DatabaseUnreachableError`` for a missing SQLite file or a driver that is not installed.
         """
         parsed = parse_database_url(url)
+        if self._check_target is not None:
+            self._check_target(parsed)
         key = render(parsed)
         with self._lock:
             engine = self._engines.get(key)

@@ -108,6 +108,14 @@ class Project(Base):
     dialect: Mapped[str | None] = mapped_column(String(32))
     # Whether the engine may read sample values from the database to link question words.
     allow_value_lookup: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    # The query policy (sqlrun/policy.py): functions the admin allows beyond the dialect's
+    # allow-list (user-defined ones), queries of system catalogs, and the explicit, unsafe
+    # override that lets a privileged database role connect in a shared deployment.
+    sql_functions: Mapped[list | None] = mapped_column(JSON)
+    allow_introspection: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    allow_privileged: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # Whether answers' first rows are kept with the message (previews); off keeps none.
+    store_results: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
