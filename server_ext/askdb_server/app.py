@@ -14,7 +14,7 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Float, Int, List, TraitError, Unicode, default, validate
 
 from .audit.handlers import default_handlers as audit_handlers
-from .base.handlers import AskDBHandler
+from .base.handlers import AskDBHandler, UnknownEndpointHandler
 from .chat.handlers import default_handlers as chat_handlers
 from .hub.forward import forward_handlers, single_user_service_url
 from .identity.account_handlers import default_handlers as account_handlers
@@ -229,6 +229,7 @@ class AskDBApp(ExtensionApp):
                 *key_handlers,
                 *quota_handlers,
                 (r"/askdb/api/openapi.json", OpenAPIHandler),
+                (r"/askdb/api/.*", UnknownEndpointHandler),  # last: problem+json 404s
             ]
         )
 

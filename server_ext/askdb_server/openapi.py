@@ -32,13 +32,28 @@ PROBLEM = {
 }
 ERRORS = {"400": PROBLEM, "403": PROBLEM, "404": PROBLEM}
 NULLABLE_STR = {"type": ["string", "null"]}
-PROJECT_ID = {"name": "project_id", "in": "path", "required": True, "schema": {"type": "string"}}
-CONVERSATION_ID = {
-    "name": "conversation_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string"},
-}
+
+# Request limits, checked before any handler runs (base/validation.py): strings fit their
+# store columns (store/models.py String(n)), integers their column types.
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+
+
+def _str(max_length: int, nullable: bool = False) -> dict:
+    return {"type": ["string", "null"] if nullable else "string", "maxLength": max_length}
+
+
+ID = {"type": "string", "minLength": 1, "maxLength": 32}  # ids are 32 hex digits
+NAME = _str(255)
+EMAIL = _str(320)
+TOKEN = _str(512)  # emailed tokens
+QUESTION = _str(10_000)
+SQL = _str(100_000)
+TEXT = _str(100_000)  # descriptions, doc bodies, notes
+URL = _str(4096)
+DIALECT = _str(32)
+PROJECT_ID = {"name": "project_id", "in": "path", "required": True, "schema": ID}
+CONVERSATION_ID = {"name": "conversation_id", "in": "path", "required": True, "schema": ID}
 
 SCHEMAS: dict = {
     "Problem": {
@@ -92,10 +107,10 @@ SCHEMAS: dict = {
         "required": ["name"],
         "additionalProperties": False,
         "properties": {
-            "name": {"type": "string"},
-            "description": {"type": "string"},
+            "name": NAME,
+            "description": TEXT,
             "connection_url": {
-                "type": "string",
+                **URL,
                 "description": "SQLAlchemy URL: sqlite, postgresql, mysql/mariadb",
             },
             "allow_value_lookup": {"type": "boolean"},
@@ -230,7 +245,7 @@ PATHS: dict = {
         "get": {
             "summary": "List projects",
             "parameters": [
-                {"name": "name", "in": "query", "schema": {"type": "string"}},
+                {"name": "name", "in": "query", "schema": NAME},
                 {"name": "include_archived", "in": "query", "schema": {"type": "boolean"}},
             ],
             "responses": {
@@ -258,7 +273,10 @@ PATHS: dict = {
         "patch": {
             "summary": "Update a project",
             "parameters": [PROJECT_ID],
-            "requestBody": _body({"type": "object"}),
+            # Open to further settings: the manager refuses the fields it does not know.
+            "requestBody": _body(
+                {"type": "object", "properties": {**SCHEMAS["ProjectCreate"]["properties"]}}
+            ),
             "responses": {"200": _json(_ref("Project")), **ERRORS, "409": PROBLEM},
         },
     },
@@ -305,10 +323,7 @@ PATHS: dict = {
                                 {
                                     "type": "object",
                                     "required": ["ddl"],
-                                    "properties": {
-                                        "ddl": {"type": "string"},
-                                        "dialect": {"type": "string"},
-                                    },
+                                    "properties": {"ddl": {"type": "string"}, "dialect": DIALECT},
                                 },
                                 {
                                     "type": "object",
@@ -324,7 +339,7 @@ PATHS: dict = {
                             "required": ["file"],
                             "properties": {
                                 "file": {"type": "string", "format": "binary"},
-                                "dialect": {"type": "string"},
+                                "dialect": DIALECT,
                             },
                         }
                     },
@@ -338,7 +353,17 @@ PATHS: dict = {
             "summary": "Get a schema version (`current` for the newest)",
             "parameters": [
                 PROJECT_ID,
-                {"name": "version", "in": "path", "required": True, "schema": {"type": "string"}},
+                {
+                    "name": "version",
+                    "in": "path",
+                    "required": True,
+                    "schema": {
+                        "oneOf": [
+                            {"const": "current"},
+                            {"type": "integer", "minimum": 1, "maximum": INT32_MAX},
+                        ]
+                    },
+                },
             ],
             "responses": {"200": _json(_ref("SchemaVersion")), **ERRORS},
         }
@@ -349,10 +374,7 @@ PATHS: dict = {
             {
                 "type": "object",
                 "required": ["question"],
-                "properties": {
-                    "question": {"type": "string"},
-                    "conversation_id": {"type": "string"},
-                },
+                "properties": {"question": QUESTION, "conversation_id": ID},
             },
         )
     },
@@ -362,7 +384,7 @@ PATHS: dict = {
             {
                 "type": "object",
                 "required": ["sql"],
-                "properties": {"sql": {"type": "string"}, "conversation_id": {"type": "string"}},
+                "properties": {"sql": SQL, "conversation_id": ID},
             },
         )
     },
@@ -388,7 +410,7 @@ PATHS: dict = {
             "description": "Lets a client know the conversation before its first question, so "
             "failed and stopped questions stay in it too.",
             "parameters": [PROJECT_ID],
-            "requestBody": _body({"type": "object", "properties": {"title": {"type": "string"}}}),
+            "requestBody": _body({"type": "object", "properties": {"title": NAME}}),
             "responses": {"201": _json(_ref("Conversation")), **ERRORS},
         },
     },
@@ -405,7 +427,7 @@ PATHS: dict = {
                 {
                     "type": "object",
                     "required": ["title"],
-                    "properties": {"title": {"type": "string"}},
+                    "properties": {"title": NAME},
                 }
             ),
             "responses": {"200": _json(_ref("Conversation")), **ERRORS},
@@ -471,7 +493,7 @@ SCHEMAS.update(
 
 
 def _item_path(name: str) -> dict:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+    return {"name": name, "in": "path", "required": True, "schema": ID}
 
 
 PATHS.update(
@@ -501,7 +523,7 @@ PATHS.update(
                         "type": "object",
                         "required": ["body"],
                         "additionalProperties": False,
-                        "properties": {"body": {"type": "string"}, "title": {"type": "string"}},
+                        "properties": {"body": TEXT, "title": NAME},
                     }
                 ),
                 "responses": {"201": _json(_ref("KnowledgeDoc"), "Created"), **ERRORS},
@@ -539,16 +561,13 @@ PATHS.update(
                                 "type": "object",
                                 "required": ["question", "sql"],
                                 "additionalProperties": False,
-                                "properties": {
-                                    "question": {"type": "string"},
-                                    "sql": {"type": "string"},
-                                },
+                                "properties": {"question": QUESTION, "sql": SQL},
                             },
                             {
                                 "type": "object",
                                 "required": ["message_id"],
                                 "additionalProperties": False,
-                                "properties": {"message_id": {"type": "string"}},
+                                "properties": {"message_id": ID},
                             },
                         ]
                     }
@@ -572,14 +591,18 @@ PATHS.update(
                 "summary": "Search the project's index (schema chunks, docs, approved pairs)",
                 "parameters": [
                     PROJECT_ID,
-                    {"name": "q", "in": "query", "required": True, "schema": {"type": "string"}},
+                    {"name": "q", "in": "query", "required": True, "schema": _str(1000)},
                     {
                         "name": "kind",
                         "in": "query",
                         "schema": {"enum": ["schema", "doc", "golden"]},
                         "description": "repeat to allow several kinds",
                     },
-                    {"name": "limit", "in": "query", "schema": {"type": "integer"}},
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+                    },
                 ],
                 "responses": {
                     "200": _json(
@@ -722,7 +745,7 @@ def _list_of(key: str, item: str) -> dict:
 
 
 NO_CONTENT = {"204": {"description": "Done"}}
-PROFILE = {"name": NULLABLE_STR, "email": NULLABLE_STR, "avatar_url": NULLABLE_STR}
+PROFILE = {"name": _str(255, True), "email": _str(320, True), "avatar_url": _str(2048, True)}
 
 PATHS.update(
     {
@@ -731,7 +754,7 @@ PATHS.update(
             "patch": _op(
                 "Change one's profile, or switch to another of one's organizations",
                 {"200": _json(_ref("User"))},
-                _fields({**PROFILE, "org_id": {"type": "string"}}),
+                _fields({**PROFILE, "org_id": ID}),
             ),
         },
         "/askdb/api/users": {
@@ -757,7 +780,7 @@ PATHS.update(
             "patch": _op(
                 "Rename the organization or set its domain (Admin)",
                 {"200": _json(_ref("Organization"))},
-                _fields({"name": {"type": "string"}, "domain": NULLABLE_STR}),
+                _fields({"name": NAME, "domain": _str(255, True)}),
             ),
         },
         "/askdb/api/orgs/current/members": {
@@ -767,7 +790,7 @@ PATHS.update(
             "post": _op(
                 "Add a user by username with a role (Admin)",
                 {"201": _json(_ref("User"), "Added")},
-                _fields({"username": {"type": "string"}, "role": ROLE}, ["username", "role"]),
+                _fields({"username": NAME, "role": ROLE}, ["username", "role"]),
             ),
         },
         "/askdb/api/orgs/current/members/{user_id}": {
@@ -790,13 +813,7 @@ PATHS.update(
             "post": _op(
                 "Share with a member of the organization (Owner)",
                 {"201": _json(_ref("ProjectMember"), "Shared")},
-                _fields(
-                    {
-                        "user_id": {"type": "string"},
-                        "username": {"type": "string"},
-                        "permission": SHARED,
-                    }
-                ),
+                _fields({"user_id": ID, "username": NAME, "permission": SHARED}),
                 [PROJECT_ID],
             ),
         },
@@ -817,7 +834,7 @@ PATHS.update(
             "post": _op(
                 "Transfer ownership to another member (Owner)",
                 {"200": _json(_ref("Project"))},
-                _fields({"user_id": {"type": "string"}}, ["user_id"]),
+                _fields({"user_id": ID}, ["user_id"]),
                 [PROJECT_ID],
             ),
         },
@@ -825,7 +842,7 @@ PATHS.update(
             "post": _op(
                 "A new project from this one as a template (its current schema version)",
                 {"201": _json(_ref("Project"), "Created")},
-                _fields({"name": {"type": "string"}}, ["name"]),
+                _fields({"name": NAME}, ["name"]),
                 [PROJECT_ID],
             ),
         },
@@ -840,18 +857,18 @@ PATHS.update(
                         "description": "json (default), csv, or syslog lines (RFC 5424)",
                     },
                     *[
-                        {"name": n, "in": "query", "schema": {"type": "string"}}
-                        for n in ("actor", "project_id", "action")
+                        {"name": n, "in": "query", "schema": _str(size)}
+                        for n, size in (("actor", 255), ("project_id", 32), ("action", 64))
                     ],
                     {
                         "name": "since",
                         "in": "query",
-                        "schema": {"type": "string", "format": "date-time"},
+                        "schema": {**_str(64), "format": "date-time"},
                     },
                     {
                         "name": "until",
                         "in": "query",
-                        "schema": {"type": "string", "format": "date-time"},
+                        "schema": {**_str(64), "format": "date-time"},
                     },
                 ],
                 "responses": {
@@ -902,7 +919,7 @@ PATHS.update(
                 "Invite an email address with a role; the link is emailed (Admin, Manager; "
                 "a Manager invites no Admin)",
                 {"201": _json(_ref("Invitation"), "Invited")},
-                _fields({"email": {"type": "string"}, "role": ROLE}, ["email", "role"]),
+                _fields({"email": EMAIL, "role": ROLE}, ["email", "role"]),
             ),
         },
         "/askdb/api/orgs/current/invitations/{invitation_id}": {
@@ -917,7 +934,7 @@ PATHS.update(
                 "Accept an invitation: the signed-in caller joins its organization with its "
                 "role (400 invalid token; 410 used, revoked or expired)",
                 {"200": _json(_ref("User")), **GONE},
-                _fields({"token": {"type": "string"}}, ["token"]),
+                _fields({"token": TOKEN}, ["token"]),
             ),
         },
     }
@@ -931,6 +948,7 @@ SENT = _json(
 )
 ACCOUNT_ERRORS = {"401": PROBLEM, "410": PROBLEM, "429": PROBLEM}
 STR = {"type": "string"}
+PASSWORD = _str(1024)
 
 
 def _account_op(summary: str, response: dict, body: dict, public: bool = True) -> dict:
@@ -946,7 +964,9 @@ PATHS.update(
             "post": _account_op(
                 "Create a standalone account; a verification link is emailed (rate-limited)",
                 {"202": SENT},
-                _fields({"email": STR, "password": STR, "name": STR}, ["email", "password"]),
+                _fields(
+                    {"email": EMAIL, "password": PASSWORD, "name": NAME}, ["email", "password"]
+                ),
             )
         },
         "/askdb/api/auth/verify": {
@@ -960,7 +980,7 @@ PATHS.update(
                         )
                     )
                 },
-                _fields({"token": STR}, ["token"]),
+                _fields({"token": TOKEN}, ["token"]),
             )
         },
         "/askdb/api/auth/login": {
@@ -968,7 +988,7 @@ PATHS.update(
                 "Log in: sets the askdb_session cookie (HttpOnly, SameSite=Lax, Secure on "
                 "https); 401 wrong email or password, 429 too many attempts (Retry-After)",
                 {"200": _json(_ref("User"))},
-                _fields({"email": STR, "password": STR}, ["email", "password"]),
+                _fields({"email": EMAIL, "password": PASSWORD}, ["email", "password"]),
             )
         },
         "/askdb/api/auth/logout": {
@@ -979,7 +999,7 @@ PATHS.update(
                 "Change one's password; other sessions end",
                 NO_CONTENT,
                 _fields(
-                    {"current_password": STR, "new_password": STR},
+                    {"current_password": PASSWORD, "new_password": PASSWORD},
                     ["current_password", "new_password"],
                 ),
                 public=False,
@@ -989,14 +1009,14 @@ PATHS.update(
             "post": _account_op(
                 "Email a single-use password reset link (rate-limited)",
                 {"202": SENT},
-                _fields({"email": STR}, ["email"]),
+                _fields({"email": EMAIL}, ["email"]),
             )
         },
         "/askdb/api/auth/password-reset/confirm": {
             "post": _account_op(
                 "Set a new password with the emailed token; every session ends",
                 NO_CONTENT,
-                _fields({"token": STR, "password": STR}, ["token", "password"]),
+                _fields({"token": TOKEN, "password": PASSWORD}, ["token", "password"]),
             )
         },
     }
@@ -1041,17 +1061,19 @@ KEY_SCOPES = {
         ]
     },
 }
+_LIST_OF_NAMES = {"type": ["array", "null"], "maxItems": 100, "items": _str(64)}
 KEY_FIELDS = {
-    "name": {"type": "string"},
-    "notes": {"type": "string"},
-    "scopes": KEY_SCOPES,
-    "endpoints": {**NULLABLE_STRS, "description": "Route names the key may call (null: all)"},
-    "ip_allow": {**NULLABLE_STRS, "description": "CIDRs, IPv4 or IPv6 (null: any address)"},
-    "expires_at": NULLABLE_TIME,
-    "calls_per_day": {"type": ["integer", "null"], "minimum": 0},
+    "name": NAME,
+    "notes": TEXT,
+    "scopes": {**KEY_SCOPES, "maxItems": 16},
+    "endpoints": {**_LIST_OF_NAMES, "description": "Route names the key may call (null: all)"},
+    "ip_allow": {**_LIST_OF_NAMES, "description": "CIDRs, IPv4 or IPv6 (null: any address)"},
+    "expires_at": {**NULLABLE_TIME, "maxLength": 64},
+    "calls_per_day": {"type": ["integer", "null"], "minimum": 0, "maximum": INT32_MAX},
     "tokens_per_month": {
         "type": ["integer", "null"],
         "minimum": 0,
+        "maximum": INT64_MAX,
         "description": "The key's own model-token quota a month (null: the project's only)",
     },
 }
@@ -1163,7 +1185,9 @@ PATHS.update(
             "post": _op(
                 "A new key with the same settings; the old one works overlap_seconds more",
                 {"201": _json(_ref("NewApiKey"), "Created")},
-                _fields({"overlap_seconds": {"type": "integer", "minimum": 0}}),
+                _fields(
+                    {"overlap_seconds": {"type": "integer", "minimum": 0, "maximum": INT32_MAX}}
+                ),
                 [PROJECT_ID, KEY_ID],
             ),
         },
@@ -1174,7 +1198,11 @@ PATHS.update(
                 params=[
                     PROJECT_ID,
                     KEY_ID,
-                    {"name": "limit", "in": "query", "schema": {"type": "integer"}},
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
+                    },
                 ],
             ),
         },
@@ -1184,6 +1212,14 @@ PATHS.update(
 _LIMITS = {
     "type": "object",
     "properties": {k: {"type": "integer", "minimum": -1} for k in LIMITS},
+}
+# What an operator sets: each limit a non-negative 64-bit integer, or null for unlimited.
+_CUSTOM_LIMITS = {
+    "type": ["object", "null"],
+    "additionalProperties": False,
+    "properties": {
+        k: {"type": ["integer", "null"], "minimum": 0, "maximum": INT64_MAX} for k in LIMITS
+    },
 }
 PATHS.update(
     {
@@ -1236,7 +1272,7 @@ PATHS.update(
                 _fields(
                     {
                         "plan": {"enum": ["FREE", "STARTER", "PROFESSIONAL", "ENTERPRISE"]},
-                        "limits": _LIMITS,
+                        "limits": _CUSTOM_LIMITS,
                     },
                     ["plan"],
                 ),
@@ -1282,6 +1318,11 @@ for _path, _ops in PATHS.items():
         _operation["responses"].setdefault("401", PROBLEM)
         _operation["responses"].setdefault("403", PROBLEM)
         _operation["responses"].setdefault("429", PROBLEM)
+        # Checked before the handler runs (base/validation.py): 400 a body or parameter
+        # breaking its schema, 404 an id that cannot exist, 413 a body too large.
+        _operation["responses"].setdefault("400", PROBLEM)
+        _operation["responses"].setdefault("404", PROBLEM)
+        _operation["responses"].setdefault("413", PROBLEM)
 
 
 def openapi_document() -> dict:

@@ -41,6 +41,8 @@ async def test_every_route_is_documented():
     app = AskDBApp()
     app.initialize_handlers()
     for route, _handler in app.handlers:
+        if route == r"/askdb/api/.*":  # the catch-all: problem+json 404 for unknown paths
+            continue
         concrete = re.sub(r"\(\?P<[^>]+>[^)]*\)", "x", route)
         _template(doc, concrete)
 

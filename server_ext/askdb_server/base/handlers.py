@@ -22,6 +22,7 @@ from tornado import web
 from ..errors import AskDBError, InvalidInputError
 from ..identity.manager import Identity
 from ..keys import guard
+from . import validation
 
 if TYPE_CHECKING:
     from ..keys.manager import KeyContext
@@ -37,8 +38,16 @@ class AskDBHandler(ExtensionHandlerMixin, APIHandler):
     auth_resource = AUTH_RESOURCE
     # The API key this request authenticated with (None: Jupyter's own authentication).
     _askdb_key: KeyContext | None = None
+    # The request's JSON body once parsed and checked (validation.parse_json).
+    _askdb_body: Any = None
 
     async def prepare(self) -> None:
+        """Authenticate, then check the request against its OpenAPI operation before any
+        handler code runs (base/validation.py)."""
+        await self._authenticate()
+        self.check_request()
+
+    async def _authenticate(self) -> None:
         """Authenticate an ``Authorization: Bearer askdb_...`` key, or defer to Jupyter.
 
         A key is not an ambient credential (no cookie), so no XSRF or origin check applies.
@@ -124,17 +133,48 @@ class AskDBHandler(ExtensionHandlerMixin, APIHandler):
             key.tokens_per_month if key else None,
         )
 
+    def check_request(self) -> None:
+        """Parse the JSON body and check it and the path and query parameters against the
+        request's OpenAPI operation; an AskDBError (400, 404, 413) says what is wrong.
+
+        A request that did not authenticate to a handler that needs it is left to the
+        handler's ``@web.authenticated``, so it learns nothing from the check.
+        """
+        if len(self.request.body) > validation.MAX_UPLOAD_BYTES:
+            raise validation.BodyTooLargeError(
+                f"A request body may be at most {validation.MAX_UPLOAD_BYTES} bytes."
+            )
+        method = getattr(self, self.request.method.lower(), None)
+        if self.current_user is None and not getattr(method, "__allow_unauthenticated", False):
+            return
+        schemas = self.settings.get("askdb_request_schemas")
+        if schemas is None:
+            from ..openapi import openapi_document
+
+            schemas = self.settings["askdb_request_schemas"] = validation.RequestSchemas(
+                openapi_document()
+            )
+        path = self.request.path[len(self.base_url) - 1 :]
+        op = schemas.operation(path, self.request.method)
+        if op is None:
+            return
+        schemas.check_parameters(op, self.path_kwargs, self.request.query_arguments)
+        if op.body is not None and not self._is_form():
+            schemas.check_body(op, self.json_body())
+
+    def _is_form(self) -> bool:
+        content_type = self.request.headers.get("Content-Type", "")
+        return content_type.startswith("multipart/form-data")
+
     def json_body(self) -> dict:
-        """The request's JSON object body, or an InvalidInputError saying what is wrong."""
-        if not self.request.body:
-            return {}
-        try:
-            body = json.loads(self.request.body)
-        except ValueError as e:
-            raise InvalidInputError(f"The request body is not valid JSON: {e}") from e
-        if not isinstance(body, dict):
+        """The request's JSON object body (``{}`` when empty), or an InvalidInputError
+        saying what is wrong: not JSON, not an object, too deep, NUL or lone surrogates."""
+        if self._askdb_body is None:
+            raw = self.request.body
+            self._askdb_body = validation.parse_json(raw) if raw.strip() else {}
+        if not isinstance(self._askdb_body, dict):
             raise InvalidInputError("The request body must be a JSON object.")
-        return body
+        return self._askdb_body
 
     def write_json(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
@@ -178,3 +218,14 @@ def reject_unknown_fields(body: dict, allowed: set[str]) -> None:
     unknown = set(body) - allowed
     if unknown:
         raise InvalidInputError(f"Unknown field(s): {', '.join(sorted(unknown))}.")
+
+
+class UnknownEndpointHandler(AskDBHandler):
+    """Every path under ``askdb/api/`` that no AskDB route serves: a problem+json 404 for
+    any method (registered last, so it never shadows a real route)."""
+
+    async def prepare(self) -> None:
+        raise validation.UnknownEndpointError(f"No AskDB endpoint at {self.request.path}.")
+
+    def check_xsrf_cookie(self) -> None:  # nothing to protect: the answer is always 404
+        return None

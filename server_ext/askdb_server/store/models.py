@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -30,6 +31,24 @@ def utcnow() -> datetime:
 
 def new_id() -> str:
     return uuid.uuid4().hex
+
+
+class UTCDateTime(TypeDecorator):
+    """``DateTime(timezone=True)`` that stores UTC and always reads back aware: SQLite keeps
+    no offset, so its datetimes would come back naive and serialize without one."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # noqa: ANN001, ANN201
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return value.astimezone(timezone.utc)
+        return value
+
+    def process_result_value(self, value, dialect):  # noqa: ANN001, ANN201
+        if isinstance(value, datetime) and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
 
 
 class Base(DeclarativeBase):
@@ -481,3 +500,9 @@ class RateLimitState(Base):
 
     bucket: Mapped[str] = mapped_column(String(80), primary_key=True)
     tat: Mapped[float] = mapped_column(Float, nullable=False)
+
+
+# Every DateTime column above is a UTCDateTime, so no backend returns a naive datetime.
+for _column in (c for t in Base.metadata.tables.values() for c in t.columns):
+    if isinstance(_column.type, DateTime):
+        _column.type = UTCDateTime()
