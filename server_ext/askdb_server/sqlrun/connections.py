@@ -10,6 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import NoSuchModuleError
+from sqlalchemy.pool import NullPool
 
 from ..errors import DatabaseUnreachableError
 from .urls import parse_database_url, redact, render
@@ -81,7 +82,8 @@ def _create_engine(url: URL) -> Engine:
         if backend == "sqlite":
             return _sqlite_engine(url)
         if backend == "postgresql":
-            connect_args: dict = {"connect_timeout": CONNECT_TIMEOUT_S}
+            # No server-side prepared statements: the runner's DISCARD ALL drops them.
+            connect_args: dict = {"connect_timeout": CONNECT_TIMEOUT_S, "prepare_threshold": None}
         elif backend in ("mysql", "mariadb"):
             connect_args = {"connect_timeout": CONNECT_TIMEOUT_S}
         elif backend == "duckdb":
@@ -107,5 +109,6 @@ def _sqlite_engine(url: URL) -> Engine:
         # check_same_thread=False: the pool hands connections to worker threads.
         return sqlite3.connect(uri, uri=True, check_same_thread=False)
 
-    # The file URL (unused by the creator) makes SQLAlchemy pick a pool suited to files.
-    return sa.create_engine(f"sqlite:///{path}", creator=connect, pool_pre_ping=True)
+    # A fresh connection per query: nothing a query set (functions, limits, pragmas, temp
+    # state) reaches the next one, and opening a file read-only costs microseconds.
+    return sa.create_engine(f"sqlite:///{path}", creator=connect, poolclass=NullPool)

@@ -1,17 +1,32 @@
-"""The SQL guard: only one read-only query, with known tables and columns, may pass.
+"""The SQL guard: only one read-only query, over the project's own tables, calling only
+side-effect-free functions, may pass; and what runs is what was checked.
 
 ``check_sql`` is the single gate between generated (or user-typed) SQL and a database. It works
-on sqlglot's tokens and syntax tree, never on regexes over the text, and it is conservative in
-one direction only: anything it cannot classify as a plain query is refused, while schema checks
-skip what they cannot resolve, because refusing valid SQL is worse than missing a bad column
-(the database reports that one anyway).
+on sqlglot's tokens and syntax tree, never on regexes over the text:
+
+- *Run what you checked.* The statement sent to the database is the one sqlglot generates from
+  the checked tree, in the connection's dialect, without comments; and that text must read back
+  to itself. Input whose tokens a server could read differently from sqlglot (non-ASCII
+  whitespace, control characters outside string literals, MySQL's executable comments) is
+  refused before parsing.
+- *Allow-lists, resolved names.* Every function call, named as the server resolves it (quoting
+  and case folded, ``pg_catalog.`` qualified), must be on the dialect's allow-list
+  (``functions.py``) or the project's own list.
+- *Tables.* Every table reference that is not a CTE visible in its scope must be a table of the
+  project's schema, in the connection's own schema or database; system catalogs are refused
+  unless the project allows introspection queries.
+
+Column checks stay lenient (a column the guard cannot resolve is left to the database): a wrong
+column is an error message, not a boundary.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
-from dataclasses import dataclass
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
 import sqlglot
 from sqlglot import exp
@@ -27,16 +42,73 @@ from ..errors import (
     UnsafeSQLError,
 )
 from ..schemas.model import Schema, Table
+from .functions import ALLOWED_FUNCTIONS, SYNTAX_EXPRESSIONS
+
+
+@dataclass(frozen=True)
+class QueryPolicy:
+    """What a project allows beyond the defaults; set by a project admin.
+
+    ``functions``: extra function names (lower case; ``schema.name`` for a qualified one), for
+    user-defined functions. ``allow_introspection``: queries of the catalog views that describe
+    tables and columns (``information_schema``, ``pg_catalog.pg_tables``, ``sqlite_master``…);
+    never the ones holding passwords, settings or other sessions. ``allow_privileged``: the
+    explicit, unsafe override that lets a privileged database role connect in a shared
+    deployment (the runner decides; the guard holds either way).
+    """
+
+    functions: frozenset[str] = frozenset()
+    allow_introspection: bool = False
+    allow_privileged: bool = False
+
+    @classmethod
+    def of(cls, project: object) -> QueryPolicy:
+        """The policy stored with a project row (or any object with the same attributes)."""
+        names = getattr(project, "sql_functions", None) or ()
+        return cls(
+            functions=frozenset(str(n).strip().lower() for n in names if str(n).strip()),
+            allow_introspection=bool(getattr(project, "allow_introspection", False)),
+            allow_privileged=bool(getattr(project, "allow_privileged", False)),
+        )
+
+
+DEFAULT_POLICY = QueryPolicy()
 
 
 @dataclass(frozen=True)
 class CheckedQuery:
-    """A query the guard let through; ``sql`` is what the runner sends."""
+    """A query the guard let through; ``sql`` is what the runner sends (see ``capped``)."""
 
     sql: str
     dialect: str
     tables: tuple[str, ...]
     has_order_by: bool
+    tree: exp.Expression | None = field(default=None, compare=False, repr=False)
+
+    def capped(self, limit: int) -> str:
+        """``sql`` returning at most ``limit`` rows: the query's own literal LIMIT lowered to
+        ``limit`` if larger, one added if it has none, or the query wrapped when its limit is
+        an expression. The database then stops producing rows past the cap."""
+        if self.tree is None or not isinstance(self.tree, exp.Query):
+            return self.sql
+        tree = self.tree.copy()
+        current = tree.args.get("limit")
+        if tree.args.get("fetch") is not None or tree.args.get("offset") is not None and current is None:
+            tree = _wrapped(tree, limit)
+        elif current is None:
+            tree = tree.limit(limit, copy=False)
+        else:
+            value = current.expression
+            if isinstance(value, exp.Literal) and value.is_int:
+                if int(value.name) > limit:
+                    current.set("expression", exp.Literal.number(limit))
+            else:
+                tree = _wrapped(tree, limit)
+        return _render(tree, self.dialect)
+
+
+def _wrapped(tree: exp.Query, limit: int) -> exp.Query:
+    return exp.select("*").from_(tree.subquery("_askdb_rows", copy=False)).limit(limit)
 
 
 # Tokens a single read-only query may start with (duckdb also allows FROM-first queries).
@@ -79,80 +151,109 @@ _REFUSED_NODES: dict[str, str] = {
     "Into": "SELECT ... INTO creates a table or writes a file",
     "Lock": "locking reads (FOR UPDATE/SHARE) are not allowed",
     "Command": "statement not recognised as a query",
+    "Parameter": "variables and parameters (@name, $1) are not allowed",
+    "SessionParameter": "server variables (@@name) are not allowed",
+    "Placeholder": "placeholders are not allowed",
+    "PropertyEQ": "assignments (:=) are not allowed",
 }
 _REFUSED_TYPES: tuple[tuple[type, str], ...] = tuple(
     (getattr(exp, name), reason) for name, reason in _REFUSED_NODES.items() if hasattr(exp, name)
 )
 
-# Functions with side effects, file access, unbounded waits or dynamic SQL, per dialect.
-# Names are lower case; entries ending in "*" match by prefix. Any name containing "sleep"
-# is refused in every dialect.
-_DENIED_FUNCTIONS: dict[str, frozenset[str]] = {
+_DIALECT_ALIASES = {"mariadb": "mysql", "postgresql": "postgres", "sqlite3": "sqlite"}
+
+# Qualifiers an unqualified name resolves in when the caller does not say (the runner does).
+_DEFAULT_NAMESPACES = {"postgres": frozenset({"public"}), "sqlite": frozenset({"main"}),
+                       "duckdb": frozenset({"main"}), "mysql": frozenset()}
+
+# System schemas: never part of a project; a few of their views with introspection allowed.
+_SYSTEM_SCHEMAS = {"information_schema", "pg_catalog", "pg_toast", "mysql",
+                   "performance_schema", "sys"}
+_INTROSPECTION_VIEWS: dict[str, frozenset[tuple[str, str]]] = {
     "postgres": frozenset(
-        {
-            "pg_read_*", "pg_ls_*", "pg_stat_file", "pg_file_*", "pg_logdir_ls",
-            "lo_*", "dblink*", "pg_terminate_backend", "pg_cancel_backend",
-            "pg_wait_for_backend_termination", "pg_reload_conf", "pg_rotate_logfile",
-            "pg_promote", "pg_switch_wal", "pg_create_restore_point", "pg_start_backup",
-            "pg_stop_backup", "pg_backup_start", "pg_backup_stop", "pg_create_*",
-            "pg_drop_replication_slot", "pg_replication_origin_*", "pg_stat_reset*",
-            "pg_notify", "pg_log_backend_memory_contexts", "pg_import_system_collations",
-            "set_config", "pg_advisory_*", "pg_try_advisory_*", "txid_current",
-            "pg_current_xact_id", "nextval", "setval", "query_to_xml*", "query_to_xmlschema",
-            "cursor_to_xml*",
-        }
-    ),
-    "sqlite": frozenset(
-        {"load_extension", "readfile", "writefile", "edit", "fts3_tokenizer", "lsdir", "zipfile"}
+        [("information_schema", v) for v in (
+            "tables", "columns", "views", "key_column_usage", "table_constraints",
+            "referential_constraints", "constraint_column_usage", "check_constraints",
+            "schemata", "element_types")]
+        + [("pg_catalog", v) for v in (
+            "pg_tables", "pg_views", "pg_matviews", "pg_indexes", "pg_class", "pg_attribute",
+            "pg_namespace", "pg_type", "pg_constraint", "pg_description", "pg_index",
+            "pg_attrdef", "pg_enum", "pg_sequences", "pg_am", "pg_inherits")]
     ),
     "mysql": frozenset(
-        {
-            "benchmark", "load_file", "get_lock", "release_lock", "release_all_locks",
-            "master_pos_wait", "source_pos_wait", "wait_for_executed_gtid_set",
-            "wait_until_sql_thread_after_gtids", "sys_exec", "sys_eval", "sys_get", "sys_set",
-            "lib_mysqludf_*",
-        }
+        ("information_schema", v) for v in (
+            "tables", "columns", "views", "key_column_usage", "table_constraints",
+            "referential_constraints", "statistics", "schemata", "check_constraints",
+            "partitions")
     ),
+    "sqlite": frozenset({("main", "sqlite_master"), ("main", "sqlite_schema")}),
     "duckdb": frozenset(
-        {
-            "read_*", "parquet_scan", "parquet_metadata", "parquet_schema", "sniff_csv",
-            "glob", "getenv", "iceberg_*", "delta_scan", "sqlite_scan", "sqlite_attach",
-            "postgres_*", "mysql_*", "nextval", "setval", "install_extension", "load_extension",
-        }
+        ("information_schema", v) for v in ("tables", "columns", "views", "schemata",
+                                            "key_column_usage", "table_constraints")
     ),
 }
-_DIALECT_ALIASES = {"mariadb": "mysql", "postgresql": "postgres", "sqlite3": "sqlite"}
-_DIALECT_FAMILY = {"postgres": "postgres", "sqlite": "sqlite", "mysql": "mysql", "duckdb": "duckdb"}
-_ALL_DENIED = frozenset().union(*_DENIED_FUNCTIONS.values())
-
-# Tables every database of a dialect has; not part of a project's schema, but readable.
-_SYSTEM_SCHEMAS = {"information_schema", "pg_catalog", "mysql", "performance_schema", "sys"}
-_SYSTEM_TABLES = {"sqlite_master", "sqlite_schema", "sqlite_temp_master", "sqlite_sequence", "dual"}
+_INTROSPECTION_FUNCTIONS = {
+    "sqlite": frozenset({"pragma_table_info", "pragma_table_xinfo", "pragma_index_list",
+                         "pragma_index_info", "pragma_foreign_key_list"}),
+    "postgres": frozenset({"format_type", "pg_get_constraintdef", "pg_get_viewdef",
+                           "pg_get_indexdef", "obj_description", "col_description",
+                           "pg_table_is_visible"}),
+}
 # Hidden columns every row has.
 _PSEUDO_COLUMNS = {"rowid", "_rowid_", "oid", "ctid", "xmin", "xmax", "cmin", "cmax", "tableoid"}
+# Tokens whose source text is a literal: whatever they hold, sqlglot re-escapes it.
+_LITERAL_TOKENS = {
+    getattr(TokenType, n) for n in (
+        "STRING", "NATIONAL_STRING", "BYTE_STRING", "HEX_STRING", "BIT_STRING", "RAW_STRING",
+        "HEREDOC_STRING", "UNICODE_STRING", "IDENTIFIER")
+    if hasattr(TokenType, n)
+}
+# sqlglot expressions that render as keywords, not calls, yet have an effect.
+_KEYWORD_FORMS_REFUSED = frozenset({"NextValueFor"})
+_FUNCTION_NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_$]*)\s*\(")
 
 
-def check_sql(sql: str, dialect: str, schema: Schema | None = None) -> CheckedQuery:
+def check_sql(
+    sql: str,
+    dialect: str,
+    schema: Schema | None = None,
+    policy: QueryPolicy | None = None,
+    *,
+    namespaces: Iterable[str] | None = None,
+    catalogs: Iterable[str] = (),
+) -> CheckedQuery:
     """Check ``sql`` in ``dialect`` and return it as a ``CheckedQuery``, or raise.
 
-    Raises ``UnsafeSQLError`` for anything but one read-only query, ``SQLSyntaxError`` for SQL
-    sqlglot cannot parse, and, when ``schema`` is given, ``UnknownTableError`` or
-    ``UnknownColumnError`` for names the schema does not have.
+    ``namespaces``: the schema (PostgreSQL) or database (MySQL) names a qualified table may
+    use, as the server spells them; ``catalogs``: the database names a three-part PostgreSQL
+    name may use. Raises ``UnsafeSQLError`` for anything but one read-only query over the
+    project's tables with allowed functions, ``SQLSyntaxError`` for SQL sqlglot cannot parse,
+    and, when ``schema`` is given, ``UnknownTableError`` or ``UnknownColumnError``.
     """
     dialect = normalize_dialect(dialect)
-    tokens = _tokenize(sql or "", dialect)
+    policy = policy or DEFAULT_POLICY
+    sql = sql or ""
+    tokens = _tokenize(sql, dialect)
+    _check_characters(sql, tokens, dialect)
     statement = _single_statement(tokens, dialect)
     text = sql[statement[0].start : statement[-1].end + 1]
     tree = _parse(text, dialect, statement)
     _check_read_only(tree)
-    _check_functions(tree, dialect)
+    _check_functions(tree, dialect, policy)
+    spaces = frozenset(namespaces) if namespaces is not None else _DEFAULT_NAMESPACES.get(
+        dialect, frozenset())
+    ctes = _cte_references(tree)
+    _check_tables(tree, dialect, schema, policy, ctes, spaces, frozenset(catalogs))
     if schema is not None:
-        _check_names(tree, schema, dialect)
+        _check_columns(tree, schema, dialect, ctes)
+    rendered = _render(tree, dialect)
+    _check_round_trip(rendered, dialect)
     return CheckedQuery(
-        sql=text,
+        sql=rendered,
         dialect=dialect,
-        tables=tuple(_base_tables(tree)),
+        tables=tuple(_base_tables(tree, ctes)),
         has_order_by=_has_order_by(tree),
+        tree=tree,
     )
 
 
@@ -162,6 +263,10 @@ def normalize_dialect(name: str) -> str:
     return _DIALECT_ALIASES.get(name.lower(), name.lower())
 
 
+def _render(tree: exp.Expression, dialect: str) -> str:
+    return tree.sql(dialect=dialect, comments=False, normalize_functions=False)
+
+
 def _tokenize(sql: str, dialect: str) -> list[Token]:
     try:
         return list(sqlglot.tokenize(sql, read=dialect))
@@ -169,6 +274,35 @@ def _tokenize(sql: str, dialect: str) -> list[Token]:
         raise SQLSyntaxError(f"Could not read the SQL: {e}") from e
     except ValueError as e:  # an unknown dialect name
         raise InvalidInputError(f"Unknown SQL dialect {dialect!r}.") from e
+
+
+def _unsafe_char(c: str) -> bool:
+    """Whitespace or a control/format character a server's lexer may read differently."""
+    if c in " \t\n\r":
+        return False
+    return c.isspace() or unicodedata.category(c)[0] in ("C", "Z")
+
+
+def _check_characters(sql: str, tokens: list[Token], dialect: str) -> None:
+    """Refuse characters outside literals that servers and sqlglot may lex differently, and
+    MySQL's executable comments (``/*!…*/``, ``/*M!…*/``), which the server runs as SQL."""
+    position = 0
+    for token in [*tokens, None]:
+        end = token.start if token is not None else len(sql)
+        gap = sql[position:end]  # whitespace and comments
+        if token is not None and token.token_type not in _LITERAL_TOKENS:
+            gap += sql[token.start : token.end + 1]
+        for c in gap:
+            if _unsafe_char(c):
+                name = unicodedata.name(c, f"U+{ord(c):04X}")
+                raise UnsafeSQLError(
+                    f"the SQL contains the character {name} (U+{ord(c):04X}) outside a string: "
+                    "servers may read it differently, so it is not allowed"
+                )
+        if dialect == "mysql" and re.search(r"/\*M?!", sql[position:end], re.IGNORECASE):
+            raise UnsafeSQLError("executable comments (/*! ... */) are not allowed")
+        if token is not None:
+            position = token.end + 1
 
 
 def _single_statement(tokens: list[Token], dialect: str) -> list[Token]:
@@ -193,10 +327,6 @@ def _single_statement(tokens: list[Token], dialect: str) -> list[Token]:
             f"only read-only queries (SELECT) may run, and this statement starts with "
             f"{first.text.upper()}"
         )
-    for token in statement:
-        if dialect == "mysql" and any(c.lstrip().startswith(("!", "M!")) for c in token.comments):
-            # MySQL and MariaDB execute the body of /*! ... */ comments as SQL.
-            raise UnsafeSQLError("executable comments (/*! ... */) are not allowed")
     return statement
 
 
@@ -208,12 +338,25 @@ def _parse(text: str, dialect: str, tokens: list[Token]) -> exp.Expression:
             # sqlglot cannot parse MySQL's INTO OUTFILE/DUMPFILE: refuse it as what it is.
             raise UnsafeSQLError("SELECT ... INTO creates a table or writes a file") from e
         raise _syntax_error(e) from e
-    except SqlglotError as e:
+    except (SqlglotError, RecursionError) as e:
         raise SQLSyntaxError(f"Could not parse the SQL: {e}") from e
     trees = [t for t in trees if t is not None and not isinstance(t, exp.Semicolon)]
     if len(trees) != 1:
         raise UnsafeSQLError("only one statement may run at a time")
     return trees[0]
+
+
+def _check_round_trip(rendered: str, dialect: str) -> None:
+    """The text that will run must read back, in the same dialect, to the same text."""
+    try:
+        again = sqlglot.parse(rendered, read=dialect, error_level=sqlglot.ErrorLevel.RAISE)
+        same = len(again) == 1 and again[0] is not None and _render(again[0], dialect) == rendered
+    except (SqlglotError, RecursionError):
+        same = False
+    if not same:
+        raise UnsafeSQLError(
+            "the query could not be rewritten unambiguously for the database; simplify it"
+        )
 
 
 def _syntax_error(e: ParseError) -> SQLSyntaxError:
@@ -237,39 +380,187 @@ def _check_read_only(tree: exp.Expression) -> None:
             raise UnsafeSQLError("locking reads (FOR UPDATE/SHARE) are not allowed")
 
 
-def _check_functions(tree: exp.Expression, dialect: str) -> None:
-    denied = _DENIED_FUNCTIONS.get(_DIALECT_FAMILY.get(dialect, ""), _ALL_DENIED)
+# -- functions ----------------------------------------------------------------------------
+def _resolve(identifier: exp.Identifier | str, dialect: str) -> str:
+    """A name as the server resolves it: PostgreSQL folds unquoted names to lower case and
+    keeps quoted ones; MySQL keeps table names as written (case-sensitive on Linux); SQLite
+    and DuckDB compare without case."""
+    if isinstance(identifier, exp.Identifier):
+        name, quoted = identifier.name, bool(identifier.args.get("quoted"))
+    else:
+        name, quoted = str(identifier), False
+    if dialect == "postgres":
+        return name if quoted else name.lower()
+    if dialect == "mysql":
+        return name
+    return name.lower()
+
+
+def _function_identity(func: exp.Func, dialect: str) -> tuple[str | None, str] | None:
+    """(qualifier, name) of the function the server will call, or None for plain syntax."""
+    if isinstance(func, (exp.Anonymous, exp.AnonymousAggFunc)):
+        this = func.this
+        name = _resolve(this, dialect) if isinstance(this, exp.Identifier) else str(this)
+        if dialect != "postgres" or not (isinstance(this, exp.Identifier) and this.quoted):
+            name = name.lower()  # functions are case-insensitive except quoted PostgreSQL
+    elif type(func).__name__ in SYNTAX_EXPRESSIONS:
+        return None
+    else:
+        match = _FUNCTION_NAME.match(func.sql(dialect=dialect, normalize_functions="lower"))
+        if match is None:
+            # Rendered as an operator or keyword, not as a call of a named function; only
+            # keyword forms with an effect of their own are refused.
+            if type(func).__name__ in _KEYWORD_FORMS_REFUSED:
+                raise UnsafeSQLError(f"{type(func).__name__} is not allowed")
+            return None
+        name = match.group(1).lower()
+    qualifier = None
+    parent = func.parent
+    if isinstance(parent, exp.Dot) and parent.expression is func:
+        qualifier = ".".join(_resolve(p, dialect) for p in _dotted_parts(parent.this)).lower()
+    return qualifier, name
+
+
+def _dotted_parts(node: exp.Expression) -> list[exp.Identifier | str]:
+    if isinstance(node, exp.Dot):
+        return _dotted_parts(node.this) + _dotted_parts(node.expression)
+    if isinstance(node, exp.Column):
+        return [p for p in node.parts]
+    if isinstance(node, exp.Identifier):
+        return [node]
+    return [node.sql()]
+
+
+def _check_functions(tree: exp.Expression, dialect: str, policy: QueryPolicy) -> None:
+    allowed = ALLOWED_FUNCTIONS.get(dialect, ALLOWED_FUNCTIONS["postgres"] & ALLOWED_FUNCTIONS[
+        "mysql"] & ALLOWED_FUNCTIONS["sqlite"])
+    if policy.allow_introspection:
+        allowed = allowed | _INTROSPECTION_FUNCTIONS.get(dialect, frozenset())
     for func in tree.find_all(exp.Func):
-        for name in _function_names(func):
-            if "sleep" in name or _is_denied(name, denied):
-                raise UnsafeSQLError(f"the function {name.upper()}() is not allowed")
+        identity = _function_identity(func, dialect)
+        if identity is None:
+            continue
+        qualifier, name = identity
+        if qualifier is None or (dialect == "postgres" and qualifier == "pg_catalog"):
+            ok = name in allowed or name in policy.functions
+        else:
+            ok = f"{qualifier}.{name}" in policy.functions
+        if not ok:
+            shown = f"{qualifier}.{name}" if qualifier else name
+            raise UnsafeSQLError(
+                f"the function {shown.upper()}() is not allowed (not on the list of "
+                "side-effect-free functions; a project admin can allow a function by name)"
+            )
 
 
-def _function_names(func: exp.Func) -> set[str]:
-    if isinstance(func, exp.Anonymous):
-        return {func.name.lower()}
-    return {n.lower() for n in type(func).sql_names()}
+# -- tables -------------------------------------------------------------------------------
+def _with_of(node: exp.Expression) -> exp.With | None:
+    w = node.args.get("with_") if "with_" in node.args else node.args.get("with")
+    return w if isinstance(w, exp.With) else None
 
 
-def _is_denied(name: str, denied: Iterable[str]) -> bool:
-    return any(name.startswith(d[:-1]) if d.endswith("*") else name == d for d in denied)
+def _cte_references(tree: exp.Expression) -> set[int]:
+    """Ids of the Table nodes that name a CTE visible where they stand.
 
-
-def _cte_names(tree: exp.Expression) -> set[str]:
-    return {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
-
-
-def _is_base_table(table: exp.Table, ctes: set[str]) -> bool:
-    """A named table (not a table function, CTE or system catalog)."""
-    if not isinstance(table.this, exp.Identifier) or table.name.lower() in ctes:
-        return False
-    return table.db.lower() not in _SYSTEM_SCHEMAS and table.name.lower() not in _SYSTEM_TABLES
-
-
-def _base_tables(tree: exp.Expression) -> list[str]:
-    ctes, seen, names = _cte_names(tree), set(), []
+    A CTE is visible in its query's body, in later CTEs of its WITH, and in itself and every
+    CTE of the list with RECURSIVE. A qualified name (``public.t``) is never a CTE.
+    """
+    found: set[int] = set()
     for table in tree.find_all(exp.Table):
-        if _is_base_table(table, ctes) and table.name.lower() not in seen:
+        if not isinstance(table.this, exp.Identifier) or table.args.get("db") or table.args.get(
+            "catalog"
+        ):
+            continue
+        name = table.name.lower()
+        child: exp.Expression = table
+        node = table.parent
+        while node is not None:
+            if isinstance(node, exp.With) and isinstance(child, exp.CTE):
+                ctes = list(node.expressions)
+                index = next(i for i, c in enumerate(ctes) if c is child)
+                visible = ctes if node.args.get("recursive") else ctes[:index]
+                if any(c.alias_or_name.lower() == name for c in visible):
+                    found.add(id(table))
+                    break
+                child, node = node, node.parent
+                if node is not None:  # skip the owner's own WITH: it was just considered
+                    child, node = node, node.parent
+                continue
+            w = _with_of(node)
+            if w is not None and child is not w:
+                if any(c.alias_or_name.lower() == name for c in w.expressions):
+                    found.add(id(table))
+                    break
+            child, node = node, node.parent
+    return found
+
+
+def _table_refs(tree: exp.Expression, ctes: set[int]) -> Iterator[exp.Table]:
+    """The named tables a query reads (not table functions, not CTEs)."""
+    for table in tree.find_all(exp.Table):
+        if isinstance(table.this, exp.Identifier) and id(table) not in ctes:
+            yield table
+
+
+def _system_relation(table: exp.Table, dialect: str) -> tuple[str, str] | None:
+    """(schema, name) when ``table`` is a system catalog relation, else None."""
+    name = table.name.lower()
+    db = table.db.lower()
+    if db in _SYSTEM_SCHEMAS:
+        return db, name
+    if not db:
+        if dialect == "postgres" and name.startswith("pg_"):
+            return "pg_catalog", name  # pg_catalog comes first in every search path
+        if dialect in ("sqlite", "duckdb") and (name.startswith(("sqlite_", "pragma_", "duckdb_"))
+                                                 or name == "dbstat"):
+            return "main", name
+    return None
+
+
+def _check_tables(
+    tree: exp.Expression,
+    dialect: str,
+    schema: Schema | None,
+    policy: QueryPolicy,
+    ctes: set[int],
+    namespaces: frozenset[str],
+    catalogs: frozenset[str],
+) -> None:
+    for table in _table_refs(tree, ctes):
+        shown = ".".join(p for p in (table.catalog, table.db, table.name) if p)
+        system = _system_relation(table, dialect)
+        if system is not None:
+            if policy.allow_introspection and system in _INTROSPECTION_VIEWS.get(dialect, ()):
+                continue
+            raise UnsafeSQLError(
+                f"the system table {shown} is not part of the project"
+                + ("" if policy.allow_introspection else
+                   " (a project admin can allow introspection queries)")
+            )
+        catalog = table.args.get("catalog")
+        if catalog is not None and _resolve(catalog, dialect) not in catalogs:
+            raise UnsafeSQLError(f"the table {shown} is outside the project's database")
+        db = table.args.get("db")
+        if db is not None and _resolve(db, dialect) not in namespaces:
+            raise UnsafeSQLError(f"the table {shown} is outside the project's schema")
+        if schema is not None and _schema_table(table, schema, dialect) is None:
+            raise _unknown_table(table.name, schema)
+
+
+def _schema_table(table: exp.Table, schema: Schema, dialect: str) -> Table | None:
+    """The project table ``table`` names, compared as the server compares names."""
+    found = schema.table(table.name)
+    if found is None or dialect not in ("postgres", "mysql"):
+        return found
+    wanted = _resolve(table.this, dialect)
+    exact = [t for t in schema.tables if t.name == wanted]
+    return exact[0] if exact else None
+
+
+def _base_tables(tree: exp.Expression, ctes: set[int]) -> list[str]:
+    seen, names = set(), []
+    for table in _table_refs(tree, ctes):
+        if table.name.lower() not in seen:
             seen.add(table.name.lower())
             names.append(table.name)
     return names
@@ -281,14 +572,11 @@ def _has_order_by(tree: exp.Expression) -> bool:
     return bool(tree.args.get("order"))
 
 
-def _check_names(tree: exp.Expression, schema: Schema, dialect: str) -> None:
-    ctes = _cte_names(tree)
-    for table in tree.find_all(exp.Table):
-        if _is_base_table(table, ctes) and schema.table(table.name) is None:
-            raise _unknown_table(table.name, schema)
+# -- columns ------------------------------------------------------------------------------
+def _check_columns(tree: exp.Expression, schema: Schema, dialect: str, ctes: set[int]) -> None:
     try:
         scopes = traverse_scope(tree)
-    except SqlglotError:
+    except (SqlglotError, RecursionError):
         return  # sqlglot cannot scope this query; the database will check the columns
     aliases = {a.alias.lower() for a in tree.find_all(exp.Alias) if a.alias}
     by_expression = {id(scope.expression): scope for scope in scopes}
@@ -324,12 +612,21 @@ def _nearest(name: str, known: list[str]) -> list[str]:
     return [by_lower[m] for m in difflib.get_close_matches(name.lower(), list(by_lower), 3, 0.5)]
 
 
+def _is_project_table(source: object, ctes: set[int]) -> bool:
+    return (
+        isinstance(source, exp.Table)
+        and isinstance(source.this, exp.Identifier)
+        and id(source) not in ctes
+        and not source.db
+    )
+
+
 def _check_column(
     column: exp.Column,
     scope: Scope,
     schema: Schema,
     dialect: str,
-    ctes: set[str],
+    ctes: set[int],
     aliases: set[str],
 ) -> None:
     name = column.name.lower()
@@ -350,29 +647,27 @@ def _check_column(
 
 
 def _resolve_qualifier(
-    qualifier: str, scope: Scope | None, schema: Schema, ctes: set[str]
+    qualifier: str, scope: Scope | None, schema: Schema, ctes: set[int]
 ) -> Table | None:
     """The schema table a column qualifier names, looking outwards for correlated references."""
     low = qualifier.lower()
     while scope is not None:
         for alias, source in scope.sources.items():
             if alias.lower() == low:
-                if isinstance(source, exp.Table) and _is_base_table(source, ctes):
+                if _is_project_table(source, ctes):
                     return schema.table(source.name)
                 return None
         scope = scope.parent
     return None
 
 
-def _visible_tables(scope: Scope, schema: Schema, ctes: set[str]) -> list[Table]:
+def _visible_tables(scope: Scope, schema: Schema, ctes: set[int]) -> list[Table]:
     """The schema tables an unqualified column may come from; empty when any is unknowable."""
     tables: list[Table] = []
     current: Scope | None = scope
     while current is not None:
         for alias, source in current.sources.items():
-            table = None
-            if isinstance(source, exp.Table) and _is_base_table(source, ctes):
-                table = schema.table(source.name)
+            table = schema.table(source.name) if _is_project_table(source, ctes) else None
             if table is None or not alias:
                 return []  # a derived table, CTE, table function or catalog: cannot resolve
             tables.append(table)

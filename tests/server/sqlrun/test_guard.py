@@ -201,8 +201,8 @@ VALID = [
     ("sqlite", "SELECT * FROM customers WHERE name = \"Alice\""),
     ("duckdb", "SELECT list_transform([1, 2], x -> x + 1), count(*) FROM orders"),
     ("postgres", "SELECT n FROM generate_series(1, 3) AS g(n)"),
-    ("postgres", "SELECT table_name FROM information_schema.tables"),
-    ("postgres", "SELECT current_setting('TimeZone')"),
+    ("postgres", "SELECT date_trunc('month', created_at) AS m, sum(total) FROM orders GROUP BY 1"),
+    ("mysql", "SELECT DATE_FORMAT(created_at, '%Y-%m'), sum(total) FROM orders GROUP BY 1"),
     ("sqlite", "SELECT rowid, name FROM customers"),
 ]
 
@@ -221,15 +221,15 @@ def test_the_valid_table_is_large_and_spans_dialects() -> None:
     assert {d for d, _ in VALID} == {"sqlite", "postgres", "mysql", "duckdb"}
 
 
-def test_checked_query_keeps_the_text_and_lists_base_tables() -> None:
+def test_checked_query_is_the_text_generated_from_the_tree_and_lists_base_tables() -> None:
     checked = check_sql(
-        "  WITH big AS (SELECT * FROM orders) SELECT c.name FROM customers c "
-        "JOIN big ON big.customer_id = c.id ORDER BY c.name ;  ",
+        "  WITH big AS (SELECT * FROM orders) SELECT c.name FROM customers c -- who\n"
+        "JOIN big ON big.customer_id = c.id /* by name */ ORDER BY c.name ;  ",
         "postgres",
         SCHEMA,
     )
     assert checked.sql == (
-        "WITH big AS (SELECT * FROM orders) SELECT c.name FROM customers c "
+        "WITH big AS (SELECT * FROM orders) SELECT c.name FROM customers AS c "
         "JOIN big ON big.customer_id = c.id ORDER BY c.name"
     )
     assert sorted(checked.tables) == ["customers", "orders"]
