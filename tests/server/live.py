@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import sqlite3
 import subprocess
 import sys
 import time
@@ -24,6 +25,7 @@ import sqlalchemy as sa
 
 from tests.conftest import PG_ADMIN_URL
 from tests.loopback import free_port
+from tests.server.conftest import CUSTOMERS, ORDERS, SHOP_DDL
 
 
 @dataclass
@@ -51,6 +53,38 @@ class LiveServer:
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
+
+
+@contextmanager
+def store_database(kind: str, tmp: Path) -> Iterator[str]:
+    """The metadata store's URL for ``kind`` sqlite ("": AskDB's embedded default) or
+    postgresql (a new database, dropped afterwards)."""
+    if kind == "sqlite":
+        yield ""
+    else:
+        with pg_database() as url:
+            yield url
+
+
+def shop_world(server: LiveServer, tmp: Path) -> dict:
+    """A project on a small shop database (schema introspected), a conversation and an API
+    key: their ids as ``pid``, ``cid`` and ``kid``."""
+    shop = tmp / "shop.db"
+    with sqlite3.connect(shop) as con:
+        con.executescript(SHOP_DDL)
+        con.executemany("INSERT INTO customers VALUES (?, ?, ?)", CUSTOMERS)
+        con.executemany("INSERT INTO orders VALUES (?, ?, ?, ?)", ORDERS)
+    project = server.call(
+        "POST", "projects", {"name": "shop", "connection_url": f"sqlite:///{shop}"}
+    )
+    assert project.status_code == 201, project.text
+    pid = project.json()["id"]
+    schema = server.call("POST", f"projects/{pid}/schemas", {"introspect": True})
+    conv = server.call("POST", f"projects/{pid}/conversations", {"title": "t"})
+    key = server.call("POST", f"projects/{pid}/keys", {"name": "k", "scopes": ["chat:read"]})
+    for resp in (schema, conv, key):
+        assert resp.status_code == 201, resp.text
+    return {"pid": pid, "cid": conv.json()["id"], "kid": key.json()["id"]}
 
 
 @contextmanager

@@ -9,15 +9,13 @@ checks that its log holds no server error.
 from __future__ import annotations
 
 import re
-import sqlite3
 
 import pytest
 
 from askdb_server.base.validation import MAX_JSON_BYTES
 from askdb_server.openapi import openapi_document
 
-from .conftest import CUSTOMERS, SHOP_DDL
-from .live import live_server, pg_database
+from .live import live_server, shop_world, store_database
 
 BIG = 2**64  # beyond 64 bits
 DEEP = "[" * 100_000 + "]" * 100_000
@@ -26,32 +24,10 @@ PROBLEM = "application/problem+json"
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def live(request, tmp_path_factory):
-    """A server on either store, with a project (shop, introspected), a conversation and a
-    key: ``(server, ids)``."""
+    """A server on either store with a project, a conversation and a key: ``(server, ids)``."""
     tmp = tmp_path_factory.mktemp(f"input-{request.param}")
-    shop = tmp / "shop.db"
-    with sqlite3.connect(shop) as con:
-        con.executescript(SHOP_DDL)
-        con.executemany("INSERT INTO customers VALUES (?, ?, ?)", CUSTOMERS)
-    if request.param == "sqlite":
-        with live_server(tmp / "server") as server:
-            yield server, _world(server, shop)
-    else:
-        with pg_database() as url, live_server(tmp / "server", url) as server:
-            yield server, _world(server, shop)
-
-
-def _world(server, shop) -> dict:
-    project = server.call(
-        "POST", "projects", {"name": "shop", "connection_url": f"sqlite:///{shop}"}
-    )
-    assert project.status_code == 201, project.text
-    pid = project.json()["id"]
-    assert server.call("POST", f"projects/{pid}/schemas", {"introspect": True}).status_code == 201
-    conv = server.call("POST", f"projects/{pid}/conversations", {"title": "t"})
-    key = server.call("POST", f"projects/{pid}/keys", {"name": "k", "scopes": ["chat:read"]})
-    assert conv.status_code == 201 and key.status_code == 201, (conv.text, key.text)
-    return {"pid": pid, "cid": conv.json()["id"], "kid": key.json()["id"]}
+    with store_database(request.param, tmp) as url, live_server(tmp / "server", url) as server:
+        yield server, shop_world(server, tmp)
 
 
 def bad(method, path, body, status, code, field=None, id=None):  # noqa: A002
