@@ -11,6 +11,7 @@ and the read-only transaction are independent: either alone refuses a write.
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 import threading
 import time
@@ -380,6 +381,54 @@ def _py_replace(text: Any, old: Any, new: Any) -> Any:
     return text.replace(old, new)
 
 
+_PRINTF_SPEC = re.compile(r"%([-+ 0#!,]*)(\*|\d+)?(?:\.(\*|\d+))?(?:ll|l)?(.)", re.DOTALL)
+
+
+class _BoundedPrintf:
+    """SQLite's printf()/format() with every width and precision checked first.
+
+    SQLite 3.40 pads ``%.*c`` one character at a time even past its length limit (one step,
+    seconds per gigabyte, no interrupt). This checks each conversion's width and precision
+    against the limit, then lets SQLite's own printf, on a private in-memory connection,
+    format the call: the answer is SQLite's to the byte.
+    """
+
+    def __init__(self) -> None:
+        self._formatter: sqlite3.Connection | None = None
+
+    def __call__(self, fmt: Any, *args: Any) -> Any:
+        if fmt is None:
+            return None
+        position = 0
+        for match in _PRINTF_SPEC.finditer(str(fmt)):
+            if match.group(4) == "%":
+                continue
+            for part in (match.group(2), match.group(3)):
+                if part == "*":
+                    value = args[position] if position < len(args) else 0
+                    position += 1
+                    try:
+                        size = abs(int(value or 0))
+                    except (TypeError, ValueError):
+                        size = 0
+                elif part:
+                    size = int(part)
+                else:
+                    size = 0
+                if size > SQLITE_MAX_LENGTH:
+                    raise ValueError("string or blob too big")
+            position += 1
+        if self._formatter is None:
+            self._formatter = sqlite3.connect(":memory:", check_same_thread=False)
+            self._formatter.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, SQLITE_MAX_LENGTH)
+        marks = ", ".join("?" for _ in range(len(args) + 1))
+        return self._formatter.execute(f"SELECT printf({marks})", (fmt, *args)).fetchone()[0]
+
+    def close(self) -> None:
+        if self._formatter is not None:
+            self._formatter.close()
+
+
 class _SQLiteBackend(_Backend):
     """A fresh read-only connection per query (see connections.py), ``query_only`` on, the
     limits above, and a watcher that calls ``interrupt()`` at the deadline."""
@@ -394,6 +443,9 @@ class _SQLiteBackend(_Backend):
         # Python's searches are linear. Same names and arities override the built-ins.
         db.create_function("instr", 2, _py_instr, deterministic=True)
         db.create_function("replace", 3, _py_replace, deterministic=True)
+        printf = _BoundedPrintf()
+        for name in ("printf", "format"):
+            db.create_function(name, -1, printf, deterministic=True)
         cursor = db.cursor()
         cursor.execute("PRAGMA query_only = ON")
         try:
@@ -403,6 +455,7 @@ class _SQLiteBackend(_Backend):
             return _column_names(cursor.description), rows, reason
         finally:
             cursor.close()
+            printf.close()
 
     def is_timeout(self, error: Exception) -> bool:
         return "interrupted" in str(error)
@@ -413,7 +466,8 @@ _PG_PRIVILEGED_ROLES = (
     "pg_signal_backend",
 )
 _PG_FACTS = f"""
-SELECT current_schema(), current_database(), r.rolsuper, r.rolcreaterole, r.rolreplication,
+SELECT (SELECT s FROM unnest(current_schemas(false)) AS s WHERE s NOT LIKE 'pg\_%' LIMIT 1),
+       current_database(), r.rolsuper, r.rolcreaterole, r.rolreplication,
        ARRAY(SELECT b.rolname::text FROM pg_roles b
              WHERE b.rolname IN ({", ".join(f"'{n}'" for n in _PG_PRIVILEGED_ROLES)})
                AND pg_has_role(current_user, b.oid, 'MEMBER') ORDER BY 1)
