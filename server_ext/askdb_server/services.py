@@ -30,7 +30,7 @@ from .rag.knowledge import KnowledgeManager
 from .schemas.manager import SchemaManager
 from .sqlrun.connections import ConnectionRegistry
 from .sqlrun.runner import QueryRunner
-from .store.db import Store
+from .store.db import Store, private_dir
 from .store.vault import SecretVault
 
 # Two threads: one statement of the guard takes well under a millisecond of the database, so
@@ -54,6 +54,8 @@ class Settings:
     ip_rate_limit: int = 1200
     # PostgreSQL: whether the API-key guard's commits wait for the WAL flush.
     guard_synchronous_commit: bool = False
+    # Most bytes of result rows stored with a message (its preview); whole rows only.
+    preview_bytes: int = 65536
 
     @property
     def store_url(self) -> str:
@@ -86,7 +88,7 @@ class Services:
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_dir)
         store = Store(settings.store_url, raw_synchronous_commit=settings.guard_synchronous_commit)
         store.migrate()
         vault = (
@@ -106,6 +108,9 @@ class Services:
             connections, timeout_s=settings.statement_timeout_s, row_cap=settings.row_cap
         )
         conversations = ConversationManager(store, audit, authz)
+        conversations.preview_bytes = settings.preview_bytes
+        # What processes that have ended left "running" is "interrupted" now (chat/boots.py).
+        conversations.mark_interrupted()
         embedder = MiniLMEmbedder() if settings.use_embeddings else None
         # Retrieval always embeds with MiniLM (loaded on the first search, not here);
         # use_embeddings only decides whether the engine links words to columns with it.
@@ -164,4 +169,5 @@ class Services:
         if self.keys is not None:
             self.keys.audit.close()  # writes the audit events still queued
         self.connections.dispose()
+        self.conversations.close()
         self.store.dispose()

@@ -1,16 +1,25 @@
-"""Conversations: each ask or SQL run is a message in a conversation, kept for history."""
+"""Conversations: each ask or SQL run is a message in a conversation, kept for history.
+
+A message is written when its question or SQL is admitted, as "running", and completed with
+its outcome when the work ends; a process that dies in between leaves it "running" until a
+later start-up marks it "interrupted" (``mark_interrupted``, ``boots.py``). So every admitted
+question has a record, however its process ended.
+"""
 
 from __future__ import annotations
 
+import json
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from ..errors import ConversationNotFoundError, InvalidInputError, NotFoundError
 from ..identity.manager import Identity
 from ..store.db import Store
-from ..store.models import Conversation, Message, User, utcnow
+from ..store.models import Conversation, Message, Project, User, utcnow
+from .boots import BootLease
 
 if TYPE_CHECKING:
     from ..audit.log import AuditLog
@@ -19,6 +28,12 @@ if TYPE_CHECKING:
 
 TITLE_LENGTH = 80
 PREVIEW_ROWS = 20
+# The default byte cap of a message's stored preview (``AskDBApp.preview_bytes``).
+PREVIEW_BYTES = 65536
+INTERRUPTED = (
+    "interrupted",
+    "The AskDB service stopped before this finished (it was restarted or crashed); ask again.",
+)
 
 
 @dataclass
@@ -26,7 +41,7 @@ class MessageRecord:
     """What to remember of one ask or run (successful or not)."""
 
     kind: str  # "ask" | "run"
-    status: str  # "ok" | "error" | "cancelled"
+    status: str  # "ok" | "error" | "cancelled" (what ``complete`` and ``record`` write)
     question: str | None = None
     sql: str | None = None
     explanation: str | None = None
@@ -46,6 +61,8 @@ class MessageRecord:
 class ConversationManager:
     # The plan's conversation_messages per project, when quotas are enforced (set by Services).
     storage: StorageQuota | None = None
+    # Most bytes (as JSON) of result rows kept with a message; whole rows only (set by Services).
+    preview_bytes: int = PREVIEW_BYTES
 
     def __init__(
         self, store: Store, audit: AuditLog | None = None, authz: Authorizer | None = None
@@ -53,60 +70,156 @@ class ConversationManager:
         self.store = store
         self.audit = audit
         self.authz = authz
+        self._lease: BootLease | None = None
+        self._lease_lock = threading.Lock()
 
     def open(self, who: Identity, project_id: str, conversation_id: str | None, title: str) -> str:
         """The id of ``conversation_id`` (checked to be the caller's, on this project) or of a
-        new conversation titled after the first question.
+        new, empty conversation titled ``title``.
 
-        This admits the question: PlanLimitError (403) when the project's history is full, before
-        anything is written or run. An admitted question is always recorded (``record``)."""
+        PlanLimitError (403) when the project's history is full."""
         with self.store.session() as s:
-            if self.storage is not None:
-                self.storage.require_room(s, project_id, "conversation_messages")
-            if conversation_id:
-                conv = s.get(Conversation, conversation_id)
-                if conv is None or conv.user_id != who.user_id or conv.project_id != project_id:
-                    raise ConversationNotFoundError(f"No conversation with id {conversation_id!r}.")
-                return conv.id
-            conv = Conversation(project_id=project_id, user_id=who.user_id, title=_title(title))
-            s.add(conv)
-            s.flush()
-            return conv.id
+            return self._open(s, who, project_id, conversation_id, title).id
 
-    def record(self, conversation_id: str, rec: MessageRecord) -> str:
-        """Append a message; returns its id."""
-        with self.store.session() as s:
+    def _open(
+        self, s, who: Identity, project_id: str, conversation_id: str | None, title: str
+    ) -> Conversation:
+        if self.storage is not None:
+            self.storage.require_room(s, project_id, "conversation_messages")
+        if conversation_id:
             conv = s.get(Conversation, conversation_id)
-            if conv is None:
+            if conv is None or conv.user_id != who.user_id or conv.project_id != project_id:
                 raise ConversationNotFoundError(f"No conversation with id {conversation_id!r}.")
+            return conv
+        conv = Conversation(project_id=project_id, user_id=who.user_id, title=_title(title))
+        s.add(conv)
+        s.flush()
+        return conv
+
+    def admit(
+        self, who: Identity, project_id: str, conversation_id: str | None, rec: MessageRecord
+    ) -> tuple[str, str]:
+        """Admit an ask or run: ``(conversation id, message id)``, the message written now as
+        "running" in ``conversation_id`` (checked to be the caller's, on this project) or in a
+        new conversation titled after the question, in one transaction.
+
+        PlanLimitError (403) when the project's history is full, before anything is written or
+        run. The message is completed by ``complete``; if this process dies first, a later
+        start-up marks it "interrupted"."""
+        lease = self.lease()
+        lease.ensure()
+        with self.store.session() as s:
+            conv = self._open(s, who, project_id, conversation_id, rec.question or rec.sql or "")
             msg = Message(
-                conversation_id=conversation_id,
+                conversation_id=conv.id,
                 kind=rec.kind,
                 question=rec.question,
                 sql=rec.sql,
-                explanation=rec.explanation,
-                status=rec.status,
-                error_code=rec.error_code,
-                error_message=rec.error_message,
-                row_count=rec.row_count,
-                truncated=rec.truncated,
-                columns=rec.columns,
-                preview_rows=(rec.rows or [])[:PREVIEW_ROWS] if rec.rows is not None else None,
+                status="running",
                 schema_version=rec.schema_version,
                 model=rec.model,
-                tokens=rec.tokens,
-                timings_ms={
-                    **rec.timings_ms,
-                    **({"attempts": rec.attempts} if rec.attempts else {}),
-                },
+                boot_id=lease.boot_id,
             )
             s.add(msg)
             conv.updated_at = utcnow()
             s.flush()
-            if self.storage is not None:  # alerts only: the question was admitted by open()
+            if self.storage is not None:  # alerts only: _open made room for it
+                self.storage.note_stored(s, conv.project_id, "conversation_messages")
+            return conv.id, msg.id
+
+    def complete(self, message_id: str, rec: MessageRecord) -> str:
+        """Write the outcome of the admitted message ``message_id`` (over an "interrupted" mark
+        too: the truth wins); returns its id. A message deleted meanwhile, with its
+        conversation, stays deleted."""
+        with self.store.session() as s:
+            msg = s.get(Message, message_id)
+            if msg is None:
+                return message_id
+            self._fill(msg, rec, self._keeps_rows(s, msg.conversation.project_id))
+            msg.conversation.updated_at = utcnow()
+            s.flush()
+            self._audit(s, msg.conversation, msg)
+            return msg.id
+
+    def record(self, conversation_id: str, rec: MessageRecord) -> str:
+        """Append a finished message in one step; returns its id."""
+        with self.store.session() as s:
+            conv = s.get(Conversation, conversation_id)
+            if conv is None:
+                raise ConversationNotFoundError(f"No conversation with id {conversation_id!r}.")
+            msg = Message(conversation_id=conversation_id, kind=rec.kind)
+            self._fill(msg, rec, self._keeps_rows(s, conv.project_id))
+            s.add(msg)
+            conv.updated_at = utcnow()
+            s.flush()
+            if self.storage is not None:
                 self.storage.note_stored(s, conv.project_id, "conversation_messages")
             self._audit(s, conv, msg)
             return msg.id
+
+    def _keeps_rows(self, s, project_id: str) -> bool:
+        """Whether the project stores result previews (``Project.store_results``)."""
+        return bool(s.scalar(select(Project.store_results).where(Project.id == project_id)))
+
+    def _fill(self, msg: Message, rec: MessageRecord, keep_rows: bool) -> None:
+        """``rec``'s outcome into ``msg``, its rows as the project allows (``_preview``)."""
+        msg.question, msg.sql, msg.explanation = rec.question, rec.sql, rec.explanation
+        msg.status = rec.status
+        msg.error_code, msg.error_message = rec.error_code, rec.error_message
+        msg.row_count, msg.truncated, msg.columns = rec.row_count, rec.truncated, rec.columns
+        msg.preview_rows, msg.preview_truncated = _preview(
+            rec.rows, self.preview_bytes if keep_rows and self.preview_bytes > 0 else None
+        )
+        msg.schema_version, msg.model, msg.tokens = rec.schema_version, rec.model, rec.tokens
+        msg.timings_ms = {**rec.timings_ms, **({"attempts": rec.attempts} if rec.attempts else {})}
+
+    def lease(self) -> BootLease:
+        """This process's boot lease on the store, taken on first use."""
+        with self._lease_lock:
+            if self._lease is None:
+                self._lease = BootLease.take(self.store)
+            return self._lease
+
+    def mark_interrupted(self) -> int:
+        """At start-up: mark "interrupted" every running message whose process has ended (its
+        boot lease is free), each with an audit event; returns how many. Messages another live
+        process is running are left alone, so any number of processes may share the store."""
+        lease = self.lease()
+        with self.store.session() as s:
+            boots = set(
+                s.scalars(select(Message.boot_id).where(Message.status == "running").distinct())
+            )
+        gone = {b for b in boots if b is not None} - lease.alive({b for b in boots if b})
+        if None in boots:
+            gone.add(None)  # written by no process that could finish it
+        marked = 0
+        for boot_id in gone:
+            with self.store.session() as s:
+                owner = Message.boot_id.is_(None) if boot_id is None else Message.boot_id == boot_id
+                ids = s.scalars(select(Message.id).where(Message.status == "running", owner)).all()
+                for message_id in ids:
+                    marked += self._interrupt(s, message_id)
+        return marked
+
+    def _interrupt(self, s, message_id: str) -> int:
+        # Only if still running: two processes starting together mark (and audit) it once.
+        done = s.execute(
+            update(Message)
+            .where(Message.id == message_id, Message.status == "running")
+            .values(status="interrupted", error_code=INTERRUPTED[0], error_message=INTERRUPTED[1])
+        ).rowcount
+        if done:
+            msg = s.get(Message, message_id)
+            s.refresh(msg)
+            self._audit(s, msg.conversation, msg)
+        return done
+
+    def close(self) -> None:
+        """Give up this process's boot lease (at a clean stop: nothing of it is running)."""
+        with self._lease_lock:
+            if self._lease is not None:
+                self._lease.close()
+                self._lease = None
 
     def _audit(self, s, conv: Conversation, msg: Message) -> None:
         """A question asked or SQL run goes to the audit log with the message, in one
@@ -221,6 +334,7 @@ def _message_dict(m: Message) -> dict:
         "error": {"code": m.error_code, "message": m.error_message} if m.error_code else None,
         "columns": m.columns,
         "rows": m.preview_rows,
+        "preview_truncated": m.preview_truncated,
         "row_count": m.row_count,
         "truncated": m.truncated,
         "schema_version": m.schema_version,
@@ -229,3 +343,20 @@ def _message_dict(m: Message) -> dict:
         "timings_ms": m.timings_ms,
         "created_at": m.created_at.isoformat(),
     }
+
+
+def _preview(rows: list[list] | None, cap: int | None) -> tuple[list[list] | None, bool]:
+    """The first rows of ``rows`` to keep with a message, whole, at most ``PREVIEW_ROWS`` of
+    them and ``cap`` bytes as JSON (None: keep none), and whether that is fewer than all."""
+    if rows is None:
+        return None, False
+    if cap is None:
+        return None, bool(rows)
+    kept: list[list] = []
+    size = 2  # the brackets; rows are measured as the store's JSON column writes them
+    for row in rows[:PREVIEW_ROWS]:
+        size += len(json.dumps(row, default=str).encode()) + (2 if kept else 0)  # ", "
+        if size > cap:
+            break
+        kept.append(row)
+    return kept, len(kept) < len(rows)

@@ -138,18 +138,19 @@ class AskPipeline:
         url = self.projects.connection_url(who, project_id)
         emit("status", {"step": "linking"})
         version, schema = self.schemas.current_schema(who, project_id)
-        values = (
-            self._value_index(project_id, version, url, schema)
-            if project.allow_value_lookup
-            else None
-        )
-        conv_id = self.conversations.open(who, project_id, conversation_id, question)
-        context = self.conversations.history(conv_id) if conversation_id else []
-        clock.lap("linking")
         rec = MessageRecord(
             kind="ask", status="error", question=question, schema_version=version, model="builtin"
         )
+        # Recorded from here on: the message exists ("running") before any slow step.
+        conv_id, msg_id = self.conversations.admit(who, project_id, conversation_id, rec)
         try:
+            values = (
+                self._value_index(project_id, version, url, schema)
+                if project.allow_value_lookup
+                else None
+            )
+            context = self.conversations.history(conv_id) if conversation_id else []
+            clock.lap("linking")
             _check_cancel(cancel)
             emit("status", {"step": "generating"})
             candidates, golden = self._candidates(project_id, question, schema, values, context)
@@ -158,12 +159,14 @@ class AskPipeline:
             result, chosen = self._try_candidates(
                 candidates, project.dialect, url, schema, rec, clock, emit, cancel
             )
-        except AskDBError as e:
-            self._record_failure(conv_id, rec, clock, e)
+        except BaseException as e:
+            self._record_failure(msg_id, rec, clock, e)
             raise
         if chosen in golden:
             rec.model = "golden"
-        return self._finish(conv_id, rec, chosen.sql, chosen.explanation, result, clock, emit)
+        return self._finish(
+            conv_id, msg_id, rec, chosen.sql, chosen.explanation, result, clock, emit
+        )
 
     def run_sql(
         self,
@@ -187,8 +190,8 @@ class AskPipeline:
             version, schema = self.schemas.current_schema(who, project_id)
         except AskDBError:
             version, schema = None, None  # running SQL does not need an uploaded schema
-        conv_id = self.conversations.open(who, project_id, conversation_id, sql)
         rec = MessageRecord(kind="run", status="error", sql=sql, schema_version=version)
+        conv_id, msg_id = self.conversations.admit(who, project_id, conversation_id, rec)
         try:
             emit("status", {"step": "checking"})
             checked = check_sql(sql, project.dialect or "sqlite", schema)
@@ -199,10 +202,10 @@ class AskPipeline:
                 url, checked.sql, dialect=project.dialect, schema=schema, cancel=cancel
             )
             clock.lap("running")
-        except AskDBError as e:
-            self._record_failure(conv_id, rec, clock, e)
+        except BaseException as e:
+            self._record_failure(msg_id, rec, clock, e)
             raise
-        return self._finish(conv_id, rec, checked.sql, None, result, clock, emit)
+        return self._finish(conv_id, msg_id, rec, checked.sql, None, result, clock, emit)
 
     # -- steps -----------------------------------------------------------------------------
     def _candidates(
@@ -237,12 +240,18 @@ class AskPipeline:
         return candidates, golden
 
     def _record_failure(
-        self, conv_id: str, rec: MessageRecord, clock: _Clock, error: AskDBError
+        self, msg_id: str, rec: MessageRecord, clock: _Clock, error: BaseException
     ) -> None:
+        """Complete the admitted message with how it failed; a failure that is no
+        ``AskDBError`` (a bug, an interrupt) is recorded as an internal error, never left
+        "running"."""
         rec.status = "cancelled" if isinstance(error, QueryCancelledError) else "error"
-        rec.error_code, rec.error_message = error.code, error.message
+        if isinstance(error, AskDBError):
+            rec.error_code, rec.error_message = error.code, error.message
+        else:
+            rec.error_code, rec.error_message = "internal_error", "Internal error: see the log."
         rec.timings_ms = clock.done()
-        self.conversations.record(conv_id, rec)
+        self.conversations.complete(msg_id, rec)
 
     def _try_candidates(
         self,
@@ -284,6 +293,7 @@ class AskPipeline:
     def _finish(
         self,
         conv_id: str,
+        msg_id: str,
         rec: MessageRecord,
         sql: str,
         explanation: str | None,
@@ -295,7 +305,7 @@ class AskPipeline:
         rec.columns, rec.rows = result.columns, result.rows
         rec.row_count, rec.truncated = result.row_count, result.truncated
         rec.timings_ms = clock.done()
-        message_id = self.conversations.record(conv_id, rec)
+        message_id = self.conversations.complete(msg_id, rec)
         emit(
             "rows",
             {

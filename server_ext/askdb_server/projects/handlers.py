@@ -30,11 +30,14 @@ class ProjectsHandler(AskDBHandler):
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        """Create a project from ``name``, ``description``, ``connection_url`` and
-        ``allow_value_lookup``."""
+        """Create a project from ``name``, ``description``, ``connection_url``,
+        ``allow_value_lookup`` and ``store_results``."""
         who = await self.identity()
         body = self.json_body()
-        reject_unknown_fields(body, {"name", "description", "connection_url", "allow_value_lookup"})
+        reject_unknown_fields(
+            body,
+            {"name", "description", "connection_url", "allow_value_lookup", "store_results"},
+        )
         project = await self.call(
             self.services.projects.create,
             who,
@@ -42,6 +45,7 @@ class ProjectsHandler(AskDBHandler):
             description=body.get("description", ""),
             connection_url=body.get("connection_url"),
             allow_value_lookup=bool(body.get("allow_value_lookup", True)),
+            store_results=bool(body.get("store_results", True)),
         )
         self.set_header("Location", self.request.path.rstrip("/") + "/" + project.id)
         self.write_json(project.to_dict(), status=201)
@@ -59,7 +63,8 @@ class ProjectHandler(AskDBHandler):
     @web.authenticated
     @authorized
     async def patch(self, project_id: str) -> None:
-        """Change name, description, connection_url or allow_value_lookup."""
+        """Change name, description, connection_url, allow_value_lookup or store_results
+        (whether answers' rows are kept in the history)."""
         who = await self.identity()
         body = self.json_body()
         project = await self.call(self.services.projects.update, who, project_id, **body)

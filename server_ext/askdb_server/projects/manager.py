@@ -46,6 +46,8 @@ class ProjectInfo:
     org_id: str | None = None
     # The caller's effective permission: OWNER, EDITOR or VIEWER.
     permission: str | None = None
+    # Whether answers' first rows are stored with their messages (history previews).
+    store_results: bool = True
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -159,6 +161,7 @@ class ProjectManager:
         description: str = "",
         connection_url: str | None = None,
         allow_value_lookup: bool = True,
+        store_results: bool = True,
     ) -> ProjectInfo:
         """A new project in the caller's organization, owned by the caller."""
         name = _name(name)
@@ -172,6 +175,7 @@ class ProjectManager:
                 owner_id=who.user_id,
                 org_id=grant.org_id,
                 allow_value_lookup=allow_value_lookup,
+                store_results=store_results,
             )
             if connection_url:
                 self._set_connection(p, connection_url)
@@ -183,8 +187,8 @@ class ProjectManager:
             return self._info(s, p, Permission.OWNER)
 
     def update(self, who: Identity, project_id: str, **changes: object) -> ProjectInfo:
-        """Change name, description, connection_url or allow_value_lookup."""
-        allowed = {"name", "description", "connection_url", "allow_value_lookup"}
+        """Change name, description, connection_url, allow_value_lookup or store_results."""
+        allowed = {"name", "description", "connection_url", "allow_value_lookup", "store_results"}
         unknown = set(changes) - allowed
         if unknown:
             raise InvalidInputError(f"Cannot change {', '.join(sorted(unknown))}.")
@@ -199,6 +203,8 @@ class ProjectManager:
                 p.description = str(changes["description"] or "")
             if "allow_value_lookup" in changes:
                 p.allow_value_lookup = bool(changes["allow_value_lookup"])
+            if "store_results" in changes:
+                p.store_results = bool(changes["store_results"])
             if "connection_url" in changes:
                 url = changes["connection_url"]
                 if url:
@@ -327,6 +333,7 @@ class ProjectManager:
                 connection_encrypted=src.connection_encrypted,
                 dialect=src.dialect,
                 allow_value_lookup=src.allow_value_lookup,
+                store_results=src.store_results,
             )
             s.add(p)
             s.flush()
@@ -442,6 +449,7 @@ class ProjectManager:
             updated_at=p.updated_at,
             org_id=p.org_id,
             permission=permission.value if permission else None,
+            store_results=p.store_results,
         )
 
 

@@ -91,7 +91,7 @@ class IndexDirectory:
                 os.environ.setdefault("LANCE_LOG", "error")  # no "dataset created" warnings
                 import lancedb
 
-                self.path.mkdir(parents=True, exist_ok=True)
+                self.path.mkdir(mode=0o700, parents=True, exist_ok=True)  # its owner's only
                 self._db = lancedb.connect(str(self.path))
             return self._db
 

@@ -1,7 +1,14 @@
-"""The metadata store: one SQLAlchemy engine, sessions, and migrations at start-up."""
+"""The metadata store: one SQLAlchemy engine, sessions, and migrations at start-up.
+
+An embedded store holds password hashes, API-key hashes, encrypted connection URLs and
+conversations, so its file (and SQLite's ``-wal``/``-shm`` files, which take the database
+file's mode) is readable by its owner only, like the key file beside it; and the data
+directory AskDB creates is the owner's only (``private_dir``).
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +22,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from .raw import AsyncRawPool, RawConnections
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+# SQLite's companions of a database file in WAL mode (and its rollback journal).
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and its parents) if missing, the last one for its owner only (0700).
+    An existing folder keeps its mode: a deployment may share it on purpose."""
+    path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    return path
 
 
 def normalise_store_url(url: str) -> str:
@@ -38,6 +56,7 @@ class Store:
         self.url = normalise_store_url(url)
         kwargs: dict = {"echo": echo, "future": True}
         if self.url.startswith("sqlite"):
+            _private_sqlite_file(make_url(self.url).database)
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:
             kwargs["pool_pre_ping"] = True
@@ -95,6 +114,25 @@ class Store:
             self.raw.close()
             self.raw_async.close()
         self.engine.dispose()
+
+
+def _private_sqlite_file(database: str | None) -> None:
+    """Create the store's SQLite file for its owner only (0600), before SQLite creates it
+    with the umask's mode (0644 usually), and take group and other access away from a store
+    file (and its companions) made before. In-memory databases have no file."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.parent.is_dir():
+        return  # SQLite says so itself, on the first connection
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, PRIVATE_FILE))
+    for file in (path, *(path.with_name(path.name + c) for c in SQLITE_COMPANIONS)):
+        try:
+            st = file.stat()
+            if st.st_uid == os.geteuid() and st.st_mode & 0o077:
+                file.chmod(st.st_mode & 0o700)
+        except FileNotFoundError:
+            pass
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

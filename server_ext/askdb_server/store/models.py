@@ -201,17 +201,24 @@ class Message(Base):
     question: Mapped[str | None] = mapped_column(Text)
     sql: Mapped[str | None] = mapped_column(Text)
     explanation: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), nullable=False)  # ok | error | cancelled
+    # running (admitted, not finished) | ok | error | cancelled | interrupted (its process
+    # ended first: marked at a later start-up, see chat/boots.py)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, index=True)
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(Text)
     row_count: Mapped[int | None] = mapped_column(Integer)
     truncated: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     columns: Mapped[list | None] = mapped_column(JSON)
     preview_rows: Mapped[list | None] = mapped_column(JSON)
+    # Whether preview_rows holds fewer rows than were returned (the preview's byte cap).
+    preview_truncated: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     schema_version: Mapped[int | None] = mapped_column(Integer)
     model: Mapped[str | None] = mapped_column(String(64))
     tokens: Mapped[int | None] = mapped_column(Integer)
     timings_ms: Mapped[dict | None] = mapped_column(JSON)
+    # The process (its boot id) running a "running" message: start-up marks those of ended
+    # processes "interrupted".
+    boot_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
