@@ -32,11 +32,17 @@ export interface IMessage {
   question: string | null;
   sql: string | null;
   explanation: string | null;
-  status: 'ok' | 'error' | 'cancelled';
+  /**
+   * `running`: admitted and not finished when the conversation was read (still being answered,
+   * perhaps in another window); `interrupted`: the server stopped before it finished.
+   */
+  status: 'running' | 'ok' | 'error' | 'cancelled' | 'interrupted';
   error: { code: string; message: string } | null;
   columns: string[] | null;
-  /** The first rows only (the server keeps a preview). */
+  /** The first rows only (the server keeps a preview); null when the project keeps none. */
   rows: unknown[][] | null;
+  /** True when the answer had more rows than the stored preview. */
+  preview_truncated?: boolean;
   row_count: number | null;
   truncated: boolean;
   created_at: string;
@@ -107,8 +113,11 @@ export function parseAnswerEvent(event: IServerEvent): AnswerEvent | null {
   }
 }
 
-/** Where an answer is: still coming, complete, failed, or stopped by the user. */
-export type TurnPhase = 'streaming' | 'done' | 'error' | 'cancelled';
+/**
+ * Where an answer is: still coming, complete, failed, or stopped by the user; `running` is a
+ * turn read from the history that had not finished then (its answer is not streamed here).
+ */
+export type TurnPhase = 'streaming' | 'running' | 'done' | 'error' | 'cancelled';
 
 /** One question (or SQL run) and its answer, as the panel shows it. */
 export interface ITurn {
@@ -208,11 +217,20 @@ export function endTurn(turn: ITurn): ITurn {
     : turn;
 }
 
+const MESSAGE_PHASES: Record<string, TurnPhase> = {
+  ok: 'done',
+  cancelled: 'cancelled',
+  running: 'running'
+};
+
+/** What an interrupted message says when the server gave no reason. */
+export const INTERRUPTED_MESSAGE = 'The AskDB server stopped before this finished; ask again.';
+
 /** A turn recorded on the server, as `GET conversations/{id}` returns it. */
 export function turnFromMessage(message: IMessage, conversationId: string): ITurn {
   const turn: ITurn = {
     ...newTurn(message.question ?? message.sql ?? '', message.kind),
-    phase: message.status === 'ok' ? 'done' : message.status === 'cancelled' ? 'cancelled' : 'error',
+    phase: MESSAGE_PHASES[message.status] ?? 'error',
     sql: message.sql,
     explanation: message.explanation,
     conversationId
@@ -223,11 +241,16 @@ export function turnFromMessage(message: IMessage, conversationId: string): ITur
       rows: message.rows,
       row_count: message.row_count ?? message.rows.length,
       truncated: message.truncated,
-      preview: (message.row_count ?? 0) > message.rows.length
+      preview: message.preview_truncated ?? (message.row_count ?? 0) > message.rows.length
     };
   }
   if (message.status === 'cancelled') {
     turn.error = { code: 'query_cancelled', message: 'Stopped.' };
+  } else if (message.status === 'interrupted') {
+    turn.error = {
+      code: 'interrupted',
+      message: message.error?.message ?? INTERRUPTED_MESSAGE
+    };
   } else if (message.status === 'error') {
     turn.error = {
       code: message.error?.code ?? null,
@@ -265,10 +288,12 @@ export function turnStatus(turn: ITurn): string {
       const total = turn.timings?.total;
       return typeof total === 'number' ? `Answered in ${formatMs(total)}` : 'Answered';
     }
+    case 'running':
+      return 'Still running when this conversation was opened';
     case 'cancelled':
       return 'Stopped';
     case 'error':
-      return 'Failed';
+      return turn.error?.code === 'interrupted' ? 'Interrupted' : 'Failed';
   }
 }
 

@@ -12,7 +12,8 @@ import {
   parseAnswerEvent,
   resultNote,
   turnFromMessage,
-  turnStatus
+  turnStatus,
+  INTERRUPTED_MESSAGE
 } from '../src/models';
 
 const ROWS: AnswerEvent = {
@@ -174,6 +175,33 @@ describe('turns from recorded messages', () => {
     expect(turnFromMessage({ ...base, status: 'cancelled', rows: null }, 'c1').phase).toBe('cancelled');
     const run = turnFromMessage({ ...base, kind: 'run', question: null }, 'c1');
     expect(run).toMatchObject({ kind: 'run', question: 'SELECT COUNT(*) FROM orders' });
+  });
+
+  it('shows a message the server stopped before it finished as interrupted', () => {
+    const reason = 'The AskDB service stopped before this finished (it was restarted or crashed).';
+    const turn = turnFromMessage(
+      { ...base, status: 'interrupted', error: { code: 'interrupted', message: reason }, rows: null },
+      'c1'
+    );
+    expect(turn.phase).toBe('error');
+    expect(turn.error).toEqual({ code: 'interrupted', message: reason });
+    expect(turnStatus(turn)).toBe('Interrupted');
+    const bare = turnFromMessage({ ...base, status: 'interrupted', error: null, rows: null }, 'c1');
+    expect(bare.error?.message).toBe(INTERRUPTED_MESSAGE);
+  });
+
+  it('shows a message still running elsewhere as running, with no error', () => {
+    const turn = turnFromMessage({ ...base, status: 'running', sql: null, rows: null }, 'c1');
+    expect(turn.phase).toBe('running');
+    expect(turn.error).toBeNull();
+    expect(turnStatus(turn)).toBe('Still running when this conversation was opened');
+  });
+
+  it('takes the server\'s word on whether the stored preview was cut', () => {
+    const capped = { ...base, rows: [[1], [2]], row_count: 2, preview_truncated: true };
+    expect(turnFromMessage(capped, 'c1').result?.preview).toBe(true);
+    const none = turnFromMessage({ ...base, rows: null, row_count: 4, preview_truncated: true }, 'c1');
+    expect(none.result).toBeNull(); // the project keeps no rows: the SQL is still shown
   });
 });
 
