@@ -74,6 +74,14 @@ class AskDBHandler(ExtensionHandlerMixin, APIHandler):
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(None, functools.partial(fn, *args, **kwargs))
 
+    async def call_long(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run long work (an index rebuild, introspecting a database: seconds, and the first
+        rebuild loads the embedding model) on the service's long-work threads: never on the
+        event loop, and never on the default executor's threads every short request needs."""
+        loop = asyncio.get_running_loop()
+        executor = getattr(self.services, "long_executor", None)
+        return await loop.run_in_executor(executor, functools.partial(fn, *args, **kwargs))
+
     async def call_guard(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a short store call of the API-key guard path on its own two threads: the
         default executor's many threads, all waking for sub-millisecond statements, spend

@@ -125,7 +125,7 @@ class RebuildHandler(AskDBHandler):
     async def post(self, project_id: str) -> None:
         """Re-index the project (schema chunks, docs, pairs) from scratch."""
         who = await self.identity()
-        report = await self.call(self.services.knowledge.rebuild, who, project_id)
+        report = await self.call_long(self.services.knowledge.rebuild, who, project_id)
         self.write_json({"indexed": report.total, "removed": report.removed})
 
 

@@ -31,7 +31,7 @@ class SchemasHandler(AskDBHandler):
             upload = files[0]
             ddl = _decode(upload["body"])
             dialect = self.get_body_argument("dialect", None)
-            version = await self.call(
+            version = await self.call_long(
                 schemas.upload_ddl,
                 who,
                 project_id,
@@ -43,7 +43,7 @@ class SchemasHandler(AskDBHandler):
         else:
             body = self.json_body()
             if body.get("introspect"):
-                version = await self.call(schemas.introspect, who, project_id)
+                version = await self.call_long(schemas.introspect, who, project_id)
             elif isinstance(body.get("ddl"), str):
                 version = await self.call(
                     schemas.upload_ddl,
@@ -68,6 +68,8 @@ class SchemaVersionHandler(AskDBHandler):
     async def get(self, project_id: str, version: str) -> None:
         """One schema version with its tables; ``current`` is the newest."""
         who = await self.identity()
+        # The route takes "current" or digits; the request check (base/validation.py) has
+        # answered 404 for a number beyond the column already.
         number = None if version == "current" else int(version)
         info = await self.call(self.services.schemas.get, who, project_id, number)
         self.write_json(info.to_dict())
