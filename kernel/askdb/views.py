@@ -17,18 +17,22 @@ class AnswerView:
         self.sql: str = answer.get("sql") or ""
         self.explanation: str | None = answer.get("explanation")
         self.rows_note = rows_note(answer)
+        # What the server says the user should know (e.g. a privileged database role).
+        self.warnings: list[str] = [str(w) for w in answer.get("warnings") or []]
 
     def _repr_markdown_(self) -> str:
         # A fence longer than any run of backticks inside the SQL keeps the block closed.
         fence = "`" * max(3, _longest_run(self.sql, "`") + 1)
-        parts = [f"{fence}sql\n{self.sql}\n{fence}"]
+        parts = [f"> **Warning:** {html.escape(w)}" for w in self.warnings]
+        parts.append(f"{fence}sql\n{self.sql}\n{fence}")
         if self.explanation:
             parts.append(self.explanation)
         parts.append(f"*{self.rows_note}*")
         return "\n\n".join(parts)
 
     def __repr__(self) -> str:
-        parts = [self.sql]
+        parts = [f"-- WARNING: {w}" for w in self.warnings]
+        parts.append(self.sql)
         if self.explanation:
             parts.append(f"-- {self.explanation}")
         parts.append(f"-- {self.rows_note}")
@@ -40,7 +44,11 @@ def rows_note(answer: dict[str, Any]) -> str:
     shown = len(answer.get("rows") or [])
     count = int(answer.get("row_count", shown))
     note = f"{count} row{'' if count == 1 else 's'}"
-    return f"{note} (cut at {shown})" if answer.get("truncated") else note
+    if not answer.get("truncated"):
+        return note
+    if answer.get("truncated_reason") == "bytes":
+        return f"{note} (cut at {shown}: the answer reached the byte cap)"
+    return f"{note} (cut at {shown})"
 
 
 class SchemaView:
