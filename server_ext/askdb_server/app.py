@@ -32,6 +32,8 @@ from .quotas.handlers import default_handlers as quota_handlers
 from .rag.handlers import default_handlers as knowledge_handlers
 from .schemas.handlers import default_handlers as schema_handlers
 from .services import Services, Settings
+from .sqlrun.targets import BACKENDS as TARGET_BACKENDS
+from .sqlrun.targets import TargetRules
 
 
 class AskDBApp(ExtensionApp):
@@ -128,6 +130,87 @@ class AskDBApp(ExtensionApp):
         "question does not wait for it.",
     ).tag(config=True)
 
+    allowed_drivers = List(
+        Unicode(),
+        default_value=list(TARGET_BACKENDS),
+        help="Databases projects may connect to, by backend: sqlite, postgresql, mysql, "
+        "mariadb, duckdb. Default: all of them.",
+    ).tag(config=True)
+
+    allowed_hosts = List(
+        Unicode(),
+        help="Host names (or addresses) projects may connect to; '*.example.org' matches its "
+        "subdomains. Set this or allowed_networks to make them an allow-list: a project may "
+        "then reach only a listed host (even on a private network) or addresses all inside "
+        "allowed_networks. Empty (default), with allowed_networks empty: any public address, "
+        "and private ones where allow_private_networks says so. The metadata store, its "
+        "server (in a shared deployment) and denied_networks stay refused.",
+    ).tag(config=True)
+
+    allowed_networks = List(
+        Unicode(),
+        help="CIDRs projects may connect to (e.g. ['10.20.0.0/16']), private ones included; "
+        "an allow-list together with allowed_hosts. Also the only way to allow a cloud "
+        "metadata address (169.254.169.254). Empty: see allowed_hosts.",
+    ).tag(config=True)
+
+    denied_networks = List(
+        Unicode(),
+        help="CIDRs projects may never connect to, whatever else allows them.",
+    ).tag(config=True)
+
+    allowed_ports = List(
+        Int(),
+        help="Ports projects may connect to (the driver's default port when a URL gives "
+        "none). Empty: any port.",
+    ).tag(config=True)
+
+    sqlite_roots = List(
+        Unicode(),
+        help="Folders whose SQLite and DuckDB files (subfolders included, symlinks resolved) "
+        "projects may open. Empty: in local mode any file, in a shared deployment (hub or "
+        "standalone) none. The metadata store and data_dir are refused whatever this says.",
+    ).tag(config=True)
+
+    allow_private_networks = Bool(
+        None,
+        allow_none=True,
+        help="Let projects connect to loopback, private (RFC 1918, IPv6 ULA, CGNAT), "
+        "link-local and unspecified addresses, this machine's own addresses and its Unix "
+        "sockets. Default (None): allowed in local mode (local_user set: the user owns the "
+        "machine), refused in hub and standalone deployments.",
+    ).tag(config=True)
+
+    allow_store_server = Bool(
+        False,
+        help="Hub and standalone deployments: let projects connect to other databases on the "
+        "metadata store's database server (refused by default: the store's role may reach "
+        "them). The store's own database is refused whatever this says. Give the store a "
+        "role of its own with no rights on user databases before turning this on.",
+    ).tag(config=True)
+
+    @validate("allowed_drivers", "allowed_networks", "denied_networks", "allowed_ports")
+    def _check_target_rule(self, proposal):  # noqa: ANN001
+        name, value = proposal["trait"].name, proposal["value"]
+        try:
+            TargetRules(**{name: tuple(value)})
+        except ValueError as e:
+            raise TraitError(str(e)) from None
+        return value
+
+    def _target_rules(self) -> TargetRules:
+        return TargetRules(
+            shared=not self.local_user,
+            allowed_drivers=tuple(self.allowed_drivers),
+            allowed_hosts=tuple(self.allowed_hosts),
+            allowed_networks=tuple(self.allowed_networks),
+            denied_networks=tuple(self.denied_networks),
+            allowed_ports=tuple(self.allowed_ports),
+            sqlite_roots=tuple(self.sqlite_roots),
+            allow_private_networks=self.allow_private_networks,
+            allow_store_server=self.allow_store_server,
+        )
+
     @default("local_user")
     def _default_local_user(self) -> str:
         return getpass.getuser()
@@ -188,6 +271,7 @@ class AskDBApp(ExtensionApp):
             key_rate_limit=self.key_rate_limit,
             ip_rate_limit=self.ip_rate_limit,
             guard_synchronous_commit=self.guard_synchronous_commit,
+            target_rules=self._target_rules(),
         )
         self.services = Services.build(settings)
         self.settings.update(

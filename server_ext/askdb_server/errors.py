@@ -120,6 +120,19 @@ class DatabaseUnreachableError(AskDBError):
     code, status, title = "database_unreachable", 502, "Database unreachable"
 
 
+class ConnectionNotAllowedError(AskDBError):
+    """The deployment's connection-target policy refuses this database URL (sqlrun/targets.py):
+    ``rule`` names the rule, ``setting`` the ``AskDBApp`` trait an operator changes to allow
+    it (None where no setting does, e.g. the metadata store itself)."""
+
+    code, status, title = "connection_not_allowed", 403, "Connection not allowed"
+
+    def __init__(self, message: str, rule: str, setting: str | None = None) -> None:
+        super().__init__(message, rule=rule, setting=setting)
+        self.rule = rule
+        self.setting = setting
+
+
 class QueryTimeoutError(AskDBError):
     code, status, title = "query_timeout", 504, "Query timed out"
 

@@ -30,6 +30,7 @@ from .rag.knowledge import KnowledgeManager
 from .schemas.manager import SchemaManager
 from .sqlrun.connections import ConnectionRegistry
 from .sqlrun.runner import QueryRunner
+from .sqlrun.targets import TargetPolicy, TargetRules
 from .store.db import Store, private_dir
 from .store.vault import SecretVault
 
@@ -56,6 +57,8 @@ class Settings:
     guard_synchronous_commit: bool = False
     # Most bytes of result rows stored with a message (its preview); whole rows only.
     preview_bytes: int = 65536
+    # Which databases projects may connect to (AskDBApp's connection-target traits).
+    target_rules: TargetRules = field(default_factory=TargetRules)
 
     @property
     def store_url(self) -> str:
@@ -101,8 +104,14 @@ class Services:
         audit = AuditLog(store, buffered=not settings.guard_synchronous_commit)
         authz = Authorizer(store, audit)
         users = UserManager(store, authz)
-        projects = ProjectManager(store, vault, authz)
-        connections = ConnectionRegistry()
+        targets = TargetPolicy(
+            settings.target_rules,
+            data_dir=settings.data_dir,
+            store_url=settings.store_url,
+            protected_files=[settings.data_dir / "askdb_secret.key"],
+        )
+        projects = ProjectManager(store, vault, authz, targets=targets)
+        connections = ConnectionRegistry(check_target=targets.check)
         schemas = SchemaManager(store, projects, connections)
         runner = QueryRunner(
             connections, timeout_s=settings.statement_timeout_s, row_cap=settings.row_cap

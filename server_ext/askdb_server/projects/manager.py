@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
 from ..audit.log import AuditLog
@@ -26,6 +27,7 @@ from ..store.vault import SecretVault
 
 if TYPE_CHECKING:
     from ..quotas.manager import QuotaManager
+    from ..sqlrun.targets import TargetPolicy
 
 
 @dataclass(frozen=True)
@@ -88,9 +90,13 @@ class ProjectManager:
         vault: SecretVault,
         authz: Authorizer | None = None,
         audit: AuditLog | None = None,
+        targets: TargetPolicy | None = None,
     ) -> None:
+        """``targets``: the deployment's connection-target policy, asked whenever a project's
+        connection URL is set (None: every parseable URL is accepted)."""
         self.store = store
         self.vault = vault
+        self.targets = targets
         self.authz = authz or Authorizer(store, audit)
         self.audit = self.authz.audit
 
@@ -335,6 +341,8 @@ class ProjectManager:
                 allow_value_lookup=src.allow_value_lookup,
                 store_results=src.store_results,
             )
+            if src.connection_encrypted:  # the template's URL may predate the policy
+                self._admit(parse_database_url(self.vault.decrypt(src.connection_encrypted)))
             s.add(p)
             s.flush()
             s.add(ProjectMember(project_id=p.id, user_id=who.user_id, permission="OWNER"))
@@ -424,8 +432,14 @@ class ProjectManager:
 
     def _set_connection(self, p: Project, url: str) -> None:
         parsed = parse_database_url(url)
+        self._admit(parsed)
         p.connection_encrypted = self.vault.encrypt(render(parsed))
         p.dialect = sqlglot_dialect(parsed)
+
+    def _admit(self, url: URL) -> None:
+        """Raise ``ConnectionNotAllowedError`` when the deployment's policy refuses ``url``."""
+        if self.targets is not None:
+            self.targets.admit(url)
 
     def _info(self, s: Session, p: Project, permission: Permission | None) -> ProjectInfo:
         latest = s.scalar(

@@ -14,7 +14,7 @@ from sqlalchemy.engine.reflection import Inspector
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import DatabaseUnreachableError
-from ..sqlrun.urls import redact
+from ..sqlrun.urls import redact, scrub
 from .model import Column, ForeignKey, Schema, Table
 
 
@@ -125,7 +125,6 @@ def _unreachable(prefix: str, shown: sa.URL, e: SQLAlchemyError) -> DatabaseUnre
     url = redact(shown)
     lines = str(getattr(e, "orig", None) or e).strip().splitlines()
     reason = lines[0] if lines else type(e).__name__
-    # Drivers sometimes echo the DSN back; never let a password through.
-    if shown.password:
-        reason = reason.replace(str(shown.password), "***")
+    # Drivers sometimes echo the DSN back; never let a password or a secret option through.
+    reason = scrub(reason, shown)
     return DatabaseUnreachableError(f"{prefix}: {reason}", url=url, reason=reason)
