@@ -44,6 +44,7 @@ def _str(max_length: int, nullable: bool = False) -> dict:
 
 
 ID = {"type": "string", "minLength": 1, "maxLength": 32}  # ids are 32 hex digits
+NULLABLE_ID = {**ID, "type": ["string", "null"]}
 NAME = _str(255)
 EMAIL = _str(320)
 TOKEN = _str(512)  # emailed tokens
@@ -424,7 +425,7 @@ PATHS: dict = {
             {
                 "type": "object",
                 "required": ["question"],
-                "properties": {"question": QUESTION, "conversation_id": ID},
+                "properties": {"question": QUESTION, "conversation_id": NULLABLE_ID},
             },
         )
     },
@@ -434,7 +435,7 @@ PATHS: dict = {
             {
                 "type": "object",
                 "required": ["sql"],
-                "properties": {"sql": SQL, "conversation_id": ID},
+                "properties": {"sql": SQL, "conversation_id": NULLABLE_ID},
             },
         )
     },
@@ -460,7 +461,7 @@ PATHS: dict = {
             "description": "Lets a client know the conversation before its first question, so "
             "failed and stopped questions stay in it too.",
             "parameters": [PROJECT_ID],
-            "requestBody": _body({"type": "object", "properties": {"title": NAME}}),
+            "requestBody": _body({"type": "object", "properties": {"title": _str(255, True)}}),
             "responses": {"201": _json(_ref("Conversation")), **ERRORS},
         },
     },
@@ -573,7 +574,7 @@ PATHS.update(
                         "type": "object",
                         "required": ["body"],
                         "additionalProperties": False,
-                        "properties": {"body": TEXT, "title": NAME},
+                        "properties": {"body": TEXT, "title": _str(255, True)},
                     }
                 ),
                 "responses": {"201": _json(_ref("KnowledgeDoc"), "Created"), **ERRORS},
@@ -611,7 +612,10 @@ PATHS.update(
                                 "type": "object",
                                 "required": ["question", "sql"],
                                 "additionalProperties": False,
-                                "properties": {"question": QUESTION, "sql": SQL},
+                                "properties": {
+                                    "question": _str(10_000, True),
+                                    "sql": _str(100_000, True),
+                                },
                             },
                             {
                                 "type": "object",

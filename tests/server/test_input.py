@@ -497,6 +497,13 @@ def test_the_inputs_it_accepts_still_work(live):
     assert resp.status_code == 200, resp.text
     resp = server.call("GET", f"projects/{ids['pid']}/schemas/current")
     assert resp.status_code == 200 and resp.json()["version"] == 1
+    # What the kernel's REST client sends: null for "no conversation yet", "" for no title.
+    resp = server.call(
+        "POST", f"projects/{ids['pid']}/run", {"sql": "SELECT 1", "conversation_id": None}
+    )
+    assert resp.status_code == 200, resp.text
+    resp = server.call("POST", f"projects/{ids['pid']}/docs", {"body": "b", "title": None})
+    assert resp.status_code == 201, resp.text
 
 
 def test_no_request_was_a_server_error(live):
