@@ -37,6 +37,9 @@ from .store.vault import SecretVault
 # Two threads: one statement of the guard takes well under a millisecond of the database, so
 # two keep a process's requests flowing while one waits; more only contend for the GIL.
 GUARD_THREADS = 2
+# Long work (index rebuilds, introspection) runs on threads of its own, so a few slow requests
+# never hold every thread of the default executor that short requests run on.
+LONG_WORK_THREADS = 2
 
 
 @dataclass
@@ -87,6 +90,11 @@ class Services:
     # The threads that run the API-key check (and request audit rows) off the event loop.
     guard_executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(GUARD_THREADS, thread_name_prefix="askdb-guard")
+    )
+    long_executor: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(
+            LONG_WORK_THREADS, thread_name_prefix="askdb-long"
+        )
     )
 
     @classmethod
@@ -175,6 +183,7 @@ class Services:
 
     def close(self) -> None:
         self.guard_executor.shutdown(wait=False)
+        self.long_executor.shutdown(wait=False)
         if self.keys is not None:
             self.keys.audit.close()  # writes the audit events still queued
         self.connections.dispose()
