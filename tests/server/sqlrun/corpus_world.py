@@ -8,8 +8,9 @@ touch or read:
   after introspection, the sequences ``public.order_seq`` and ``hr.seq_canary``, the installed
   extensions dblink and adminpack, a victim session running a query with a unique marker, a
   LISTEN on ``askdb_chan``, advisory locks seen from an observer session (``pg_locks``);
-- MariaDB: a database ``<project>_hr`` with ``salaries``, ``orders``, a sequence, a stored
-  function and procedure; a victim connection; named locks (``IS_USED_LOCK``);
+- MariaDB: ``secret_t`` in the project database, made after introspection; a database
+  ``<project>_hr`` with ``salaries``, ``orders``, a sequence, a stored function and procedure;
+  a victim connection; named locks (``IS_USED_LOCK``);
 - SQLite: ``secret_t`` made after introspection, a second database file, file hashes and times;
 - everywhere: a canary directory ``/tmp/askdb-canary-*`` in which no file may appear, and a
   file in it whose content is a canary; and the pooled connections, probed after each statement
@@ -892,6 +893,9 @@ class MariaDBWorld(World):
                 self.schema = introspect(engine, "mysql")
             finally:
                 engine.dispose()
+            # After introspection: in the project database, not in the project's schema.
+            cur.execute("CREATE TABLE secret_t (secret VARCHAR(80))")
+            cur.execute("INSERT INTO secret_t VALUES (%s)", (self.table_canary,))
             cur.execute(f"CREATE DATABASE `{self.hr}`")
             cur.execute(f"USE `{self.hr}`")
             cur.execute("CREATE TABLE salaries (employee VARCHAR(50), salary INT, ssn VARCHAR(80))")
@@ -977,6 +981,7 @@ class MariaDBWorld(World):
     def snapshot(self) -> dict[str, Any]:
         checksums = self._query(
             f"CHECKSUM TABLE `{self.db}`.customers, `{self.db}`.orders, `{self.db}`.products, "
+            f"`{self.db}`.secret_t, "
             f"`{self.hr}`.salaries, `{self.hr}`.orders"
         )
         tables = self._query(

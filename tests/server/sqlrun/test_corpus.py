@@ -106,6 +106,57 @@ def test_legitimate_sql_runs(role: str, entry: dict, worlds: Callable[[str], Wor
     assert outcome.result is not None
 
 
+# The canaries' own test, last because it leaves files and tables behind: statements sent past
+# the guard (as the privileged roles) must show up as the effect or leak they are.
+_CANARY_CHECKS = [
+    ("sqlite", "SELECT * FROM secret_t", "leak"),
+    ("sqlite", "VACUUM INTO '__CANARY_DIR__/selftest.db'", "effect"),
+    ("postgres", "SELECT ssn FROM hr.salaries", "leak"),
+    ("postgres", "SELECT pg_read_file('__CANARY_FILE__')", "leak"),
+    ("postgres", "SELECT CAST(pg_read_file('/etc/passwd') AS int)", "leak"),
+    ("postgres", "SELECT query FROM pg_stat_activity", "leak"),
+    ("postgres", "SELECT rolpassword FROM pg_authid", "leak"),
+    ("postgres", "SELECT pg_cancel_backend(__VICTIM__)", "effect"),
+    (
+        "postgres",
+        "SELECT dblink_exec('dbname=__DB__', 'CREATE TABLE __EVIL___self (a int)')",
+        "effect",
+    ),
+    ("postgres", "COPY (SELECT 1) TO PROGRAM 'touch __CANARY_DIR__/selftest'", "effect"),
+    ("mysql", "SELECT LOAD_FILE('__CANARY_FILE__')", "leak"),
+    ("mysql", "SELECT LOAD_FILE('/etc/passwd')", "leak"),
+    ("mysql", "SELECT INFO FROM information_schema.PROCESSLIST", "leak"),
+    ("mysql", "SELECT authentication_string FROM mysql.user", "leak"),
+    ("mysql", "SELECT * FROM __HR__.salaries", "leak"),
+    ("mysql", "KILL QUERY __VICTIM__", "effect"),
+    ("mysql", "SELECT 1 INTO OUTFILE '__CANARY_DIR__/selftest.txt'", "effect"),
+]
+
+
+@pytest.mark.parametrize(
+    ("dialect", "sql", "kind"),
+    [
+        pytest.param(d, sql, kind, id=f"{d}-{i}", marks=_MARKS[d])
+        for i, (d, sql, kind) in enumerate(_CANARY_CHECKS)
+    ],
+)
+def test_the_canaries_see_what_a_statement_past_the_guard_does(
+    dialect: str, sql: str, kind: str, worlds: Callable[[str], World]
+) -> None:
+    entry = {
+        "id": "canary-check",
+        "dialect": dialect,
+        "class": "write",
+        "sql": sql,
+        "note": "sent past the guard",
+        "harm": kind,
+        "expect": "either",
+    }
+    outcome = run_entry(worlds(dialect), entry, "admin", guarded=False)
+    found = outcome.effects if kind == "effect" else outcome.leaks
+    assert found, outcome.describe()
+
+
 # --- script mode: the issue's table -------------------------------------------------------------
 
 _ROWS = [

@@ -502,6 +502,39 @@ _TABLES = [
     ),
     ("sys-processlist", "SELECT * FROM sys.processlist", "the sys schema"),
 ]
+_TABLES += [
+    ("secret", "SELECT * FROM secret_t", "a table of the project database not in its schema"),
+    ("secret-qualified", "SELECT * FROM __DB__.secret_t", "database-qualified"),
+    ("cte-shadow-secret", "WITH x AS (SELECT 1) SELECT * FROM secret_t", "beside a CTE"),
+    (
+        "cte-shadow-union",
+        "(WITH secret_t AS (SELECT 'a' AS secret) SELECT secret FROM secret_t)"
+        " UNION ALL (SELECT secret FROM secret_t)",
+        "the CTE scope is one UNION branch",
+    ),
+    (
+        "cte-shadow-scope-secret",
+        "SELECT * FROM (WITH secret_t AS (SELECT 1 AS secret) "
+        "SELECT * FROM secret_t) a, secret_t b",
+        "the CTE covers one derived table only",
+    ),
+    (
+        "cte-shadow-where",
+        "SELECT * FROM orders WHERE id IN (WITH secret_t AS (SELECT 1 AS id) "
+        "SELECT id FROM secret_t) AND EXISTS (SELECT 1 FROM secret_t)",
+        "the CTE lives in one subquery",
+    ),
+    (
+        "cte-self-ref",
+        "WITH secret_t AS (SELECT * FROM secret_t) SELECT * FROM secret_t",
+        "a non-recursive CTE's body names the real table",
+    ),
+    (
+        "cte-qualified-secret",
+        "WITH secret_t AS (SELECT 1 AS x) SELECT * FROM __DB__.secret_t",
+        "a CTE name must not exempt the qualified real table",
+    ),
+]
 for short, sql, note in _TABLES:
     add(_h(f"my-tbl-{short}", "table", sql, note, harm="leak"))
 
@@ -680,6 +713,24 @@ _RESOURCE = [
         "order-rand",
         "SELECT a.id FROM orders a, orders b, orders c ORDER BY RAND() LIMIT 1",
         "a sort of 27 million rows",
+    ),
+]
+# Naive substring search: haystack x needle in one call, which no KILL stops.
+_RESOURCE += [
+    (
+        "locate",
+        "SELECT LOCATE(CONCAT(REPEAT('a', 3000), 'b'), REPEAT('a', 3000000)) AS p",
+        "LOCATE of a long needle",
+    ),
+    (
+        "instr",
+        "SELECT INSTR(REPEAT('a', 3000000), CONCAT(REPEAT('a', 3000), 'b')) AS p",
+        "INSTR of a long needle",
+    ),
+    (
+        "position",
+        "SELECT POSITION(CONCAT(REPEAT('a', 3000), 'b') IN REPEAT('a', 3000000)) AS p",
+        "POSITION ... IN",
     ),
 ]
 _ROW_MB = {"big-row": 15, "group-concat": 1}

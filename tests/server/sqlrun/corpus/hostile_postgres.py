@@ -855,8 +855,64 @@ _TABLES = [
     ("is-grants", "SELECT * FROM information_schema.role_table_grants", "grants"),
     ("is-upper", "SELECT * FROM INFORMATION_SCHEMA.TABLES", "upper case"),
 ]
+_TABLES += [
+    (
+        "rowtype",
+        "SELECT * FROM json_populate_recordset(null::hr.salaries, '[{}]')",
+        "the row type of a table outside the project shows its columns",
+    ),
+    (
+        "rowtype-secret",
+        "SELECT (jsonb_populate_record(null::public.secret_t, '{}')).*",
+        "the row type of a non-project table in public",
+    ),
+    (
+        "cte-nested-with",
+        "WITH a AS (WITH secret_t AS (SELECT 1 AS x) SELECT * FROM secret_t) "
+        "SELECT * FROM a, secret_t",
+        "a CTE inside a CTE does not cover the outer query",
+    ),
+    (
+        "cte-scalar-scope",
+        "SELECT (WITH secret_t AS (SELECT 1 AS s) SELECT s FROM secret_t) "
+        "AS a, (SELECT secret FROM secret_t) AS b",
+        "two scalar subqueries, one CTE",
+    ),
+    (
+        "cte-lateral-scope",
+        "SELECT * FROM orders o, LATERAL (WITH secret_t AS (SELECT 1 AS x) "
+        "SELECT * FROM secret_t) l, LATERAL (SELECT * FROM secret_t) m",
+        "two lateral subqueries, one CTE",
+    ),
+    (
+        "cte-self-ref",
+        "WITH secret_t AS (SELECT * FROM secret_t) SELECT * FROM secret_t",
+        "a non-recursive CTE's body names the real table",
+    ),
+    (
+        "cte-materialized",
+        "WITH secret_t AS MATERIALIZED (SELECT * FROM public.secret_t) SELECT * FROM secret_t",
+        "MATERIALIZED",
+    ),
+    (
+        "alias-lateral",
+        "SELECT * FROM (SELECT 1) AS secret_t, LATERAL (SELECT * FROM secret_t) z",
+        "a derived-table alias is not a table for a later FROM",
+    ),
+]
 for short, sql, note in _TABLES:
     add(_h(f"pg-tbl-{short}", "table", sql, note, harm="leak"))
+add(
+    _h(
+        "pg-fn-xml-cast-xxe",
+        "function",
+        "SELECT CAST('<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><x>&e;</x>' "
+        "AS xml) AS v",
+        "an external entity through a cast to xml: PostgreSQL must not load it",
+        harm="leak",
+        expect="either",
+    )
+)
 
 # --- (d) writes and DDL in disguise -----------------------------------------------------------
 _WRITES = [
@@ -1052,6 +1108,56 @@ _RESOURCE = [
         "limit-huge",
         "SELECT o.* FROM orders o, generate_series(1, 10000) LIMIT 1000000",
         "a LIMIT above the row cap",
+    ),
+]
+# One function call that never checks for interrupts: the statement timeout cannot stop it,
+# and neither can a cancel request. Every function here is on the allow-list.
+_RESOURCE += [
+    (
+        "format-width",
+        "SELECT length(format('%900000000s', 'x')) AS n",
+        "format() pads to a 900 MB width in one call",
+    ),
+    (
+        "format-width-row",
+        "SELECT format('%1$-900000000s', 'x') AS big",
+        "format() with a positional argument and a width",
+    ),
+    ("array-fill", "SELECT array_fill(1, ARRAY[50000000]) AS a", "array_fill of 50 million"),
+    (
+        "array-fill-2d",
+        "SELECT cardinality(array_fill(1, ARRAY[8000, 8000])) AS n",
+        "a two-dimensional array_fill",
+    ),
+    (
+        "btrim",
+        "SELECT length(btrim(lpad('', 40000, 'a'), lpad('', 40000, 'b') || 'a')) AS n",
+        "btrim with a long character set: length x set size in one call",
+    ),
+    (
+        "ltrim-set",
+        "SELECT length(ltrim(lpad('', 40000, 'a'), lpad('', 40000, 'b') || 'a')) AS n",
+        "ltrim with a long character set",
+    ),
+    (
+        "trim-both",
+        "SELECT length(trim(both lpad('', 40000, 'b') || 'a' FROM lpad('', 40000, 'a'))) AS n",
+        "TRIM(BOTH set FROM x) syntax",
+    ),
+    (
+        "translate",
+        "SELECT length(translate(lpad('', 40000, 'a'), lpad('', 40000, 'b') || 'a', 'c')) AS n",
+        "translate with a long 'from' set",
+    ),
+    (
+        "initcap-lpad",
+        "SELECT length(initcap(lpad('', 200000000, 'ab '))) AS n",
+        "lpad with a multi-character fill, then initcap",
+    ),
+    (
+        "reverse-lpad",
+        "SELECT length(reverse(lpad('', 250000000, 'xy'))) AS n",
+        "lpad, then reverse",
     ),
 ]
 _ROW_MB = {

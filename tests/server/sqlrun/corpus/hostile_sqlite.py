@@ -441,6 +441,24 @@ _RESOURCE = [
         "a LIMIT above the row cap",
     ),
 ]
+# trim(x, set) compares every character with every character of the set, in one step.
+_RESOURCE += [
+    (
+        "trim-set",
+        "SELECT length(trim(printf('%.*c', 40000, 'a'), printf('%.*c', 40000, 'b') || 'a')) AS n",
+        "trim with a long character set",
+    ),
+    (
+        "ltrim-set",
+        "SELECT length(ltrim(printf('%.*c', 40000, 'a'), printf('%.*c', 40000, 'b') || 'a')) AS n",
+        "ltrim with a long character set",
+    ),
+    (
+        "rtrim-set",
+        "SELECT length(rtrim(printf('%.*c', 40000, 'a'), printf('%.*c', 40000, 'b') || 'a')) AS n",
+        "rtrim with a long character set",
+    ),
+]
 _ROW_MB = {
     "printf-row": 150,
     "zeroblob": 1000,

@@ -196,3 +196,113 @@ COMMON: list[tuple[str, str, str]] = [
         "dangerous words inside a string literal",
     ),
 ]
+
+# More shapes an analyst writes, the same in every dialect.
+COMMON += [
+    (
+        "intersect",
+        "SELECT customer_id FROM orders WHERE status = 'shipped' INTERSECT "
+        "SELECT customer_id FROM orders WHERE status = 'pending' ORDER BY 1",
+        "INTERSECT",
+    ),
+    (
+        "except",
+        "SELECT id FROM customers EXCEPT SELECT customer_id FROM orders ORDER BY 1",
+        "EXCEPT",
+    ),
+    (
+        "in-list",
+        "SELECT count(*) AS n FROM orders WHERE status IN ('shipped', 'pending')",
+        "IN list",
+    ),
+    (
+        "not-in",
+        "SELECT name FROM products WHERE id NOT IN (SELECT product_id FROM orders "
+        "WHERE quantity > 4) ORDER BY id",
+        "NOT IN subquery",
+    ),
+    (
+        "like-escape",
+        "SELECT count(*) AS n FROM customers WHERE email LIKE '%!_%' ESCAPE '!'",
+        "LIKE ... ESCAPE",
+    ),
+    (
+        "case-simple",
+        "SELECT status, CASE status WHEN 'shipped' THEN 1 WHEN 'pending' THEN 2 "
+        "ELSE 3 END AS rank_ FROM orders GROUP BY status ORDER BY status",
+        "simple CASE",
+    ),
+    (
+        "avg-round",
+        "SELECT category, round(avg(price), 2) AS mean FROM products "
+        "GROUP BY category ORDER BY mean DESC",
+        "round of an average",
+    ),
+    (
+        "frame",
+        "SELECT id, avg(total) OVER (ORDER BY id ROWS BETWEEN 2 PRECEDING AND "
+        "CURRENT ROW) AS moving FROM orders ORDER BY id LIMIT 20",
+        "a moving average",
+    ),
+    (
+        "ntile",
+        "SELECT id, ntile(4) OVER (ORDER BY total) AS q, percent_rank() OVER "
+        "(ORDER BY total) AS pr, cume_dist() OVER (ORDER BY total) AS cd FROM orders",
+        "ntile",
+    ),
+    (
+        "first-value",
+        "SELECT DISTINCT customer_id, first_value(total) OVER (PARTITION BY "
+        "customer_id ORDER BY ordered_at) AS first_total FROM orders",
+        "first_value",
+    ),
+    (
+        "count-case",
+        "SELECT sum(CASE WHEN status = 'shipped' THEN 1 ELSE 0 END) AS shipped, "
+        "count(*) AS n FROM orders",
+        "conditional aggregation",
+    ),
+    (
+        "greatest",
+        "SELECT max(total) - min(total) AS spread, count(*) * 1.0 / "
+        "count(DISTINCT customer_id) AS per_customer FROM orders",
+        "arithmetic on aggregates",
+    ),
+    (
+        "self-join",
+        "SELECT a.id, b.id AS next_id FROM orders a JOIN orders b "
+        "ON b.id = a.id + 1 WHERE a.id < 10 ORDER BY a.id",
+        "a self join",
+    ),
+    (
+        "derived-join",
+        "SELECT c.country, t.n FROM customers c JOIN (SELECT customer_id, "
+        "count(*) AS n FROM orders GROUP BY customer_id) t ON t.customer_id = c.id "
+        "ORDER BY t.n DESC, c.id LIMIT 5",
+        "a join with a derived table",
+    ),
+    (
+        "nested-sub",
+        "SELECT name FROM customers WHERE id IN (SELECT customer_id FROM orders "
+        "WHERE product_id IN (SELECT id FROM products WHERE category = 'books'))",
+        "nested IN subqueries",
+    ),
+    (
+        "alias-like-func",
+        "SELECT count(*) AS sleep, sum(total) AS benchmark, min(id) AS load_file FROM orders",
+        "aliases named like dangerous functions",
+    ),
+    (
+        "string-func-names",
+        "SELECT count(*) AS n FROM orders WHERE note LIKE '%pg_read_file%' "
+        "OR note LIKE '%load_extension(%' OR note = 'GET_LOCK(''x'', 0)'",
+        "dangerous names inside strings",
+    ),
+]
+
+# PostgreSQL and SQLite only: in MySQL double quotes are strings.
+ANSI_QUOTED = (
+    "quoted-ident",
+    'SELECT "name" AS "Customer Name" FROM customers WHERE "id" < 5',
+    "quoted identifiers",
+)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from functools import partial
 
 from ._entry import legit_entry
-from .legit_common import COMMON
+from .legit_common import ANSI_QUOTED, COMMON
 
 _l = partial(legit_entry, "sqlite")
 
-ENTRIES: list[dict] = [_l(f"sq-ok-{short}", sql, note) for short, sql, note in COMMON]
+ENTRIES: list[dict] = [
+    _l(f"sq-ok-{short}", sql, note) for short, sql, note in [*COMMON, ANSI_QUOTED]
+]
 ENTRIES += [
     _l(
         "sq-ok-strftime",
@@ -80,4 +82,68 @@ ENTRIES += [
         "WHERE i < 10) SELECT i FROM n",
         "a bounded recursive CTE",
     ),
+]
+
+ENTRIES += [
+    _l(f"sq-ok-{short}", sql, note)
+    for short, sql, note in [
+        (
+            "date-now",
+            "SELECT count(*) AS n FROM orders WHERE ordered_at < date('now')",
+            "date('now')",
+        ),
+        (
+            "date-modifiers",
+            "SELECT date(ordered_at, 'start of month', '+1 month', '-1 day') "
+            "AS month_end FROM orders LIMIT 5",
+            "date modifiers",
+        ),
+        ("unixepoch", "SELECT unixepoch(ordered_at) AS ts FROM orders LIMIT 3", "unixepoch"),
+        (
+            "cast-real",
+            "SELECT CAST(total AS REAL) / quantity AS unit, CAST(id AS TEXT) AS s "
+            "FROM orders LIMIT 5",
+            "CAST AS REAL/TEXT",
+        ),
+        ("total", "SELECT total(total) AS t, count(note) AS notes FROM orders", "total()"),
+        ("glob", "SELECT name FROM customers WHERE name GLOB 'A*'", "GLOB"),
+        (
+            "nulls-last",
+            "SELECT id, note FROM orders ORDER BY note DESC NULLS LAST LIMIT 5",
+            "NULLS LAST",
+        ),
+        (
+            "filter",
+            "SELECT count(*) FILTER (WHERE status = 'shipped') AS shipped FROM orders",
+            "FILTER",
+        ),
+        (
+            "min-max-scalar",
+            "SELECT max(total, 100) AS capped, min(quantity, 2) AS q FROM orders LIMIT 5",
+            "scalar min/max",
+        ),
+        ("values", "SELECT * FROM (VALUES (1, 'a'), (2, 'b'))", "VALUES list"),
+        ("json-arrow", "SELECT attrs -> '$.dims' AS dims FROM products", "->"),
+        (
+            "small-trim",
+            "SELECT trim(name) AS t, ltrim(email, 'u') AS l, rtrim(tier, 'd') AS r FROM customers",
+            "trim with a small set",
+        ),
+        (
+            "small-replace",
+            "SELECT replace(email, 'example', 'ex') AS e, instr(email, '@') AS p FROM customers",
+            "replace/instr on small strings",
+        ),
+        (
+            "hex",
+            "SELECT hex(name) AS h, upper(substr(name, 1, 1)) AS i FROM customers LIMIT 3",
+            "hex",
+        ),
+        (
+            "window-clause",
+            "SELECT id, sum(total) OVER w AS s FROM orders "
+            "WINDOW w AS (PARTITION BY status ORDER BY id)",
+            "WINDOW clause",
+        ),
+    ]
 ]
