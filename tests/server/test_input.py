@@ -515,3 +515,11 @@ def test_no_request_was_a_server_error(live):
         if re.search(r"\b5\d\d (GET|POST|PUT|PATCH|DELETE) ", line)
     ]
     assert not errors and "Traceback" not in log, "\n".join(errors) + log[-4000:]
+
+
+async def test_the_check_runs_under_any_base_url(api):
+    """pytest-jupyter serves under ``/a@b/``, which requests spell ``/a%40b/``."""
+    status, problem = await api("POST", "projects", {"name": True})
+    assert status == 400 and problem["field"] == "name", problem
+    status, problem = await api("GET", "nope")
+    assert status == 404 and problem["code"] == "unknown_endpoint", problem

@@ -12,6 +12,7 @@ import functools
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import quote
 
 from jupyter_server.auth.identity import User
 from jupyter_server.base.call_context import CallContext
@@ -162,13 +163,21 @@ class AskDBHandler(ExtensionHandlerMixin, APIHandler):
             schemas = self.settings["askdb_request_schemas"] = validation.RequestSchemas(
                 openapi_document()
             )
-        path = self.request.path[len(self.base_url) - 1 :]
-        op = schemas.operation(path, self.request.method)
+        op = schemas.operation(self._api_path(), self.request.method)
         if op is None:
             return
         schemas.check_parameters(op, self.path_kwargs, self.request.query_arguments)
         if op.body is not None and not self._is_form():
             schemas.check_body(op, self.json_body())
+
+    def _api_path(self) -> str:
+        """The request's path from ``/askdb/``, still percent-encoded like the routes see it
+        (the base URL may be written either way: ``/a@b/`` arrives as ``/a%40b/``)."""
+        path = self.request.path
+        for base in (self.base_url, quote(self.base_url, safe="/")):
+            if path.startswith(base):
+                return path[len(base) - 1 :]
+        return path[max(path.find("/askdb/"), 0) :]
 
     def _is_form(self) -> bool:
         content_type = self.request.headers.get("Content-Type", "")

@@ -211,8 +211,8 @@ def _coerce(value: str, validator: jsonschema.protocols.Validator) -> Any:
     types = _types(validator.schema)
     if "integer" in types and _INTEGER.fullmatch(value):
         return int(value)
-    if "boolean" in types and value in ("true", "false"):
-        return value == "true"
+    if "boolean" in types and value.lower() in ("true", "false"):
+        return value.lower() == "true"
     return value
 
 
