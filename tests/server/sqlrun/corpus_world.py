@@ -242,6 +242,7 @@ class World:
         )
         self._baseline: dict[str, Any] = {}
         self._pool_baseline: dict[str, dict[str, Any]] = {}
+        self._busy_before: set[str] = set()
 
     # placeholders --------------------------------------------------------------------------
     def substitutions(self) -> dict[str, str]:
@@ -268,9 +269,10 @@ class World:
             )
         return url
 
-    def policy_for(self, role: str, entry: dict) -> QueryPolicy:
+    def policy_for(self, role: str, entry: dict, *, introspection: bool = False) -> QueryPolicy:
         return QueryPolicy(
             functions=frozenset(entry.get("functions", ())),
+            allow_introspection=introspection,
             allow_privileged=role == "admin",
         )
 
@@ -303,6 +305,10 @@ class World:
     def busy(self) -> list[str]:
         """Statements of the runner still executing on the server."""
         return []
+
+    def before_run(self) -> None:
+        """Note what is already running on the server, before a statement is sent."""
+        self._busy_before = set(self.busy())
 
     def pool_probe_sql(self) -> str:
         raise NotImplementedError
@@ -349,7 +355,9 @@ class World:
         overruns = []
         deadline = time.monotonic() + 1.0
         while True:
-            still = self.busy()
+            # Only statements started since before_run(): an earlier one may still be running
+            # (and was reported then).
+            still = [b for b in self.busy() if b not in self._busy_before]
             if not still or time.monotonic() > deadline:
                 break
             time.sleep(0.05)
@@ -392,16 +400,22 @@ class World:
         shutil.rmtree(self.canary_dir, ignore_errors=True)
 
 
-def run_entry(world: World, entry: dict, role: str, *, guarded: bool = True) -> Outcome:
+def run_entry(
+    world: World, entry: dict, role: str, *, guarded: bool = True, introspection: bool = False
+) -> Outcome:
     """Run one corpus entry end to end as ``role`` and check every canary afterwards.
 
     ``guarded=False`` sends the SQL as written, past the guard (``QueryRunner._execute``):
     the canaries' own test, showing that they see what a statement the guard missed would do.
+    ``introspection=True`` runs with the project's ``allow_introspection`` override: catalog
+    queries may then pass, so only what the canaries see counts (no password hash, canary,
+    other session's SQL, setting or file may show), not the mere passing.
     """
     sql = world.render(entry["sql"])
     configured = bool(entry.get("url_query"))
     url = world.url_for(role, entry.get("url_query"))
     outcome = Outcome(entry=entry, role=role, sql=sql)
+    world.before_run()
     rss_before = _reset_peak_rss()
     started = time.monotonic()
     try:
@@ -411,7 +425,7 @@ def run_entry(world: World, entry: dict, role: str, *, guarded: bool = True) -> 
                 sql,
                 dialect=world.dialect,
                 schema=world.schema,
-                policy=world.policy_for(role, entry),
+                policy=world.policy_for(role, entry, introspection=introspection),
             )
         else:
             outcome.result = world.runner._execute(url, sql)
@@ -453,7 +467,8 @@ def run_entry(world: World, entry: dict, role: str, *, guarded: bool = True) -> 
         if now != world.baseline_files:
             outcome.effects.append(f"canary files changed: {world.baseline_files} -> {now}")
             world.rebaseline()
-    outcome.classify()
+    if not introspection:
+        outcome.classify()
     return outcome
 
 

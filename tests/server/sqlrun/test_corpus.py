@@ -13,7 +13,7 @@ pass the guard and run.
 Script mode prints the issue's table (and every failing statement)::
 
     .venv/bin/python -m tests.server.sqlrun.test_corpus [--backend sqlite|postgres|mariadb]
-        [--role admin|readonly] [--json out.json]
+        [--role admin|readonly] [--id ID-PREFIX] [--json out.json]
 """
 
 from __future__ import annotations
@@ -104,6 +104,19 @@ def test_legitimate_sql_runs(role: str, entry: dict, worlds: Callable[[str], Wor
     outcome = run_entry(worlds(entry["dialect"]), entry, role)
     assert not outcome.problems, outcome.describe()
     assert outcome.result is not None
+
+
+_TABLE_ENTRIES = [e for e in corpus.HOSTILE if e["class"] == "table"]
+
+
+@pytest.mark.parametrize("entry", _params(_TABLE_ENTRIES))
+def test_with_introspection_allowed_no_secret_leaks(
+    entry: dict, worlds: Callable[[str], World]
+) -> None:
+    """A project that allows introspection queries still shows no password hashes, canaries,
+    other sessions' SQL or server files (as the read-only role, the recommended setup)."""
+    outcome = run_entry(worlds(entry["dialect"]), entry, "readonly", introspection=True)
+    assert not outcome.problems, outcome.describe()
 
 
 # The canaries' own test, last because it leaves files and tables behind: statements sent past
@@ -207,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", action="append", choices=["sqlite", "postgres", "mariadb"])
     parser.add_argument("--role", action="append", choices=list(ROLES))
+    parser.add_argument("--id", action="append", help="only entries whose id starts with this")
     parser.add_argument("--json", help="write every outcome to this file")
     args = parser.parse_args(argv)
     backends = args.backend or ["sqlite", "postgres", "mariadb"]
@@ -220,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for role in roles:
                 for entry in corpus.hostile(dialect) + corpus.legit(dialect):
+                    if args.id and not entry["id"].startswith(tuple(args.id)):
+                        continue
                     outcomes.append(run_entry(world, entry, role))
         finally:
             world.close()

@@ -733,7 +733,39 @@ _RESOURCE += [
         "POSITION ... IN",
     ),
 ]
-_ROW_MB = {"big-row": 15, "group-concat": 1}
+_RESOURCE += [
+    (
+        "replace-search",
+        "SELECT LENGTH(REPLACE(REPEAT('a', 3000000), CONCAT(REPEAT('a', 3000), 'b'), 'x')) AS n",
+        "REPLACE searching for a long needle",
+    ),
+    (
+        "like-long",
+        "SELECT REPEAT('a', 1000000) LIKE CONCAT('%', REPEAT('a', 1000), 'b%') AS m",
+        "LIKE with a long literal between wildcards",
+    ),
+    (
+        "substring-index",
+        "SELECT LENGTH(SUBSTRING_INDEX(REPEAT('a', 2000000), "
+        "CONCAT(REPEAT('a', 2000), 'b'), 1)) AS n",
+        "SUBSTRING_INDEX with a long delimiter",
+    ),
+    (
+        "json-search",
+        "SELECT JSON_SEARCH(CONCAT('[\"', REPEAT('a', 1000000), '\"]'), 'one', "
+        "CONCAT('%', REPEAT('a', 1000), 'b%')) AS p",
+        "JSON_SEARCH with a long pattern",
+    ),
+    (
+        "wide-row",
+        "SELECT REPEAT('a', 15000000) AS a, REPEAT('b', 15000000) AS b, "
+        "REPEAT('c', 15000000) AS c, REPEAT('d', 15000000) AS d, REPEAT('e', 15000000) AS e, "
+        "REPEAT('f', 15000000) AS f, REPEAT('g', 15000000) AS g, REPEAT('h', 15000000) AS h, "
+        "REPEAT('i', 15000000) AS i, REPEAT('j', 15000000) AS j",
+        "one 150 MB row of ten columns",
+    ),
+]
+_ROW_MB = {"big-row": 15, "group-concat": 1, "wide-row": 150}
 for short, sql, note in _RESOURCE:
     add(
         _h(

@@ -1160,7 +1160,15 @@ _RESOURCE += [
         "lpad, then reverse",
     ),
 ]
+_RESOURCE += [
+    (
+        "wide-row",
+        "SELECT repeat('a', 50000000) AS a, repeat('b', 50000000) AS b, repeat('c', 50000000) AS c",
+        "one 150 MB row of three columns",
+    ),
+]
 _ROW_MB = {
+    "wide-row": 150,
     "big-row": 150,
     "lpad": 150,
     "nested-repeat": 100,
