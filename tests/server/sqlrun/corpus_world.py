@@ -643,10 +643,17 @@ class PostgresWorld(World):
     def __init__(self, admin_url: str) -> None:
         super().__init__()
         self.admin_url = admin_url
+        try:
+            self._build()
+        except BaseException:
+            self.close()  # what was made so far
+            raise
+
+    def _build(self) -> None:
         self.db = f"askdb_corpus_{self.suffix}"
         self.ro_user = f"askdb_ro_{self.suffix}"
         self.ro_password = f"pw-{fresh_suffix()}"
-        admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        admin = sa.create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
         try:
             with admin.connect() as c:
                 c.execute(sa.text(f'CREATE DATABASE "{self.db}"'))
@@ -832,8 +839,10 @@ class PostgresWorld(World):
 
     def close(self) -> None:
         super().close()
-        self.victim.stop()
-        self.observer.close()
+        if getattr(self, "victim", None) is not None:
+            self.victim.stop()
+        if getattr(self, "observer", None) is not None:
+            self.observer.close()
         admin = sa.create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
         try:
             with admin.connect() as c:
@@ -882,6 +891,13 @@ class MariaDBWorld(World):
     def __init__(self, admin_url: str) -> None:
         super().__init__()
         self.admin_url = admin_url
+        try:
+            self._build()
+        except BaseException:
+            self.close()  # what was made so far
+            raise
+
+    def _build(self) -> None:
         self.db = f"askdb_corpus_{self.suffix}"
         self.hr = f"{self.db}_hr"
         self.ro_user = f"askdb_ro_{self.suffix}"
@@ -1060,7 +1076,10 @@ class MariaDBWorld(World):
 
     def close(self) -> None:
         super().close()
-        self.victim.stop()
+        if getattr(self, "victim", None) is not None:
+            self.victim.stop()
+        if getattr(self, "observer", None) is None:
+            self.observer = self._connect(None)
         with self.observer.cursor() as cur:
             cur.execute(f"DROP DATABASE IF EXISTS `{self.db}`")
             cur.execute(f"DROP DATABASE IF EXISTS `{self.hr}`")

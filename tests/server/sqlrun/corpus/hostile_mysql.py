@@ -719,41 +719,41 @@ _RESOURCE = [
 _RESOURCE += [
     (
         "locate",
-        "SELECT LOCATE(CONCAT(REPEAT('a', 3000), 'b'), REPEAT('a', 3000000)) AS p",
+        "SELECT LOCATE(CONCAT(REPEAT('a', 2000), 'b'), REPEAT('a', 2000000)) AS p",
         "LOCATE of a long needle",
     ),
     (
         "instr",
-        "SELECT INSTR(REPEAT('a', 3000000), CONCAT(REPEAT('a', 3000), 'b')) AS p",
+        "SELECT INSTR(REPEAT('a', 2000000), CONCAT(REPEAT('a', 2000), 'b')) AS p",
         "INSTR of a long needle",
     ),
     (
         "position",
-        "SELECT POSITION(CONCAT(REPEAT('a', 3000), 'b') IN REPEAT('a', 3000000)) AS p",
+        "SELECT POSITION(CONCAT(REPEAT('a', 2000), 'b') IN REPEAT('a', 2000000)) AS p",
         "POSITION ... IN",
     ),
 ]
 _RESOURCE += [
     (
         "replace-search",
-        "SELECT LENGTH(REPLACE(REPEAT('a', 3000000), CONCAT(REPEAT('a', 3000), 'b'), 'x')) AS n",
+        "SELECT LENGTH(REPLACE(REPEAT('a', 2500000), CONCAT(REPEAT('a', 2500), 'b'), 'x')) AS n",
         "REPLACE searching for a long needle",
     ),
     (
         "like-long",
-        "SELECT REPEAT('a', 1000000) LIKE CONCAT('%', REPEAT('a', 1000), 'b%') AS m",
+        "SELECT REPEAT('a', 600000) LIKE CONCAT('%', REPEAT('a', 700), 'b%') AS m",
         "LIKE with a long literal between wildcards",
     ),
     (
         "substring-index",
-        "SELECT LENGTH(SUBSTRING_INDEX(REPEAT('a', 2000000), "
-        "CONCAT(REPEAT('a', 2000), 'b'), 1)) AS n",
+        "SELECT LENGTH(SUBSTRING_INDEX(REPEAT('a', 1500000), "
+        "CONCAT(REPEAT('a', 1500), 'b'), 1)) AS n",
         "SUBSTRING_INDEX with a long delimiter",
     ),
     (
         "json-search",
-        "SELECT JSON_SEARCH(CONCAT('[\"', REPEAT('a', 1000000), '\"]'), 'one', "
-        "CONCAT('%', REPEAT('a', 1000), 'b%')) AS p",
+        "SELECT JSON_SEARCH(CONCAT('[\"', REPEAT('a', 600000), '\"]'), 'one', "
+        "CONCAT('%', REPEAT('a', 700), 'b%')) AS p",
         "JSON_SEARCH with a long pattern",
     ),
     (

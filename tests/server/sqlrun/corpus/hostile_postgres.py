@@ -1131,22 +1131,22 @@ _RESOURCE += [
     ),
     (
         "btrim",
-        "SELECT length(btrim(lpad('', 40000, 'a'), lpad('', 40000, 'b') || 'a')) AS n",
+        "SELECT length(btrim(lpad('', 30000, 'a'), lpad('', 30000, 'b') || 'a')) AS n",
         "btrim with a long character set: length x set size in one call",
     ),
     (
         "ltrim-set",
-        "SELECT length(ltrim(lpad('', 40000, 'a'), lpad('', 40000, 'b') || 'a')) AS n",
+        "SELECT length(ltrim(lpad('', 30000, 'a'), lpad('', 30000, 'b') || 'a')) AS n",
         "ltrim with a long character set",
     ),
     (
         "trim-both",
-        "SELECT length(trim(both lpad('', 40000, 'b') || 'a' FROM lpad('', 40000, 'a'))) AS n",
+        "SELECT length(trim(both lpad('', 30000, 'b') || 'a' FROM lpad('', 30000, 'a'))) AS n",
         "TRIM(BOTH set FROM x) syntax",
     ),
     (
         "translate",
-        "SELECT length(translate(lpad('', 40000, 'a'), lpad('', 40000, 'b') || 'a', 'c')) AS n",
+        "SELECT length(translate(lpad('', 30000, 'a'), lpad('', 30000, 'b') || 'a', 'c')) AS n",
         "translate with a long 'from' set",
     ),
     (

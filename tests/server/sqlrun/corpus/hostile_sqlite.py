@@ -445,17 +445,17 @@ _RESOURCE = [
 _RESOURCE += [
     (
         "trim-set",
-        "SELECT length(trim(printf('%.*c', 40000, 'a'), printf('%.*c', 40000, 'b') || 'a')) AS n",
+        "SELECT length(trim(printf('%.*c', 30000, 'a'), printf('%.*c', 30000, 'b') || 'a')) AS n",
         "trim with a long character set",
     ),
     (
         "ltrim-set",
-        "SELECT length(ltrim(printf('%.*c', 40000, 'a'), printf('%.*c', 40000, 'b') || 'a')) AS n",
+        "SELECT length(ltrim(printf('%.*c', 30000, 'a'), printf('%.*c', 30000, 'b') || 'a')) AS n",
         "ltrim with a long character set",
     ),
     (
         "rtrim-set",
-        "SELECT length(rtrim(printf('%.*c', 40000, 'a'), printf('%.*c', 40000, 'b') || 'a')) AS n",
+        "SELECT length(rtrim(printf('%.*c', 30000, 'a'), printf('%.*c', 30000, 'b') || 'a')) AS n",
         "rtrim with a long character set",
     ),
 ]
