@@ -87,7 +87,8 @@ def _create_engine(url: URL) -> Engine:
         elif backend in ("mysql", "mariadb"):
             connect_args = {"connect_timeout": CONNECT_TIMEOUT_S}
         elif backend == "duckdb":
-            connect_args = {"read_only": True}
+            # Read-only, and no replacement scans or table functions that read files or URLs.
+            connect_args = {"read_only": True, "config": {"enable_external_access": False}}
         else:
             connect_args = {}
         return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)

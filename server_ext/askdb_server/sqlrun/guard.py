@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.mysql import MySQL
 from sqlglot.errors import ParseError, SqlglotError, TokenError
 from sqlglot.optimizer.scope import Scope, traverse_scope
 from sqlglot.tokens import Token, TokenType
@@ -242,10 +243,12 @@ def check_sql(
     _check_functions(tree, dialect, policy)
     spaces = frozenset(namespaces) if namespaces is not None else _DEFAULT_NAMESPACES.get(
         dialect, frozenset())
-    ctes = _cte_references(tree)
+    ctes = _cte_references(tree, dialect)
     _check_tables(tree, dialect, schema, policy, ctes, spaces, frozenset(catalogs))
     if schema is not None:
         _check_columns(tree, schema, dialect, ctes)
+    _bound_amplifiers(tree, dialect)
+    _drop_dual(tree)
     rendered = _render(tree, dialect)
     _check_round_trip(rendered, dialect)
     return CheckedQuery(
@@ -263,8 +266,24 @@ def normalize_dialect(name: str) -> str:
     return _DIALECT_ALIASES.get(name.lower(), name.lower())
 
 
+class _MySQL(MySQL):
+    """sqlglot's MySQL, writing ``x REGEXP y`` (MySQL and MariaDB) for REGEXP_LIKE (MySQL 8
+    only): the SQL the runner sends must run on both."""
+
+    class Generator(MySQL.Generator):
+        TRANSFORMS = {
+            **MySQL.Generator.TRANSFORMS,
+            exp.RegexpLike: lambda self, e: self.binary(e, "REGEXP"),
+            exp.Median: lambda self, e: self.func("MEDIAN", e.this),
+        }
+
+
+_WRITERS: dict[str, object] = {"mysql": _MySQL}
+
+
 def _render(tree: exp.Expression, dialect: str) -> str:
-    return tree.sql(dialect=dialect, comments=False, normalize_functions=False)
+    writer = _WRITERS.get(dialect, dialect)
+    return tree.sql(dialect=writer, comments=False, normalize_functions=False)
 
 
 def _tokenize(sql: str, dialect: str) -> list[Token]:
@@ -344,6 +363,17 @@ def _parse(text: str, dialect: str, tokens: list[Token]) -> exp.Expression:
     if len(trees) != 1:
         raise UnsafeSQLError("only one statement may run at a time")
     return trees[0]
+
+
+def _drop_dual(tree: exp.Expression) -> None:
+    """``SELECT … FROM DUAL`` is ``SELECT …`` (sqlglot would quote DUAL as a table name)."""
+    for select in tree.find_all(exp.Select):
+        source = select.args.get("from_") or select.args.get("from")
+        table = source.this if isinstance(source, exp.From) else None
+        if (isinstance(table, exp.Table) and isinstance(table.this, exp.Identifier)
+                and table.name.lower() == "dual" and not table.db and not table.this.quoted
+                and not select.args.get("joins")):
+            select.set("from_" if "from_" in select.args else "from", None)
 
 
 def _check_round_trip(rendered: str, dialect: str) -> None:
@@ -453,17 +483,107 @@ def _check_functions(tree: exp.Expression, dialect: str, policy: QueryPolicy) ->
             )
 
 
+# -- amplifiers --------------------------------------------------------------------------
+# Most characters a padding or repeating function may produce. PostgreSQL builds lpad()/rpad()
+# and format() widths in one loop that no statement timeout interrupts (150 MB took 3 s past a
+# 0.5 s timeout here), so their sizes are bounded in the query itself.
+MAX_GENERATED_LENGTH = 100_000
+_PRINTF_WIDTH = re.compile(r"%(?:\d+\$)?[-0 +#]*(\*(?:\d+\$)?|\d+)?")
+
+
+def _bounded(node: exp.Expression) -> exp.Expression:
+    """``node`` if it is a small integer literal, else LEAST(node, MAX_GENERATED_LENGTH)."""
+    if isinstance(node, exp.Literal) and node.is_int and int(node.name) <= MAX_GENERATED_LENGTH:
+        return node
+    return exp.Least(this=node.copy(), expressions=[exp.Literal.number(MAX_GENERATED_LENGTH)])
+
+
+# Functions whose work is (length of one argument) x (length of another) in a single step
+# that servers do not interrupt (trim sets, translate, searches, LIKE patterns): the
+# pattern-like argument is cut to this many characters, which no real pattern reaches.
+MAX_PATTERN_LENGTH = 100
+_PATTERN_ARGS: dict[type, tuple[str, ...]] = {
+    exp.Trim: ("expression",),
+    exp.Translate: ("from_", "to"),
+    exp.StrPosition: ("substr",),
+    exp.Replace: ("expression",),
+    exp.SplitPart: ("delimiter",),
+    exp.SubstringIndex: ("delimiter",),
+    exp.Like: ("expression",),
+    exp.ILike: ("expression",),
+    exp.Glob: ("expression",),
+}
+# Untyped functions with a pattern argument, by name: argument positions.
+_PATTERN_POSITIONS: dict[str, tuple[int, ...]] = {
+    "json_search": (2,), "locate": (0,), "instr": (1,), "strpos": (1,), "position": (0,),
+    "btrim": (1,), "ltrim": (1,), "rtrim": (1,), "translate": (1, 2), "split_part": (1,),
+    "substring_index": (1,), "replace": (1,),
+}
+
+
+def _cut(node: exp.Expression) -> exp.Expression:
+    """``node`` if it is a short string literal, else its first MAX_PATTERN_LENGTH characters."""
+    if isinstance(node, exp.Literal) and node.is_string and len(node.name) <= MAX_PATTERN_LENGTH:
+        return node
+    return exp.Substring(
+        this=node.copy(), start=exp.Literal.number(1),
+        length=exp.Literal.number(MAX_PATTERN_LENGTH),
+    )
+
+
+def _bound_amplifiers(tree: exp.Expression, dialect: str) -> None:
+    """Bound the sizes that padding and repeating functions take from their arguments, and
+    the pattern-like arguments of functions whose work is the product of two lengths."""
+    for func in list(tree.find_all(exp.Pad, exp.Repeat, exp.Space)):
+        key = {exp.Pad: "expression", exp.Repeat: "times", exp.Space: "this"}[type(func)]
+        size = func.args.get(key)
+        if isinstance(size, exp.Expression):
+            func.set(key, _bounded(size))
+    for node in list(tree.find_all(*_PATTERN_ARGS)):
+        for key in _PATTERN_ARGS[type(node)]:
+            arg = node.args.get(key)
+            if isinstance(arg, exp.Expression):
+                node.set(key, _cut(arg))
+    for func in list(tree.find_all(exp.Anonymous)):
+        positions = _PATTERN_POSITIONS.get(str(func.name).lower(), ())
+        args = list(func.expressions)
+        for i in positions:
+            if i < len(args):
+                args[i] = _cut(args[i])
+        if positions:
+            func.set("expressions", args)
+    if dialect != "postgres":
+        return  # SQLite's printf is checked as it runs; MySQL caps values at max_allowed_packet
+    for func in tree.find_all(exp.Func):
+        identity = _function_identity(func, dialect)
+        if identity is None or identity[1] != "format":
+            continue
+        args = list(func.expressions) if isinstance(func, exp.Anonymous) else [
+            v for v in func.args.values() if isinstance(v, exp.Expression)]
+        template = args[0] if args else None
+        if not (isinstance(template, exp.Literal) and template.is_string):
+            raise UnsafeSQLError("format() needs a literal format string")
+        for match in _PRINTF_WIDTH.finditer(template.name):
+            width = match.group(1) or ""
+            if width.startswith("*") or (width.isdigit() and int(width) > MAX_GENERATED_LENGTH):
+                raise UnsafeSQLError(
+                    f"format() widths must be literal and at most {MAX_GENERATED_LENGTH:,}"
+                )
+
+
 # -- tables -------------------------------------------------------------------------------
 def _with_of(node: exp.Expression) -> exp.With | None:
     w = node.args.get("with_") if "with_" in node.args else node.args.get("with")
     return w if isinstance(w, exp.With) else None
 
 
-def _cte_references(tree: exp.Expression) -> set[int]:
-    """Ids of the Table nodes that name a CTE visible where they stand.
+def _cte_references(tree: exp.Expression, dialect: str) -> set[int]:
+    """Ids of the Table nodes that name a CTE visible where they stand, as the server sees it.
 
-    A CTE is visible in its query's body, in later CTEs of its WITH, and in itself and every
-    CTE of the list with RECURSIVE. A qualified name (``public.t``) is never a CTE.
+    A CTE is visible in its query's body and in later CTEs of its WITH; with RECURSIVE also in
+    itself (and, on PostgreSQL, in every CTE of the list). A qualified name (``public.t``) is
+    never a CTE, and names compare as the server compares them (PostgreSQL: ``"T"`` is not
+    ``t``). Where unsure, a name counts as a table, which the table check then checks.
     """
     found: set[int] = set()
     for table in tree.find_all(exp.Table):
@@ -471,15 +591,19 @@ def _cte_references(tree: exp.Expression) -> set[int]:
             "catalog"
         ):
             continue
-        name = table.name.lower()
+        name = _resolve(table.this, dialect)
         child: exp.Expression = table
         node = table.parent
         while node is not None:
             if isinstance(node, exp.With) and isinstance(child, exp.CTE):
                 ctes = list(node.expressions)
                 index = next(i for i, c in enumerate(ctes) if c is child)
-                visible = ctes if node.args.get("recursive") else ctes[:index]
-                if any(c.alias_or_name.lower() == name for c in visible):
+                recursive = bool(node.args.get("recursive"))
+                if recursive and dialect == "postgres":
+                    visible = ctes
+                else:
+                    visible = ctes[: index + 1] if recursive else ctes[:index]
+                if any(_cte_name(c, dialect) == name for c in visible):
                     found.add(id(table))
                     break
                 child, node = node, node.parent
@@ -488,17 +612,27 @@ def _cte_references(tree: exp.Expression) -> set[int]:
                 continue
             w = _with_of(node)
             if w is not None and child is not w:
-                if any(c.alias_or_name.lower() == name for c in w.expressions):
+                if any(_cte_name(c, dialect) == name for c in w.expressions):
                     found.add(id(table))
                     break
             child, node = node, node.parent
     return found
 
 
+def _cte_name(cte: exp.CTE, dialect: str) -> str:
+    alias = cte.args.get("alias")
+    identifier = alias.this if isinstance(alias, exp.TableAlias) else None
+    if isinstance(identifier, exp.Identifier):
+        return _resolve(identifier, dialect)
+    return _resolve(cte.alias_or_name, dialect)
+
+
 def _table_refs(tree: exp.Expression, ctes: set[int]) -> Iterator[exp.Table]:
-    """The named tables a query reads (not table functions, not CTEs)."""
+    """The named tables a query reads (not table functions, not CTEs, not MySQL's DUAL)."""
     for table in tree.find_all(exp.Table):
         if isinstance(table.this, exp.Identifier) and id(table) not in ctes:
+            if table.name.lower() == "dual" and not table.db and not table.this.quoted:
+                continue  # FROM DUAL: no table at all
             yield table
 
 
@@ -526,6 +660,13 @@ def _check_tables(
     namespaces: frozenset[str],
     catalogs: frozenset[str],
 ) -> None:
+    for node in tree.find_all(exp.Table):
+        if not isinstance(node.this, (exp.Identifier, exp.Func)):
+            # DuckDB reads FROM 'file.csv'; only named tables and table functions may be read.
+            raise UnsafeSQLError("only tables and table functions may appear in FROM")
+    for datatype in tree.find_all(exp.DataType):
+        if datatype.this == exp.DataType.Type.USERDEFINED:
+            _check_user_type(datatype, dialect, schema, namespaces)
     for table in _table_refs(tree, ctes):
         shown = ".".join(p for p in (table.catalog, table.db, table.name) if p)
         system = _system_relation(table, dialect)
@@ -545,6 +686,27 @@ def _check_tables(
             raise UnsafeSQLError(f"the table {shown} is outside the project's schema")
         if schema is not None and _schema_table(table, schema, dialect) is None:
             raise _unknown_table(table.name, schema)
+
+
+def _check_user_type(
+    datatype: exp.DataType, dialect: str, schema: Schema | None, namespaces: frozenset[str]
+) -> None:
+    """A type the dialect does not define: on PostgreSQL every table is also a row type
+    (``NULL::hr.salaries`` describes a table), so only the project's own tables may be named."""
+    kind = datatype.args.get("kind")
+    parts = _dotted_parts(kind) if isinstance(kind, exp.Expression) else [str(kind or "")]
+    names = [_resolve(p, dialect) for p in parts]
+    shown = ".".join(str(n) for n in names)
+    qualifier, name = (names[-2] if len(names) > 1 else None), names[-1]
+    refused = (
+        len(names) > 2
+        or (qualifier is not None and qualifier not in namespaces)
+        or name.lower().startswith("pg_")
+        or (schema is not None and not any(t.name == name or t.name.lower() == name.lower()
+                                           and dialect != "postgres" for t in schema.tables))
+    )
+    if refused:
+        raise UnsafeSQLError(f"the type {shown} is not allowed (only the project's tables)")
 
 
 def _schema_table(table: exp.Table, schema: Schema, dialect: str) -> Table | None:

@@ -11,7 +11,9 @@ and the read-only transaction are independent: either alone refuses a write.
 from __future__ import annotations
 
 import logging
+import os
 import re
+import socket
 import sqlite3
 import threading
 import time
@@ -39,7 +41,9 @@ log = logging.getLogger(__name__)
 # How often the watcher thread looks at the cancel event and the clock.
 _POLL_S = 0.05
 # Server-side timeouts should fire first; the watcher is the backstop this much later.
-_SERVER_TIMEOUT_GRACE_S = 1.0
+_SERVER_TIMEOUT_GRACE_S = 0.25
+# A statement the cancel did not stop this much later is cut off with its connection.
+_ABORT_AFTER_S = 0.5
 # Default most bytes of row data one answer holds (the row cap counts rows, this counts size).
 DEFAULT_BYTE_CAP = 16 * 1024 * 1024
 
@@ -283,13 +287,28 @@ class _Stop:
 
 
 class _Watcher:
-    """A thread that cancels the statement when ``stop`` falls due; used as a context manager."""
+    """A thread that stops the statement when ``stop`` falls due; used as a context manager.
 
-    def __init__(self, stop: _Stop, cancel_statement: Callable[[], None], grace_s: float) -> None:
+    ``cancel_statement`` runs ``grace_s`` after the deadline (at once on a cancel request);
+    ``abort`` (optional) runs ``abort_after_s`` later still, for a statement that the cancel
+    did not stop: one that is sending a huge value, or a server that does not answer. It cuts
+    the connection, so the caller returns on time; the connection is then discarded.
+    """
+
+    def __init__(
+        self,
+        stop: _Stop,
+        cancel_statement: Callable[[], None],
+        grace_s: float,
+        abort: Callable[[], None] | None = None,
+        abort_after_s: float = _ABORT_AFTER_S,
+    ) -> None:
         self._stop = stop
-        self._cancel_statement = cancel_statement
-        self._grace_s = grace_s
+        self._steps = [(grace_s, cancel_statement)]
+        if abort is not None:
+            self._steps.append((grace_s + abort_after_s, abort))
         self._done = threading.Event()
+        self.aborted = False
         self._thread = threading.Thread(target=self._watch, name="askdb-query-watcher", daemon=True)
 
     def __enter__(self) -> _Watcher:
@@ -301,15 +320,30 @@ class _Watcher:
         self._thread.join()
 
     def _watch(self) -> None:
-        while not self._done.wait(_POLL_S):
-            reason = self._stop.due(self._grace_s)
-            if reason:
-                self._stop.reason = reason
-                try:
-                    self._cancel_statement()
-                except Exception:  # the query may have ended meanwhile; nothing left to stop
-                    log.warning("Could not cancel a running query", exc_info=True)
-                return
+        steps = list(self._steps)
+        while steps and not self._done.wait(_POLL_S):
+            grace, action = steps[0]
+            reason = self._stop.due(grace)
+            if reason is None:
+                continue
+            self._stop.reason = self._stop.reason or reason
+            steps.pop(0)
+            self.aborted = self.aborted or action is not self._steps[0][1]
+            try:
+                action()
+            except Exception:  # the query may have ended meanwhile; nothing left to stop
+                log.warning("Could not stop a running query", exc_info=True)
+
+
+def _shutdown_socket(fd: int) -> None:
+    """Cut a driver's connection from another thread: its blocked read fails at once."""
+    if fd < 0:
+        return
+    dup = socket.socket(fileno=os.dup(fd))
+    try:
+        dup.shutdown(socket.SHUT_RDWR)
+    finally:
+        dup.close()
 
 
 def _value_bytes(value: Any) -> int:
@@ -519,7 +553,8 @@ class _PostgresBackend(_Backend):
         reason = None
         description = None
         cancel = getattr(self.dbapi, "cancel_safe", None) or self.dbapi.cancel
-        with _Watcher(stop, cancel, _SERVER_TIMEOUT_GRACE_S):
+        abort = lambda: _shutdown_socket(self.dbapi.pgconn.socket)  # noqa: E731
+        with _Watcher(stop, cancel, _SERVER_TIMEOUT_GRACE_S, abort) as watcher:
             # stream() reads rows as the server sends them; closing it early cancels the rest,
             # so the caps also cap what crosses the network.
             stream = cursor.stream(checked.capped(limit))
@@ -527,7 +562,10 @@ class _PostgresBackend(_Backend):
                 rows, reason = _collect(stream, limit, self.byte_cap)
                 description = cursor.description
             finally:
-                stream.close()
+                if watcher.aborted:
+                    self.discard = True
+                else:
+                    stream.close()
         return _column_names(description or cursor.description), rows, reason
 
     def is_timeout(self, error: Exception) -> bool:
@@ -598,7 +636,8 @@ class _MySQLBackend(_Backend):
         # while reading, not after the driver has held every row in memory.
         stream = self.dbapi.cursor(pymysql.cursors.SSCursor)
         sql = checked.capped(limit)
-        with _Watcher(stop, lambda: self._kill_query(thread_id), _SERVER_TIMEOUT_GRACE_S):
+        abort = lambda: _shutdown_socket(self.dbapi._sock.fileno())  # noqa: E731
+        with _Watcher(stop, lambda: self._kill_query(thread_id), _SERVER_TIMEOUT_GRACE_S, abort) as watcher:
             if self.engine.dialect.is_mariadb:
                 stream.execute(f"SET STATEMENT max_statement_time = {stop.timeout_s:.3f} FOR {sql}")
             else:
@@ -606,7 +645,7 @@ class _MySQLBackend(_Backend):
                 cursor.execute(f"SET SESSION max_execution_time = {ms}")
                 stream.execute(sql)
             rows, reason = _collect(iter(stream.fetchone, None), limit, self.byte_cap)
-        if reason is not None:
+        if reason is not None or watcher.aborted:
             self.discard = True  # rows left unread: closing would read them all
         else:
             stream.close()
@@ -623,8 +662,6 @@ class _MySQLBackend(_Backend):
         return bool(error.args) and error.args[0] in self.TIMEOUT_CODES
 
     def end(self) -> None:
-        if self.discard:
-            raise RuntimeError("unread rows")
         self.dbapi.rollback()
         # COM_RESET_CONNECTION: user variables, named locks, LAST_INSERT_ID, session settings
         # and temporary tables are gone before the next query.
@@ -678,10 +715,12 @@ def _classify(error: Exception, backend: _Backend, stop: _Stop) -> Exception:
 def _release(conn: sa.Connection, backend: _Backend) -> None:
     """Roll back, reset and return the connection; one that cannot be reset is discarded."""
     try:
-        backend.end()
+        if backend.discard:  # cut off, or holding unread rows
+            conn.invalidate()
+        else:
+            backend.end()
     except Exception:  # a broken or dirty connection must not go back to the pool
-        if not backend.discard:
-            log.warning("Discarding a connection that failed to reset", exc_info=True)
+        log.warning("Discarding a connection that failed to reset", exc_info=True)
         conn.invalidate()
     finally:
         conn.close()
