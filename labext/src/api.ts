@@ -26,6 +26,8 @@ export interface IProject {
   owner?: string;
   connection_url?: string | null;
   allow_value_lookup?: boolean;
+  /** Settings that weaken the guard's defaults, e.g. `allow_privileged`. */
+  unsafe?: string[];
   archived?: boolean;
   created_at?: string;
   updated_at?: string;

@@ -59,6 +59,8 @@ export interface IResult {
   rows: unknown[][];
   row_count: number;
   truncated: boolean;
+  /** Which cap cut rows: the row cap (`rows`) or the answer's byte cap (`bytes`). */
+  truncated_reason?: 'rows' | 'bytes' | null;
   /** True when `rows` is only the server's stored preview (a turn loaded from history). */
   preview?: boolean;
 }
@@ -68,6 +70,7 @@ export type AnswerEvent =
   | { type: 'status'; step: string }
   | { type: 'sql'; sql: string; explanation: string | null }
   | ({ type: 'rows' } & IResult)
+  | { type: 'warning'; message: string }
   | { type: 'done'; conversationId: string; messageId: string; timings: Record<string, number> }
   | { type: 'error'; problem: IProblem };
 
@@ -96,9 +99,15 @@ export function parseAnswerEvent(event: IServerEvent): AnswerEvent | null {
             columns: data.columns.map(String),
             rows: data.rows as unknown[][],
             row_count: typeof data.row_count === 'number' ? data.row_count : data.rows.length,
-            truncated: data.truncated === true
+            truncated: data.truncated === true,
+            truncated_reason:
+              data.truncated_reason === 'bytes' || data.truncated_reason === 'rows'
+                ? data.truncated_reason
+                : null
           }
         : null;
+    case 'warning':
+      return typeof data.message === 'string' ? { type: 'warning', message: data.message } : null;
     case 'done':
       return {
         type: 'done',
@@ -132,6 +141,8 @@ export interface ITurn {
   error: ITurnError | null;
   conversationId: string | null;
   timings: Record<string, number> | null;
+  /** What the server says the user should know (e.g. a privileged database role). */
+  warnings: string[];
 }
 
 /** Why a turn failed; a refused call (429) also says when it may be retried. */
@@ -154,7 +165,8 @@ export function newTurn(question: string, kind: 'ask' | 'run' = 'ask'): ITurn {
     result: null,
     error: null,
     conversationId: null,
-    timings: null
+    timings: null,
+    warnings: []
   };
 }
 
@@ -172,6 +184,10 @@ export function applyEvent(turn: ITurn, event: AnswerEvent): ITurn {
       const { type: _type, ...result } = event;
       return { ...turn, result };
     }
+    case 'warning':
+      return turn.warnings.includes(event.message)
+        ? turn
+        : { ...turn, warnings: [...turn.warnings, event.message] };
     case 'done':
       return {
         ...turn,
@@ -304,7 +320,9 @@ export function resultNote(result: IResult, rowsShown: number): { text: string; 
   const noun = result.row_count === 1 && !result.truncated ? 'row' : 'rows';
   if (shown < result.row_count || result.truncated) {
     const why = result.truncated
-      ? 'the query returned more rows than the row cap'
+      ? result.truncated_reason === 'bytes'
+        ? 'the answer reached the size cap'
+        : 'the query returned more rows than the row cap'
       : shown < result.rows.length
         ? `the panel shows ${rowsShown} (setting "Rows shown")`
         : 'only the first rows are kept in the history';
@@ -319,4 +337,15 @@ function formatMs(ms: number): string {
 
 function stringOrNull(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
+}
+
+/** What the panel says about a project whose settings weaken the guard; null when none do. */
+export function unsafeNote(unsafe: readonly string[] | undefined): string | null {
+  if (!unsafe || unsafe.length === 0) {
+    return null;
+  }
+  const what = unsafe.includes('allow_privileged')
+    ? 'it may connect as a privileged database role (allow_privileged)'
+    : unsafe.join(', ');
+  return `Unsafe project settings: ${what}. Ask an admin for a read-only database role.`;
 }

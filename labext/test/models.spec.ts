@@ -13,6 +13,7 @@ import {
   resultNote,
   turnFromMessage,
   turnStatus,
+  unsafeNote,
   INTERRUPTED_MESSAGE
 } from '../src/models';
 
@@ -39,7 +40,17 @@ describe('parseAnswerEvent', () => {
     [
       'rows',
       '{"columns": ["n"], "rows": [[1]], "row_count": 1, "truncated": true}',
-      { type: 'rows', columns: ['n'], rows: [[1]], row_count: 1, truncated: true }
+      { type: 'rows', columns: ['n'], rows: [[1]], row_count: 1, truncated: true, truncated_reason: null }
+    ],
+    [
+      'rows',
+      '{"columns": ["n"], "rows": [[1]], "row_count": 1, "truncated": true, "truncated_reason": "bytes"}',
+      { type: 'rows', columns: ['n'], rows: [[1]], row_count: 1, truncated: true, truncated_reason: 'bytes' }
+    ],
+    [
+      'warning',
+      '{"message": "This project connects as a privileged database role."}',
+      { type: 'warning', message: 'This project connects as a privileged database role.' }
     ],
     [
       'done',
@@ -66,6 +77,30 @@ describe('parseAnswerEvent', () => {
     ['progress', '{"step": "x"}']
   ])('ignores a malformed or unknown %s event', (event, data) => {
     expect(parseAnswerEvent({ event, data })).toBeNull();
+  });
+});
+
+describe('warnings and caps', () => {
+  it('flags a project whose settings weaken the guard', () => {
+    expect(unsafeNote(undefined)).toBeNull();
+    expect(unsafeNote([])).toBeNull();
+    expect(unsafeNote(['allow_privileged'])).toContain('privileged database role');
+  });
+
+  it('keeps each warning once, in order', () => {
+    const turn = stream([
+      { type: 'warning', message: 'privileged role' },
+      { type: 'warning', message: 'privileged role' },
+      { type: 'warning', message: 'second' }
+    ]);
+    expect(turn.warnings).toEqual(['privileged role', 'second']);
+    expect(newTurn('q').warnings).toEqual([]);
+  });
+
+  it('says when the size cap, not the row cap, cut rows', () => {
+    const result = { columns: ['n'], rows: [[1]], row_count: 1, truncated: true };
+    expect(resultNote({ ...result, truncated_reason: 'bytes' }, 100).text).toContain('size cap');
+    expect(resultNote({ ...result, truncated_reason: 'rows' }, 100).text).toContain('row cap');
   });
 });
 

@@ -18,6 +18,7 @@ import {
   endTurn,
   failTurn,
   newTurn,
+  unsafeNote,
   turnFromMessage
 } from '../models';
 import { askdbIcon } from '../icons';
@@ -132,6 +133,9 @@ export class AskDBPanel extends Widget {
     await this._options.memory.save(this._memory);
     const remembered = this._memory.conversations[projectId] ?? null;
     this._usage.show(null); // the previous project's figures must not stay up meanwhile
+    const note = unsafeNote(this._projects.find(p => p.id === projectId)?.unsafe);
+    this._unsafe.textContent = note ?? '';
+    this._unsafe.hidden = note === null;
     void this.refreshUsage();
     await this._loadConversations();
     const exists = this._conversationList.some(c => c.id === remembered);
@@ -427,8 +431,11 @@ export class AskDBPanel extends Widget {
     });
     const form = h('div', 'jp-AskDB-form');
     form.append(this._input, this._submit);
+    this._unsafe.hidden = true;
+    this._unsafe.setAttribute('role', 'status');
     this.node.append(
       header,
+      this._unsafe,
       bar,
       this._conversations,
       this._notice,
@@ -473,6 +480,7 @@ export class AskDBPanel extends Widget {
   private readonly _notice: HTMLElement;
   private readonly _messages: HTMLElement;
   private readonly _usage: UsageLine;
+  private readonly _unsafe = h('div', 'jp-AskDB-warning jp-AskDB-unsafe');
   private _opening: Promise<void> | null = null;
   private readonly _input: HTMLTextAreaElement;
   private readonly _submit: HTMLButtonElement;

@@ -30,8 +30,9 @@ export class TurnView {
     this._sql = h('div', 'jp-AskDB-sql');
     this._error = h('div', 'jp-AskDB-error');
     this._error.setAttribute('role', 'alert');
+    this._warnings = h('div', 'jp-AskDB-warnings');
     this._result = h('div', 'jp-AskDB-resultSlot');
-    this.node.append(question, this._status, this._sql, this._error, this._result);
+    this.node.append(question, this._status, this._warnings, this._sql, this._error, this._result);
     this.update(turn);
   }
 
@@ -48,6 +49,12 @@ export class TurnView {
     this._renderStatus(turn);
     if (turn.sql !== before?.sql || turn.explanation !== before?.explanation) {
       this._renderSQL(turn);
+    }
+    if (turn.warnings !== before?.warnings) {
+      this._warnings.replaceChildren(
+        ...turn.warnings.map(w => h('div', 'jp-AskDB-warning', w))
+      );
+      this._warnings.hidden = turn.warnings.length === 0;
     }
     this._renderError(turn);
     this._error.classList.toggle('jp-mod-cancelled', turn.phase === 'cancelled');
@@ -125,6 +132,7 @@ export class TurnView {
   private readonly _status: HTMLElement;
   private readonly _sql: HTMLElement;
   private readonly _error: HTMLElement;
+  private readonly _warnings: HTMLElement;
   private readonly _result: HTMLElement;
   private _turn: ITurn | null = null;
 }
