@@ -459,6 +459,16 @@ _RESOURCE += [
         "rtrim with a long character set",
     ),
 ]
+# json_patch() merges objects key by key with a linear search each: keys x keys in one step.
+_RESOURCE += [
+    (
+        "json-patch",
+        "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 25000) "
+        "SELECT length(json_patch((SELECT json_group_object('k' || n, n) FROM c), "
+        "(SELECT json_group_object('j' || n, n) FROM c))) AS n",
+        "json_patch of two 25,000-key objects",
+    ),
+]
 _ROW_MB = {
     "printf-row": 150,
     "zeroblob": 1000,
