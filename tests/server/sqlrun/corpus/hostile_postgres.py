@@ -1167,6 +1167,36 @@ _RESOURCE += [
         "one 150 MB row of three columns",
     ),
 ]
+# Containment and overlap compare every element with every element, with no interrupt check.
+_RESOURCE += [
+    (
+        "array-contains",
+        "SELECT (array_fill(0, ARRAY[45000]) || 1) @> array_fill(1, ARRAY[45000]) AS c",
+        "array @> of two 45,000-element arrays",
+    ),
+    (
+        "array-contained",
+        "SELECT array_fill(1, ARRAY[45000]) <@ (array_fill(0, ARRAY[45000]) || 1) AS c",
+        "array <@",
+    ),
+    (
+        "array-overlap",
+        "SELECT (array_fill(0, ARRAY[50000]) || 1) && array_fill(2, ARRAY[50000]) AS o",
+        "array && of two 50,000-element arrays",
+    ),
+    (
+        "jsonb-contains",
+        "SELECT (SELECT jsonb_agg(0) FROM generate_series(1, 22000)) || "
+        "'[1]'::jsonb @> (SELECT jsonb_agg(1) FROM generate_series(1, 22000)) AS c",
+        "jsonb @> of two 22,000-element arrays",
+    ),
+    (
+        "string-to-array",
+        "SELECT cardinality(string_to_array(array_to_string(array_fill("
+        "'a'::text, ARRAY[3000000]), ''), 'b' || lpad('', 3000, 'a'))) AS n",
+        "string_to_array with a long delimiter (the delimiter is not cut)",
+    ),
+]
 _ROW_MB = {
     "wide-row": 150,
     "big-row": 150,
