@@ -595,6 +595,20 @@ CREATE EXTENSION adminpack;
 """
 
 
+def _drop_pg_database(conn: sa.Connection, name: str, wait_s: float = 60.0) -> None:
+    """DROP DATABASE ... WITH (FORCE), retried while a backend that cannot be interrupted (a
+    statement the corpus caught running on) is still finishing."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except sa.exc.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 class _Victim:
     """A second session that must stay alive, running a query that holds a unique marker."""
 
@@ -846,7 +860,7 @@ class PostgresWorld(World):
         admin = sa.create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
         try:
             with admin.connect() as c:
-                c.execute(sa.text(f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)'))
+                _drop_pg_database(c, self.db)
                 c.execute(sa.text(f'DROP ROLE IF EXISTS "{self.ro_user}"'))
                 for (name,) in c.execute(
                     sa.text("SELECT rolname FROM pg_roles WHERE rolname LIKE :e"),

@@ -238,7 +238,10 @@ def main(argv: list[str] | None = None) -> int:
                         continue
                     outcomes.append(run_entry(world, entry, role))
         finally:
-            world.close()
+            try:
+                world.close()
+            except Exception as e:  # the figures still stand; say what was left behind
+                print(f"warning: could not clean up the {backend} world: {e}", file=sys.stderr)
     report(outcomes)
     print(f"\n{len(outcomes)} runs in {time.monotonic() - started:.0f} s")
     if args.json:
