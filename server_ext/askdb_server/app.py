@@ -103,6 +103,22 @@ class AskDBApp(ExtensionApp):
         "server; on in a shared deployment.",
     ).tag(config=True)
 
+    operators = List(
+        Unicode(),
+        help="Usernames of the deployment's operators: only they set an organization's plan "
+        "and custom limits (PUT orgs/{org_id}/plan), which no organization admin may. Under "
+        "JupyterHub, hub admins are operators too. Default: the local user in local mode (the "
+        "server's owner runs the deployment), nobody when local_user is '' (hub, standalone).",
+    ).tag(config=True)
+
+    org_owned_accounts = Bool(
+        False,
+        help="Let an organization's admins change the profile (name, email, avatar) and the "
+        "activation of, or delete, the accounts of users who belong to their organization and "
+        "no other: for a deployment whose organizations own their users' accounts. Off: admins "
+        "manage memberships only (roles, removal), and each user their own account.",
+    ).tag(config=True)
+
     key_rate_limit = Int(
         600, help="Requests per minute one API key may make (GCRA; 0: no limit)."
     ).tag(config=True)
@@ -215,6 +231,10 @@ class AskDBApp(ExtensionApp):
     def _default_local_user(self) -> str:
         return getpass.getuser()
 
+    @default("operators")
+    def _default_operators(self) -> list[str]:
+        return [self.local_user] if self.local_user else []
+
     @default("data_dir")
     def _default_data_dir(self) -> str:
         return str(Path(jupyter_data_dir()) / "askdb")
@@ -271,6 +291,8 @@ class AskDBApp(ExtensionApp):
             key_rate_limit=self.key_rate_limit,
             ip_rate_limit=self.ip_rate_limit,
             guard_synchronous_commit=self.guard_synchronous_commit,
+            operators=list(self.operators),
+            org_owned_accounts=self.org_owned_accounts,
             target_rules=self._target_rules(),
         )
         self.services = Services.build(settings)

@@ -822,12 +822,18 @@ PATHS.update(
                 "One user of the organization", {"200": _json(_ref("User"))}, params=[USER_ID]
             ),
             "patch": _op(
-                "Change a user's profile, role or is_active (Admin)",
+                "Change a member's role (Admin); their profile or is_active only where the "
+                "organization owns the account (AskDBApp.org_owned_accounts, a member of it "
+                "alone), else 403",
                 {"200": _json(_ref("User"))},
                 _fields({**PROFILE, "is_active": {"type": "boolean"}, "role": ROLE}),
                 [USER_ID],
             ),
-            "delete": _op("Delete a user's account (Admin)", NO_CONTENT, params=[USER_ID]),
+            "delete": _op(
+                "Delete the account of a member whose account the organization owns (Admin)",
+                NO_CONTENT,
+                params=[USER_ID],
+            ),
         },
         "/askdb/api/orgs/current": {
             "get": _op("The caller's current organization", {"200": _json(_ref("Organization"))}),
@@ -842,8 +848,10 @@ PATHS.update(
                 "Members and their roles (Admin, Manager)", {"200": _list_of("members", "User")}
             ),
             "post": _op(
-                "Add a user by username with a role (Admin)",
-                {"201": _json(_ref("User"), "Added")},
+                "Invite the user called username with a role (Admin, Manager; a Manager "
+                "invites no Admin): they join when they accept it. The same answer whether or "
+                "not the user exists yet",
+                {"201": _json(_ref("Invitation"), "Invited")},
                 _fields({"username": NAME, "role": ROLE}, ["username", "role"]),
             ),
         },
@@ -953,10 +961,25 @@ SCHEMAS["Invitation"] = {
     "additionalProperties": False,
     "properties": {
         "id": {"type": "string"},
-        "email": {"type": "string"},
+        "email": {**NULLABLE_STR, "description": "Null for an invitation by username"},
+        "username": {**NULLABLE_STR, "description": "Null for an invitation by email"},
         "role": ROLE,
-        "status": {"enum": ["pending", "accepted", "revoked", "expired"]},
+        "status": {"enum": ["pending", "accepted", "declined", "revoked", "expired"]},
         "invited_by": {**NULLABLE_STR, "description": "The inviter's user id"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "expires_at": {"type": "string", "format": "date-time"},
+    },
+}
+SCHEMAS["ReceivedInvitation"] = {
+    "type": "object",
+    "required": ["id", "org_id", "org_name", "role", "invited_by", "created_at", "expires_at"],
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string"},
+        "org_id": {"type": "string"},
+        "org_name": {"type": "string"},
+        "role": ROLE,
+        "invited_by": {**NULLABLE_STR, "description": "The inviter's username"},
         "created_at": {"type": "string", "format": "date-time"},
         "expires_at": {"type": "string", "format": "date-time"},
     },
@@ -989,6 +1012,28 @@ PATHS.update(
                 "role (400 invalid token; 410 used, revoked or expired)",
                 {"200": _json(_ref("User")), **GONE},
                 _fields({"token": TOKEN}, ["token"]),
+            ),
+        },
+        "/askdb/api/users/me/invitations": {
+            "get": _op(
+                "The caller's pending invitations by username, newest first",
+                {"200": _list_of("invitations", "ReceivedInvitation")},
+            ),
+        },
+        "/askdb/api/invitations/{invitation_id}/accept": {
+            "post": _op(
+                "Accept an invitation to one's username: join its organization with its role "
+                "(it becomes the current one); 404 for anyone but the invited user, 410 used, "
+                "declined, revoked or expired",
+                {"200": _json(_ref("User")), **GONE},
+                params=[_item_path("invitation_id")],
+            ),
+        },
+        "/askdb/api/invitations/{invitation_id}/decline": {
+            "post": _op(
+                "Decline an invitation to one's username (404 for anyone but the invited user)",
+                {**NO_CONTENT, **GONE},
+                params=[_item_path("invitation_id")],
             ),
         },
     }
@@ -1275,6 +1320,38 @@ _CUSTOM_LIMITS = {
         k: {"type": ["integer", "null"], "minimum": 0, "maximum": INT64_MAX} for k in LIMITS
     },
 }
+
+
+def _plan_op(which: str, params: list | None = None) -> dict:
+    """PUT …/plan: an operator sets the plan and custom limits of ``which``."""
+    return _op(
+        f"Set the plan and custom limits of {which} (the deployment's operators only: 403 "
+        "for anyone else, organization admins included)",
+        {
+            "200": _json(
+                {
+                    "type": "object",
+                    "required": ["org_id", "plan", "custom", "limits"],
+                    "properties": {
+                        "org_id": {"type": "string"},
+                        "plan": {"type": "string"},
+                        "custom": {**_CUSTOM_LIMITS, "type": "object"},
+                        "limits": _LIMITS,
+                    },
+                }
+            )
+        },
+        _fields(
+            {
+                "plan": {"enum": ["FREE", "STARTER", "PROFESSIONAL", "ENTERPRISE"]},
+                "limits": _CUSTOM_LIMITS,
+            },
+            ["plan"],
+        ),
+        params,
+    )
+
+
 PATHS.update(
     {
         "/askdb/api/notifications": {
@@ -1307,30 +1384,9 @@ PATHS.update(
                 },
             )
         },
-        "/askdb/api/orgs/current/plan": {
-            "put": _op(
-                "Set the organization's plan and custom limits (Admin)",
-                {
-                    "200": _json(
-                        {
-                            "type": "object",
-                            "required": ["plan", "custom", "limits"],
-                            "properties": {
-                                "plan": {"type": "string"},
-                                "custom": _LIMITS,
-                                "limits": _LIMITS,
-                            },
-                        }
-                    )
-                },
-                _fields(
-                    {
-                        "plan": {"enum": ["FREE", "STARTER", "PROFESSIONAL", "ENTERPRISE"]},
-                        "limits": _CUSTOM_LIMITS,
-                    },
-                    ["plan"],
-                ),
-            )
+        "/askdb/api/orgs/current/plan": {"put": _plan_op("the caller's current organization")},
+        "/askdb/api/orgs/{org_id}/plan": {
+            "put": _plan_op("organization org_id", [_item_path("org_id")])
         },
         "/askdb/api/projects/{project_id}/usage": {
             "get": _op(

@@ -58,6 +58,10 @@ class Settings:
     ip_rate_limit: int = 1200
     # PostgreSQL: whether the API-key guard's commits wait for the WAL flush.
     guard_synchronous_commit: bool = False
+    # Usernames of the deployment's operators: only they set plans (AskDBApp.operators).
+    operators: list[str] = field(default_factory=list)
+    # Whether organization admins manage the accounts of their own-only members.
+    org_owned_accounts: bool = False
     # Most bytes of result rows stored with a message (its preview); whole rows only.
     preview_bytes: int = 65536
     # Which databases projects may connect to (AskDBApp's connection-target traits).
@@ -110,8 +114,9 @@ class Services:
         # Events with no change to ride along go to a background writer, unless every guard
         # write is to wait for the disk.
         audit = AuditLog(store, buffered=not settings.guard_synchronous_commit)
-        authz = Authorizer(store, audit)
+        authz = Authorizer(store, audit, operators=settings.operators)
         users = UserManager(store, authz)
+        users.org_owned_accounts = settings.org_owned_accounts
         targets = TargetPolicy(
             settings.target_rules,
             data_dir=settings.data_dir,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,7 +35,9 @@ class LocalClient:
     @property
     def who(self) -> Identity:
         if self._who is None:
-            self._who = self.services.users.ensure(self.username)
+            # In-process, the kernel's user holds the store itself: they operate this
+            # deployment (set plans), as the local user does in local mode.
+            self._who = replace(self.services.users.ensure(self.username), operator=True)
         return self._who
 
     # -- the AskDBClient interface ---------------------------------------------------------------

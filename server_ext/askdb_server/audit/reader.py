@@ -28,7 +28,7 @@ class AuditReader:
     ) -> list[AuditEntry]:
         """The events of the caller's organization, oldest first. ``since``/``until`` are ISO
         8601 dates or times (UTC when no offset is given); ``until`` is exclusive."""
-        grant = self.authz.require(who, "audit:read")
+        grant = self.authz.require_current(who, "audit:read")  # lists the current org
         return self.log.query(
             AuditFilter(
                 org_id=grant.org_id,

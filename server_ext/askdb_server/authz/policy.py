@@ -9,7 +9,8 @@ Two questions decide every request:
    every project of their organization.
 
 This module only decides; ``authz.authorizer`` finds the role and permission in the store. The
-README's "Teams and permissions" table is this matrix.
+README's "Teams and permissions" table is this matrix. Plans and custom limits are no role's:
+only the deployment's operators set them (``Authorizer.check_operator``).
 """
 
 from __future__ import annotations
@@ -55,7 +56,6 @@ ORG_ACTIONS: dict[str, frozenset[Role]] = {
     "projects:create": BUILDERS,
     "projects:manage": frozenset({A, M}),  # see and act as OWNER on every project of the org
     "keys:manage": BUILDERS,
-    "quotas:manage": frozenset({A}),
     "webhooks:manage": frozenset({A, M}),
     "models:manage": frozenset({A}),
     "analytics:read": frozenset({A, M}),

@@ -16,7 +16,7 @@ next sign-in with room adds them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
@@ -153,7 +153,9 @@ class HubMembershipSync:
             if user.org_id is None and joined:
                 first = self.mapping.organization if self.mapping.organization in joined else None
                 user.org_id = org_ids[first or joined[0]]
-        return SignIn(self.users.ensure(hub_user.name), tuple(refused))
+        # A hub admin operates the deployment (sets plans): the hub says so on every sign-in.
+        who = replace(self.users.ensure(hub_user.name), operator=hub_user.admin)
+        return SignIn(who, tuple(refused))
 
     def _org(self, s: Session, name: str) -> str:
         """The organization called ``name`` (the oldest one), created when missing."""

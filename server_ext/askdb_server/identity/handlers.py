@@ -6,6 +6,7 @@ Who may do what is decided by the managers (through the one authorization layer)
 from __future__ import annotations
 
 from jupyter_server.auth.decorator import authorized
+from jupyter_server.utils import url_path_join
 from tornado import web
 
 from ..base.handlers import AskDBHandler, reject_unknown_fields
@@ -52,7 +53,8 @@ class UserHandler(AskDBHandler):
     @web.authenticated
     @authorized
     async def patch(self, user_id: str) -> None:
-        """An admin changes a user's profile, role or is_active (deactivate, reactivate)."""
+        """An admin changes a member's ``role``; their profile or ``is_active`` only where the
+        organization owns the account (``AskDBApp.org_owned_accounts``, a member of it alone)."""
         who = await self.identity()
         body = self.json_body()
         user = await self.call(self.services.users.update, who, user_id, **body)
@@ -61,7 +63,7 @@ class UserHandler(AskDBHandler):
     @web.authenticated
     @authorized
     async def delete(self, user_id: str) -> None:
-        """An admin deletes a user's account."""
+        """An admin deletes the account of a member whose account the organization owns."""
         who = await self.identity()
         await self.call(self.services.users.delete, who, user_id)
         self.set_status(204)
@@ -97,14 +99,21 @@ class MembersHandler(AskDBHandler):
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        """An admin adds a user by ``username`` with a ``role``."""
+        """Invite the user called ``username`` with a ``role`` (Admin, Manager): they join
+        when they accept it (``users/me/invitations``). Answers the invitation, the same
+        whether or not the user exists yet."""
         who = await self.identity()
         body = self.json_body()
         reject_unknown_fields(body, {"username", "role"})
-        member = await self.call(
-            self.services.orgs.add_member, who, body.get("username", ""), body.get("role", "")
+        invitations = self.settings["askdb_mail"].invitations
+        invitation = await self.call(
+            invitations.invite_user, who, body.get("username", ""), body.get("role", "")
         )
-        self.write_json(member.to_dict(), status=201)
+        self.set_header(
+            "Location",
+            url_path_join(self.base_url, "askdb/api/orgs/current/invitations", invitation.id),
+        )
+        self.write_json(invitation.to_dict(), status=201)
 
 
 class MemberHandler(AskDBHandler):

@@ -68,8 +68,43 @@ class AcceptInvitationHandler(MailHandler):
         self.write_json(user.to_dict())
 
 
+class ReceivedInvitationsHandler(MailHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        """The caller's pending invitations: organization, role, who invited them."""
+        who = await self.identity()
+        invitations = await self.call(self.mail.invitations.received, who)
+        self.write_json({"invitations": [i.to_dict() for i in invitations]})
+
+
+class AcceptReceivedHandler(MailHandler):
+    @web.authenticated
+    @authorized
+    async def post(self, invitation_id: str) -> None:
+        """Accept an invitation to one's username: join its organization with its role (it
+        becomes the current one). Only the invited user may (404 for anyone else)."""
+        who = await self.identity()
+        user = await self.call(self.mail.invitations.accept_received, who, invitation_id)
+        self.write_json(user.to_dict())
+
+
+class DeclineReceivedHandler(MailHandler):
+    @web.authenticated
+    @authorized
+    async def post(self, invitation_id: str) -> None:
+        """Decline an invitation to one's username (404 for anyone but the invited user)."""
+        who = await self.identity()
+        await self.call(self.mail.invitations.decline, who, invitation_id)
+        self.set_status(204)
+        self.finish()
+
+
 default_handlers = [
     (r"/askdb/api/orgs/current/invitations", InvitationsHandler),
     (rf"/askdb/api/orgs/current/invitations/{INVITATION_ID}", InvitationHandler),
     (r"/askdb/api/invitations/accept", AcceptInvitationHandler),
+    (r"/askdb/api/users/me/invitations", ReceivedInvitationsHandler),
+    (rf"/askdb/api/invitations/{INVITATION_ID}/accept", AcceptReceivedHandler),
+    (rf"/askdb/api/invitations/{INVITATION_ID}/decline", DeclineReceivedHandler),
 ]

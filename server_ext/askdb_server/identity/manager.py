@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..errors import ConflictError, InvalidInputError, UserNotFoundError
+from ..errors import ConflictError, ForbiddenError, InvalidInputError, UserNotFoundError
 from ..store.db import Store
 from ..store.models import (
     Conversation,
@@ -61,6 +61,10 @@ class UserInfo:
 
 
 class UserManager:
+    # Whether an organization's admins manage the accounts of users who belong to it alone
+    # (AskDBApp.org_owned_accounts; set by Services).
+    org_owned_accounts: bool = False
+
     def __init__(
         self, store: Store, authz: Authorizer | None = None, audit: AuditLog | None = None
     ) -> None:
@@ -119,7 +123,7 @@ class UserManager:
     def list(self, who: Identity) -> list[UserInfo]:
         """The users of the caller's organization."""
         with self.store.session() as s:
-            grant = self.authz.check(s, who, "users:read")
+            grant = self.authz.check_current(s, who, "users:read")
             users = s.scalars(
                 select(User)
                 .join(OrgMembership, OrgMembership.user_id == User.id)
@@ -130,16 +134,19 @@ class UserManager:
 
     def get(self, who: Identity, user_id: str) -> UserInfo:
         with self.store.session() as s:
-            grant = self.authz.check(s, who, "users:read")
+            grant = self.authz.check_current(s, who, "users:read")
             return self._info(s, self._member(s, grant.org_id, user_id), grant.org_id)
 
     def update(self, who: Identity, user_id: str, **changes: object) -> UserInfo:
-        """An admin changes a member's profile, ``is_active`` (deactivate/reactivate) or
-        ``role`` in the organization."""
+        """An admin changes a member's ``role`` in the organization; their profile and
+        ``is_active`` (deactivate/reactivate) only where the organization owns the account
+        (``_require_account_owner``)."""
         reject_unknown_changes(changes, PROFILE_FIELDS | {"is_active", "role"})
         with self.store.session() as s:
-            grant = self.authz.check(s, who, "users:manage")
+            grant = self.authz.check_current(s, who, "users:manage")
             user = self._member(s, grant.org_id, user_id)
+            if set(changes) - {"role"}:
+                self._require_account_owner(s, who, grant.org_id, user)
             if "role" in changes:
                 from .orgs import set_member_role
 
@@ -168,20 +175,15 @@ class UserManager:
     def delete(self, who: Identity, user_id: str) -> None:
         """Delete a user's account: their conversations go, what they wrote stays (unsigned).
 
-        Refused for oneself, for a member of other organizations (remove them from this one
-        instead) and for an owner of projects (transfer them first).
+        Only where the organization owns the account (``_require_account_owner``); refused
+        for oneself and for an owner of projects (transfer them first).
         """
         with self.store.session() as s:
-            grant = self.authz.check(s, who, "users:manage")
+            grant = self.authz.check_current(s, who, "users:manage")
             user = self._member(s, grant.org_id, user_id)
             if user.id == who.user_id:
                 raise ConflictError("You cannot delete your own account.")
-            orgs = s.scalars(select(OrgMembership.org_id).where(OrgMembership.user_id == user.id))
-            if set(orgs) != {grant.org_id}:
-                raise ConflictError(
-                    f"{user.username} belongs to other organizations: remove them from this "
-                    "one instead."
-                )
+            self._require_account_owner(s, who, grant.org_id, user)
             if s.scalar(select(Project.id).where(Project.owner_id == user.id).limit(1)):
                 raise ConflictError(f"{user.username} owns projects: transfer them first.")
             for c in s.scalars(select(Conversation).where(Conversation.user_id == user.id)):
@@ -192,6 +194,21 @@ class UserManager:
             s.delete(user)
 
     # -- internals -------------------------------------------------------------------------
+    def _require_account_owner(self, s: Session, who: Identity, org_id: str, user: User) -> None:
+        """ForbiddenError unless ``org_id`` owns ``user``'s account: the deployment lets
+        organizations own accounts (``org_owned_accounts``) and the user belongs to this
+        organization alone. Otherwise an admin manages the membership only (role, removal):
+        the account (name, email, activation) is the user's, across organizations."""
+        if user.id == who.user_id:
+            return  # one's own profile (deactivating oneself is refused later)
+        orgs = set(s.scalars(select(OrgMembership.org_id).where(OrgMembership.user_id == user.id)))
+        if not self.org_owned_accounts or orgs != {org_id}:
+            raise ForbiddenError(
+                f"{user.username}'s account is not this organization's: change their role or "
+                "remove them from the organization instead.",
+                action="users:manage",
+            )
+
     def _user(self, s: Session, user_id: str) -> User:
         user = s.get(User, user_id)
         if user is None:

@@ -1,8 +1,8 @@
 """Organizations: their settings and their members' roles.
 
-Adding a member by username stands in for invitations until they exist: an admin adds a user
-the store already knows, or names one who is created (with no personal organization) and
-joins when they first sign in.
+Nobody is added to an organization without consent: members join by accepting an invitation
+(``identity.invitations``: by email, or to an existing user by name). Admins manage the
+memberships (role, removal), not the members' accounts.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class OrgManager:
     def current(self, who: Identity) -> OrgInfo:
         """The caller's current organization."""
         with self.store.session() as s:
-            grant = self.authz.check(s, who, "org:read")
+            grant = self.authz.check_current(s, who, "org:read")
             return self._info(s, s.get(Organization, grant.org_id), grant.role)
 
     def update(self, who: Identity, **changes: object) -> OrgInfo:
@@ -66,7 +66,7 @@ class OrgManager:
         the deployment's to set, not the organization's."""
         reject_unknown_changes(changes, {"name", "domain"})
         with self.store.session() as s:
-            grant = self.authz.check(s, who, "org:manage")
+            grant = self.authz.check_current(s, who, "org:manage")
             org = s.get(Organization, grant.org_id)
             if "name" in changes:
                 name = str(changes["name"] or "").strip()
@@ -90,40 +90,9 @@ class OrgManager:
     def members(self, who: Identity) -> list[UserInfo]:
         return self.users.list(who)
 
-    def add_member(self, who: Identity, username: str, role: str) -> UserInfo:
-        """Add ``username`` to the caller's organization with ``role``."""
-        role = _role(role)
-        username = (username or "").strip()
-        if not username:
-            raise InvalidInputError("Name the user to add (username).")
-        with self.store.session() as s:
-            grant = self.authz.check(s, who, "users:manage")
-            user = s.scalar(select(User).where(User.username == username))
-            if user is None:
-                user = User(username=username, name=username)
-                s.add(user)
-                s.flush()
-            elif self.authz.role(s, user.id, grant.org_id) is not None:
-                raise ConflictError(f"{username} is already a member.")
-            if self.quotas is not None:
-                self.quotas.require_room(s, grant.org_id, "team_members")
-            s.add(OrgMembership(org_id=grant.org_id, user_id=user.id, role=role.value))
-            if user.org_id is None:
-                user.org_id = grant.org_id
-            self.audit.append(
-                s,
-                who,
-                "member.added",
-                org_id=grant.org_id,
-                target=username,
-                details={"role": role.value},
-            )
-            s.flush()
-            return self.users._info(s, user, grant.org_id)
-
     def set_role(self, who: Identity, user_id: str, role: str) -> UserInfo:
         with self.store.session() as s:
-            grant = self.authz.check(s, who, "users:manage")
+            grant = self.authz.check_current(s, who, "users:manage")
             user = self.users._member(s, grant.org_id, user_id)
             set_member_role(s, self.audit, who, grant.org_id, user, role)
             s.flush()
@@ -132,7 +101,7 @@ class OrgManager:
     def remove_member(self, who: Identity, user_id: str) -> None:
         """Remove a member and their project permissions in this organization."""
         with self.store.session() as s:
-            grant = self.authz.check(s, who, "users:manage")
+            grant = self.authz.check_current(s, who, "users:manage")
             user = self.users._member(s, grant.org_id, user_id)
             _keep_an_admin(s, grant.org_id, user, None)
             owned = select(Project.id).where(

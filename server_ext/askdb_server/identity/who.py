@@ -7,7 +7,7 @@ reads them from the store on every request, so that a change takes effect at onc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -16,3 +16,7 @@ class Identity:
 
     user_id: str
     username: str
+    # One of the deployment's operators besides AskDBApp.operators (``Authorizer.is_operator``):
+    # set by the hub sign-in for a hub admin and by the in-process client for the store's
+    # owner; never from a request's input.
+    operator: bool = field(default=False, compare=False)

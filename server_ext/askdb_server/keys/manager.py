@@ -29,6 +29,7 @@ from ..errors import (
     InvalidInputError,
 )
 from ..identity.who import Identity
+from ..quotas.plans import MAX_LIMIT, check_limit
 from ..store.db import Store
 from ..store.models import ApiKey, ApiKeyActivity, Project, User, new_id, utcnow
 from .network import check_allow_list, ip_allowed
@@ -50,7 +51,8 @@ FIELDS = {
     "calls_per_day",
     "tokens_per_month",
 }
-QUOTA_FIELDS = ("calls_per_day", "tokens_per_month")
+# A key's own quotas and the most each column holds (calls_per_day is a 32-bit INTEGER).
+QUOTA_FIELDS = {"calls_per_day": 2**31 - 1, "tokens_per_month": MAX_LIMIT}
 _DUMMY_HASH = hashlib.sha256(b"no such key").hexdigest()
 
 
@@ -274,8 +276,8 @@ class ApiKeyManager:
         }
 
     def _authorize(self, s: Session, who: Identity, project_id: str) -> None:
-        self.authz.check(s, who, "project:read", project_id)
-        self.authz.check(s, who, "keys:manage")
+        # keys:manage in the project's organization: the caller's current one lends nothing.
+        self.authz.check_project_org(s, who, "keys:manage", project_id)
 
     def _key(self, s: Session, who: Identity, project_id: str, key_id: str) -> ApiKey:
         self._authorize(s, who, project_id)
@@ -422,14 +424,9 @@ def _apply(key: ApiKey, fields: dict, now: datetime) -> None:
         key.ip_allow = check_allow_list(fields["ip_allow"])
     if "expires_at" in fields:
         key.expires_at = _expiry(fields["expires_at"], now)
-    for name in QUOTA_FIELDS:
+    for name, most in QUOTA_FIELDS.items():
         if name in fields:
-            quota = fields[name]
-            if quota is not None and (
-                not isinstance(quota, int) or isinstance(quota, bool) or quota < 0
-            ):
-                raise InvalidInputError(f"{name} must be null or an integer >= 0.")
-            setattr(key, name, quota)
+            setattr(key, name, check_limit(name, fields[name], most))
 
 
 def _expiry(value: object, now: datetime) -> datetime | None:

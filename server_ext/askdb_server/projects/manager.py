@@ -107,7 +107,7 @@ class ProjectManager:
         """The projects of the caller's organization that the caller may see (only those
         called ``name`` when it is given)."""
         with self.store.session() as s:
-            grant = self.authz.check(s, who, "org:read")
+            grant = self.authz.check_current(s, who, "org:read")
             q = select(Project).where(Project.org_id == grant.org_id).order_by(Project.name)
             if grant.role not in (Role.ADMIN, Role.MANAGER):
                 shared = select(ProjectMember.project_id).where(
@@ -172,7 +172,7 @@ class ProjectManager:
         """A new project in the caller's organization, owned by the caller."""
         name = _name(name)
         with self.store.session() as s:
-            grant = self.authz.check(s, who, "projects:create")
+            grant = self.authz.check_current(s, who, "projects:create")
             self._require_room(s, grant.org_id)
             self._check_name_free(s, grant.org_id, name)
             p = Project(
@@ -328,7 +328,8 @@ class ProjectManager:
         name = _name(name)
         with self.store.session() as s:
             src, grant = self._load(s, who, project_id, "project:read")
-            self.authz.check(s, who, "projects:create")
+            # Created in the template's organization: its role decides, not the current one.
+            self.authz.check(s, who, "projects:create", org_id=src.org_id)
             self._require_room(s, src.org_id)
             self._check_name_free(s, src.org_id, name)
             p = Project(

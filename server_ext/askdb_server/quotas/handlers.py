@@ -6,6 +6,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ..base.handlers import AskDBHandler, reject_unknown_fields
+from ..errors import ForbiddenError
 from ..projects.handlers import PROJECT_ID
 
 
@@ -22,13 +23,16 @@ class NotificationsHandler(AskDBHandler):
 class PlanHandler(AskDBHandler):
     @web.authenticated
     @authorized
-    async def put(self) -> None:
-        """Set the organization's ``plan`` and custom ``limits`` (Admin: quotas:manage)."""
+    async def put(self, org_id: str | None = None) -> None:
+        """Set an organization's ``plan`` and custom ``limits`` (integers >= 0, null for
+        unlimited): the caller's current organization, or ``org_id``. Operators only."""
         who = await self.identity()
+        if self._askdb_key is not None:  # a project's key is no operator's credential
+            raise ForbiddenError("An API key cannot set plans.", action="plan:set")
         body = self.json_body()
         reject_unknown_fields(body, {"plan", "limits"})
         result = await self.call(
-            self.services.quotas.set_plan, who, body.get("plan", ""), body.get("limits")
+            self.services.quotas.set_plan, who, body.get("plan", ""), body.get("limits"), org_id
         )
         self.write_json(result)
 
@@ -45,5 +49,6 @@ class UsageHandler(AskDBHandler):
 default_handlers = [
     (r"/askdb/api/notifications", NotificationsHandler),
     (r"/askdb/api/orgs/current/plan", PlanHandler),
+    (r"/askdb/api/orgs/(?P<org_id>[^/]+)/plan", PlanHandler),
     (rf"/askdb/api/projects/{PROJECT_ID}/usage", UsageHandler),
 ]

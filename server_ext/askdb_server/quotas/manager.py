@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..authz.authorizer import Authorizer
-from ..errors import InvalidInputError, PlanLimitError, QuotaExceededError
+from ..errors import InvalidInputError, NotFoundError, PlanLimitError, QuotaExceededError
 from ..identity.who import Identity
 from ..store.db import Store
 from ..store.locks import lock_row
@@ -39,9 +39,10 @@ from ..store.models import (
     OrgPlanLimits,
     Project,
     QuotaCounter,
+    User,
     utcnow,
 )
-from .plans import LIMITS, PLANS, UNLIMITED, limits_of
+from .plans import PLANS, UNLIMITED, check_custom_limits, limits_of
 from .storage import STORED, count_stored
 
 THRESHOLDS = (80, 90, 100)
@@ -173,21 +174,32 @@ class QuotaManager:
             )
 
     # -- plans, usage, notifications -------------------------------------------------------
-    def set_plan(self, who: Identity, plan: str, custom: dict | None = None) -> dict:
-        """Change the caller's organization's plan and custom limits (quotas:manage)."""
-        if plan not in PLANS:
+    def set_plan(
+        self, who: Identity, plan: object, custom: object = None, org_id: str | None = None
+    ) -> dict:
+        """Set organization ``org_id``'s plan and custom limits (None: the caller's current
+        organization). Only the deployment's operators may (``Authorizer.is_operator``): a
+        plan is what the deployment grants an organization, so its own admins cannot."""
+        if not isinstance(plan, str) or plan not in PLANS:
             raise InvalidInputError(f"Unknown plan {plan!r}; plans: {', '.join(PLANS)}.")
-        custom = _check_custom(custom or {})
+        custom = check_custom_limits({} if custom is None else custom)
         with self.store.session() as s:
-            grant = self.authz.check(s, who, "quotas:manage")
-            s.get(Organization, grant.org_id).plan = plan
-            row = s.get(OrgPlanLimits, grant.org_id)
+            self.authz.check_operator(s, who, "plan:set")
+            if org_id is None:
+                org_id = s.scalar(select(User.org_id).where(User.id == who.user_id))
+            org = s.get(Organization, org_id) if org_id else None
+            if org is None:
+                raise NotFoundError(f"No organization with id {org_id!r}.")
+            org.plan = plan
+            row = s.get(OrgPlanLimits, org.id)
             if row is None:
-                s.add(OrgPlanLimits(org_id=grant.org_id, limits=custom))
+                s.add(OrgPlanLimits(org_id=org.id, limits=custom))
             else:
                 row.limits = custom
-            self.authz.audit.append(s, who, "plan.changed", org_id=grant.org_id, target=plan)
-            return {"plan": plan, "custom": custom, "limits": limits_of(plan, custom)}
+            self.authz.audit.append(
+                s, who, "plan.changed", org_id=org.id, target=plan, details={"limits": custom}
+            )
+            return plan_view(org.id, plan, custom)
 
     def usage(self, who: Identity, project_id: str) -> dict:
         """The project's plan limits, what it used this day and month, and what it stores."""
@@ -206,7 +218,7 @@ class QuotaManager:
     def notifications(self, who: Identity, limit: int = 100) -> list[dict]:
         """The caller's organization's notifications, newest first."""
         with self.store.session() as s:
-            grant = self.authz.check(s, who, "org:read")
+            grant = self.authz.check_current(s, who, "org:read")
             rows = s.scalars(
                 select(Notification)
                 .where(Notification.org_id == grant.org_id)
@@ -390,12 +402,11 @@ def _count_query(resource: str, org_id: str):
     return select(func.count()).where(OrgMembership.org_id == org_id)
 
 
-def _check_custom(custom: object) -> dict[str, int]:
-    if not isinstance(custom, dict) or any(
-        k not in LIMITS or not isinstance(v, int) or v < UNLIMITED for k, v in custom.items()
-    ):
-        raise InvalidInputError(f"limits must map some of {', '.join(LIMITS)} to integers >= -1.")
-    return dict(custom)
+def plan_view(org_id: str, plan: str, custom: dict[str, int]) -> dict:
+    """A plan as the API shows it: ``custom`` as it is set (null: unlimited), ``limits`` the
+    plan's with them laid over (-1: unlimited, like the plans table)."""
+    shown = {name: None if value == UNLIMITED else value for name, value in custom.items()}
+    return {"org_id": org_id, "plan": plan, "custom": shown, "limits": limits_of(plan, custom)}
 
 
 def _notification(n: Notification) -> dict:

@@ -301,10 +301,12 @@ class AuditEvent(Base):
 
 
 class Invitation(Base):
-    """An invitation to join an organization with a role, sent by email.
+    """An invitation to join an organization with a role: sent by email (``email``), or to a
+    user by name (``username``), who sees it in ``users/me/invitations``.
 
-    Only the SHA-256 hash of the link's token is stored: the token itself lives in the email.
-    An invitation is used once (``accepted_at``), can be revoked, and expires.
+    Only the SHA-256 hash of the link's token is stored: the token itself lives in the email
+    (a username invitation's token is never sent: it is accepted by id, by that user only).
+    An invitation is used once (``accepted_at``), can be revoked or declined, and expires.
     """
 
     __tablename__ = "invitations"
@@ -313,7 +315,8 @@ class Invitation(Base):
     org_id: Mapped[str] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    email: Mapped[str] = mapped_column(String(320), nullable=False)
+    email: Mapped[str | None] = mapped_column(String(320))
+    username: Mapped[str | None] = mapped_column(String(255), index=True)
     role: Mapped[str] = mapped_column(String(16), nullable=False)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     # Plain ids, like the audit log: the record outlives the users it names.
@@ -323,6 +326,7 @@ class Invitation(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    declined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class OutboxEmail(Base):

@@ -44,6 +44,7 @@ def jp_server_config(tmp_path):
             "data_dir": str(tmp_path / "askdb-data"),
             "use_embeddings": False,
             "local_user": "",
+            "sqlite_roots": [str(tmp_path)],  # a shared deployment: the test's databases only
         },
     }
 
@@ -75,10 +76,15 @@ def orgs(as_user, shop_db, jp_asyncio_loop):
             ids[admin] = (await as_user(admin, "GET", "users/me"))[1]["id"]
             for role in ROLES[1:]:
                 name = f"{org}-{role.lower()}"
-                status, member = await as_user(
+                status, invitation = await as_user(
                     admin, "POST", "orgs/current/members", {"username": name, "role": role}
                 )
-                assert status == 201, member
+                assert status == 201, invitation
+                assert (invitation["username"], invitation["status"]) == (name, "pending")
+                status, member = await as_user(
+                    name, "POST", f"invitations/{invitation['id']}/accept"
+                )
+                assert status == 200, member
                 ids[name] = member["id"]
         status, p = await as_user(
             "a-admin",
@@ -138,7 +144,9 @@ ORG_MATRIX = [
     ("GET", "users/me", None, (200, 200, 200, 200)),
     ("GET", "users", None, (200, 200, 403, 403)),
     ("GET", "users/{viewer}", None, (200, 200, 403, 403)),
-    ("PATCH", "users/{viewer}", {"name": "V"}, (200, 403, 403, 403)),
+    ("PATCH", "users/{viewer}", {"role": "VIEWER"}, (200, 403, 403, 403)),
+    # The viewer's account is their own (they have a personal organization): no admin renames it.
+    ("PATCH", "users/{viewer}", {"name": "V"}, (403, 403, 403, 403)),
     ("GET", "orgs/current", None, (200, 200, 200, 200)),
     ("PATCH", "orgs/current", {"name": "Org"}, (200, 403, 403, 403)),
     ("GET", "orgs/current/members", None, (200, 200, 403, 403)),
@@ -230,12 +238,12 @@ async def test_the_audit_log_is_append_only_and_exports(as_user, api, orgs):
         "GET",
         "audit",
         headers={"X-Test-User": "a-admin"},
-        params={"format": "csv", "action": "member"},
+        params={"format": "csv", "action": "invitation"},
         raw=True,
     )
     assert resp.headers["Content-Type"].startswith("text/csv")
     lines = resp.body.decode().splitlines()
-    assert lines[0].startswith("at,actor,action") and len(lines) == 4  # three members added
+    assert lines[0].startswith("at,actor,action") and len(lines) == 7  # 3 invited, 3 joined
     resp = await api(
         "GET", "audit", headers={"X-Test-User": "a-admin"}, params={"format": "syslog"}, raw=True
     )
@@ -257,4 +265,5 @@ async def test_transfer_and_removal_over_rest(as_user, orgs):
     assert (await as_user("a-viewer", "GET", f"projects/{pid}"))[0] == 404
     status, _ = await as_user("a-admin", "DELETE", f"orgs/current/members/{ids['a-viewer']}")
     assert status == 204
-    assert (await as_user("a-viewer", "GET", "orgs/current"))[0] == 403
+    status, org = await as_user("a-viewer", "GET", "orgs/current")
+    assert (status, org["name"]) == (200, "a-viewer")  # back in their personal organization

@@ -23,7 +23,6 @@ ORG_CASES = [
     ("org:manage", {A}),
     ("projects:create", {A, M, D}),
     ("keys:manage", {A, M, D}),
-    ("quotas:manage", {A}),
     ("webhooks:manage", {A, M}),
     ("models:manage", {A}),
     ("analytics:read", {A, M}),

@@ -7,8 +7,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from askdb_server.errors import InvalidInputError, NotFoundError
+from askdb_server.errors import ForbiddenError, InvalidInputError, NotFoundError
 from askdb_server.hub.mapping import GroupMapping, HubMembershipSync, HubUser
+from askdb_server.mail.config import AskDBMail
+from askdb_server.mail.wiring import MailServices
 from askdb_server.services import Services, Settings
 
 GROUP_ROLES = {"analysts": "DEVELOPER", "managers": "MANAGER"}
@@ -158,7 +160,11 @@ def test_orgs_not_named_by_the_mapping_are_left_alone(services):
     hub = sync(services, organization="Acme")
     bob = hub.apply(HubUser("bob"))
     carol = services.users.ensure("carol")  # carol's personal organization
-    services.orgs.add_member(carol, "bob", "DEVELOPER")
+    acme = services.orgs.current(bob).id
+    invitations = MailServices.build(services, AskDBMail()).invitations
+    invitation = invitations.invite_user(carol, "bob", "DEVELOPER")
+    invitations.accept_received(bob, invitation.id)  # bob joins carol's organization
+    services.users.update_me(bob, org_id=acme)  # and goes back to work in Acme
     hub.apply(HubUser("bob", groups=("x",)))  # a later sign-in keeps carol's organization
     assert services.users.get(carol, bob.user_id).role == "DEVELOPER"
     assert role_of(services, bob) == ("Acme", "VIEWER")
@@ -237,3 +243,13 @@ def test_the_service_tries_a_refused_sign_in_again_later(enforced):
     services.quotas.set_plan(root, "STARTER")
     sign_in(hub, HubUser("carol"))
     assert members(root) == ["carol", "root"]
+
+
+def test_a_hub_admin_operates_the_deployment(services):
+    hub = sync(services, organization="Acme")
+    root, bob = hub.apply(HubUser("root", admin=True)), hub.apply(HubUser("bob"))
+    assert (root.operator, bob.operator) == (True, False)
+    acme = services.orgs.current(bob).id
+    assert services.quotas.set_plan(root, "STARTER", None, acme)["plan"] == "STARTER"
+    with pytest.raises(ForbiddenError):  # once the hub no longer calls root an admin
+        services.quotas.set_plan(hub.apply(HubUser("root")), "ENTERPRISE", None, acme)

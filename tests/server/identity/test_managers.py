@@ -13,6 +13,8 @@ from askdb_server.errors import (
 )
 from askdb_server.store.db import MIGRATIONS_DIR, Store
 
+from ..authz.world import invitations_of
+
 
 def test_first_sight_gives_a_personal_org_where_one_is_admin(world):
     s = world.services
@@ -60,8 +62,44 @@ def test_admin_lists_and_manages_only_their_org(world):
         s.users.get(a["ADMIN"], b["VIEWER"].user_id)
     with pytest.raises(UserNotFoundError):
         s.users.update(a["ADMIN"], b["VIEWER"].user_id, is_active=False)
-    u = s.users.update(a["ADMIN"], a["VIEWER"].user_id, role="developer", name="Vee")
-    assert (u.role, u.name) == ("DEVELOPER", "Vee")
+    u = s.users.update(a["ADMIN"], a["VIEWER"].user_id, role="developer")
+    assert u.role == "DEVELOPER"
+
+
+@pytest.mark.parametrize("owned", [False, True])
+def test_an_admin_manages_memberships_not_accounts(world, owned):
+    """The viewer belongs to a and to their personal organization: their account is their
+    own, whatever the deployment says; a user of a alone is a's only where the deployment
+    lets organizations own accounts."""
+    s, a = world.services, world.a
+    s.users.org_owned_accounts = owned
+    viewer, only_a = a["VIEWER"], _only_in(world, "a-only", "a")
+    for change in ({"name": "Vee"}, {"email": "v@x.example"}, {"is_active": False}):
+        with pytest.raises(ForbiddenError):
+            s.users.update(a["ADMIN"], viewer.user_id, **change)
+    with pytest.raises(ForbiddenError):
+        s.users.delete(a["ADMIN"], viewer.user_id)
+    assert s.users.me(viewer).is_active and s.users.me(viewer).name == "a-viewer"
+    if not owned:
+        with pytest.raises(ForbiddenError):
+            s.users.update(a["ADMIN"], only_a.user_id, name="Renamed")
+        return
+    assert s.users.update(a["ADMIN"], only_a.user_id, name="Renamed").name == "Renamed"
+    assert s.users.update(a["ADMIN"], only_a.user_id, is_active=False).is_active is False
+    s.users.delete(a["ADMIN"], only_a.user_id)
+
+
+def _only_in(world, username: str, org: str):
+    """A user who belongs to ``org`` and no other (as the hub's mapping makes them)."""
+    from askdb_server.store.models import OrgMembership, User
+
+    org_id = getattr(world, org).org_id
+    with world.services.store.session() as s:
+        user = User(username=username, name=username, org_id=org_id)
+        s.add(user)
+        s.flush()
+        s.add(OrgMembership(org_id=org_id, user_id=user.id, role="VIEWER"))
+    return world.services.users.ensure(username)
 
 
 def test_roles_members_and_the_last_admin(world):
@@ -74,17 +112,19 @@ def test_roles_members_and_the_last_admin(world):
     with pytest.raises(InvalidInputError):
         s.orgs.set_role(admin, a["VIEWER"].user_id, "OWNER")
     with pytest.raises(ConflictError):
-        s.orgs.add_member(admin, "a-viewer", "VIEWER")
+        invitations_of(s).invite_user(admin, "a-viewer", "VIEWER")
     assert s.orgs.set_role(admin, a["MANAGER"].user_id, "ADMIN").role == "ADMIN"
     assert s.orgs.set_role(admin, admin.user_id, "VIEWER").role == "VIEWER"  # another admin
     s.orgs.remove_member(a["MANAGER"], a["DEVELOPER"].user_id)
-    with pytest.raises(ForbiddenError):  # no longer in any organization
-        s.projects.list(a["DEVELOPER"])
+    assert s.orgs.current(a["DEVELOPER"]).name == "a-developer"  # back in their own only
+    assert s.projects.list(a["DEVELOPER"]) == []
 
 
 def test_removing_or_deleting_an_owner_needs_a_transfer_first(world):
     s, a = world.services, world.a
-    dev = a["DEVELOPER"]
+    s.users.org_owned_accounts = True
+    dev = _only_in(world, "a-dev-only", "a")
+    s.orgs.set_role(a["ADMIN"], dev.user_id, "DEVELOPER")
     p = s.projects.create(dev, "dev-own")
     with pytest.raises(ConflictError):
         s.orgs.remove_member(a["ADMIN"], dev.user_id)
@@ -96,6 +136,8 @@ def test_removing_or_deleting_an_owner_needs_a_transfer_first(world):
     with pytest.raises(UserNotFoundError):
         s.users.get(a["ADMIN"], dev.user_id)
     assert [m.username for m in s.projects.members(a["ADMIN"], p.id)] == ["a-manager"]
+    with pytest.raises(ForbiddenError):  # a-developer belongs to their personal org too
+        s.users.delete(a["ADMIN"], a["DEVELOPER"].user_id)
     with pytest.raises(ConflictError):
         s.users.delete(a["ADMIN"], a["ADMIN"].user_id)
 

@@ -67,7 +67,7 @@ def _key(world, **fields):
 
 
 def _plan(world, **limits):
-    world.services.quotas.set_plan(world.a["ADMIN"], "FREE", limits)
+    world.set_plan("FREE", limits)
 
 
 def _rows(world, model, *where):
@@ -355,7 +355,12 @@ def other_process(world, store_url, tmp_path):
     from askdb_server.services import Services, Settings
 
     other = Services.build(
-        Settings(data_dir=tmp_path / "askdb", database_url=store_url, use_embeddings=False)
+        Settings(
+            data_dir=tmp_path / "askdb",
+            database_url=store_url,
+            use_embeddings=False,
+            operators=["operator"],
+        )
     )
     yield other
     other.close()
@@ -370,11 +375,13 @@ def test_changes_made_elsewhere_apply_to_the_next_request(world, gate, other_pro
         gate(token)
     assert e.value.reason == "scope"
     gate(token, route="schemas", scope="schema:read")
-    other_process.quotas.set_plan(admin, "FREE", {"api_calls_per_day": 2})
+    other_process.quotas.set_plan(world.operator, "FREE", {"api_calls_per_day": 2}, world.a.org_id)
     with pytest.raises(QuotaExceededError) as e:  # 2 were already charged today
         gate(token, route="schemas", scope="schema:read")
     assert e.value.details["limit"] == 2
-    other_process.quotas.set_plan(admin, "FREE", {"api_calls_per_day": 100})
+    other_process.quotas.set_plan(
+        world.operator, "FREE", {"api_calls_per_day": 100}, world.a.org_id
+    )
     gate(token, route="schemas", scope="schema:read")
     other_process.keys.revoke(admin, pid, key_id)
     with pytest.raises(ApiKeyRejectedError) as e:

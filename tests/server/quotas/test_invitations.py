@@ -14,11 +14,11 @@ from ..mail.loopback import smtp  # noqa: F401
 def test_accepting_past_the_member_count_is_refused(world, quotas, smtp):  # noqa: F811
     mail = MailServices.build(world.services, smtp.config(), Clock())
     admin = world.a["ADMIN"]
-    world.services.quotas.set_plan(admin, "FREE", {"team_members": 4})  # a has 4 members
+    world.set_plan("FREE", {"team_members": 4})  # a has 4 members
     mail.invitations.invite(admin, "late@example.test", "VIEWER")
     token = _token_sent_to(mail, smtp, "late@example.test")
     late = world.services.users.ensure("late")
     with pytest.raises(PlanLimitError):
         mail.invitations.accept(late, token)
-    world.services.quotas.set_plan(admin, "FREE", {"team_members": 5})
+    world.set_plan("FREE", {"team_members": 5})
     assert mail.invitations.accept(late, token).username == "late"

@@ -10,6 +10,8 @@ import pytest
 
 from askdb_server.errors import PlanLimitError
 
+from ..authz.world import join
+
 THREADS = 8
 ROOM = 3
 
@@ -21,14 +23,14 @@ def _create(world, resource: str, i: int) -> None:
     elif resource == "api_keys":
         world.services.keys.create(admin, pid, {"name": f"k{i}", "scopes": ["chat:read"]})
     else:
-        world.services.orgs.add_member(admin, f"newcomer{i}", "VIEWER")
+        join(world.services, admin, f"newcomer{i}", "VIEWER")
 
 
 @pytest.mark.parametrize(
     ("resource", "have"), [("projects", 1), ("api_keys", 0), ("team_members", 4)]
 )
 def test_concurrent_creations_stop_at_exactly_the_plans_count(world, quotas, resource, have):
-    world.services.quotas.set_plan(world.a["ADMIN"], "FREE", {resource: have + ROOM})
+    world.set_plan("FREE", {resource: have + ROOM})
     start = threading.Barrier(THREADS)
     outcomes: list[str] = []
     errors: list[BaseException] = []
@@ -56,7 +58,7 @@ def test_concurrent_creations_stop_at_exactly_the_plans_count(world, quotas, res
 
 def test_a_clone_or_a_restore_counts_as_a_new_project(world, quotas):
     admin, projects = world.a["ADMIN"], world.services.projects
-    world.services.quotas.set_plan(admin, "FREE", {"projects": 2})
+    world.set_plan("FREE", {"projects": 2})
     second = projects.create(admin, "second")
     with pytest.raises(PlanLimitError):
         projects.clone(admin, world.a.project_id, "copy")

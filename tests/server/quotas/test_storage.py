@@ -16,7 +16,7 @@ DDL = "CREATE TABLE t{n} (id INTEGER PRIMARY KEY);"
 
 
 def _plan(world, **limits):
-    return world.services.quotas.set_plan(world.a["ADMIN"], "FREE", limits)
+    return world.set_plan("FREE", limits)
 
 
 def _upload(world, n, who="ADMIN"):
@@ -95,18 +95,19 @@ def test_an_empty_conversation_is_refused_too_and_a_bigger_plan_lifts_it(world, 
     conversations = world.services.conversations
     with pytest.raises(PlanLimitError):
         conversations.open(world.a["ADMIN"], world.a.project_id, None, "New conversation")
-    world.services.quotas.set_plan(world.a["ADMIN"], "STARTER")
+    world.set_plan("STARTER")
     assert conversations.open(world.a["ADMIN"], world.a.project_id, None, "New")
 
 
 def test_custom_limits_take_the_storage_keys(world, quotas):
-    plan = _plan(world, schema_versions=-1, conversation_messages=0)
+    plan = _plan(world, schema_versions=None, conversation_messages=0)
     assert (plan["limits"]["schema_versions"], plan["limits"]["conversation_messages"]) == (-1, 0)
     with pytest.raises(PlanLimitError):
         _run(world)
-    _upload(world, 2)  # -1: unlimited
-    with pytest.raises(InvalidInputError):
-        _plan(world, conversation_messages=-2)
+    _upload(world, 2)  # null: unlimited (-1 in the limits)
+    for bad in (-1, -2, True):
+        with pytest.raises(InvalidInputError):
+            _plan(world, conversation_messages=bad)
 
 
 def test_nothing_is_limited_when_quotas_are_off(world, quotas):
