@@ -512,13 +512,34 @@ _PATTERN_ARGS: dict[type, tuple[str, ...]] = {
     exp.Like: ("expression",),
     exp.ILike: ("expression",),
     exp.Glob: ("expression",),
+    exp.StringToArray: ("expression",),
 }
 # Untyped functions with a pattern argument, by name: argument positions.
 _PATTERN_POSITIONS: dict[str, tuple[int, ...]] = {
     "json_search": (2,), "locate": (0,), "instr": (1,), "strpos": (1,), "position": (0,),
     "btrim": (1,), "ltrim": (1,), "rtrim": (1,), "translate": (1, 2), "split_part": (1,),
-    "substring_index": (1,), "replace": (1,),
+    "substring_index": (1,), "replace": (1,), "string_to_array": (1,), "string_to_table": (1,),
 }
+# Containment and overlap of arrays and jsonb compare every element with every element in one
+# step that PostgreSQL does not interrupt; each side must be a column or a literal (a
+# user's own data or a written value), never a value the query builds.
+_CONTAINMENT = tuple(
+    getattr(exp, n) for n in ("ArrayContainsAll", "ArrayContainedBy", "ArrayOverlaps",
+                              "JSONBContains", "ArrayContains")
+    if hasattr(exp, n)
+)
+
+
+def _simple_operand(node: exp.Expression) -> bool:
+    while isinstance(node, (exp.Cast, exp.Paren)):
+        node = node.this
+    if isinstance(node, (exp.Column, exp.Literal, exp.Null)):
+        return True
+    if isinstance(node, exp.Array):
+        return len(node.expressions) <= 1000 and all(
+            _simple_operand(e) for e in node.expressions
+        )
+    return False
 
 
 def _cut(node: exp.Expression) -> exp.Expression:
@@ -544,6 +565,14 @@ def _bound_amplifiers(tree: exp.Expression, dialect: str) -> None:
             arg = node.args.get(key)
             if isinstance(arg, exp.Expression):
                 node.set(key, _cut(arg))
+    if dialect in ("postgres", "duckdb"):
+        for node in tree.find_all(*_CONTAINMENT):
+            if not all(_simple_operand(node.args[k]) for k in ("this", "expression")
+                       if isinstance(node.args.get(k), exp.Expression)):
+                raise UnsafeSQLError(
+                    "array and JSON containment (@>, <@, &&) compare a column or a literal "
+                    "with a column or a literal, not computed values"
+                )
     for func in list(tree.find_all(exp.Anonymous)):
         positions = _PATTERN_POSITIONS.get(str(func.name).lower(), ())
         args = list(func.expressions)
