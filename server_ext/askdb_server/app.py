@@ -68,6 +68,12 @@ class AskDBApp(ExtensionApp):
         10_000, help="Most rows a query returns; the response says when rows were cut."
     ).tag(config=True)
 
+    answer_bytes = Int(
+        16 * 1024 * 1024,
+        help="Most bytes of row data one answer returns, read as rows stream in; the "
+        "response says when rows were cut (truncated_reason 'bytes').",
+    ).tag(config=True)
+
     preview_bytes = Int(
         65536,
         help="Most bytes (as JSON) of an answer's rows stored with its message in the history: "
@@ -251,6 +257,12 @@ class AskDBApp(ExtensionApp):
             raise TraitError("preview_bytes must be 0 or more")
         return proposal["value"]
 
+    @validate("answer_bytes")
+    def _check_answer_bytes(self, proposal):  # noqa: ANN001
+        if proposal["value"] < 1024:
+            raise TraitError("answer_bytes must be at least 1024")
+        return proposal["value"]
+
     @validate("row_cap")
     def _check_row_cap(self, proposal):  # noqa: ANN001
         if proposal["value"] < 1:
@@ -286,6 +298,7 @@ class AskDBApp(ExtensionApp):
             statement_timeout_s=self.statement_timeout,
             row_cap=self.row_cap,
             preview_bytes=self.preview_bytes,
+            answer_bytes=self.answer_bytes,
             use_embeddings=self.use_embeddings,
             enforce_quotas=self.enforce_quotas,
             key_rate_limit=self.key_rate_limit,

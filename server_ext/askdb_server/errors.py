@@ -98,6 +98,13 @@ class UnsafeSQLError(AskDBError):
         self.reason = reason
 
 
+class PrivilegedConnectionError(AskDBError):
+    """The project's database role can read server files, run programs, signal other sessions
+    or administer the server; a shared deployment refuses it unless an admin overrides it."""
+
+    code, status, title = "privileged_connection", 403, "Privileged database role"
+
+
 class SQLSyntaxError(AskDBError):
     code, status, title = "sql_syntax_error", 400, "SQL syntax error"
 

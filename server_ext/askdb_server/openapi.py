@@ -56,6 +56,25 @@ DIALECT = _str(32)
 PROJECT_ID = {"name": "project_id", "in": "path", "required": True, "schema": ID}
 CONVERSATION_ID = {"name": "conversation_id", "in": "path", "required": True, "schema": ID}
 
+# The guard's project settings (sqlrun/guard.py QueryPolicy), changed by an org admin.
+GUARD_SETTINGS = {
+    "sql_functions": {
+        "type": "array",
+        "maxItems": 200,
+        "items": {"type": "string", "maxLength": 128},
+        "description": "Function names the guard allows beyond the dialect's allow-list "
+        "(lower case; schema.function for a qualified one)",
+    },
+    "allow_introspection": {
+        "type": "boolean",
+        "description": "Allow queries of the catalog views that describe tables and columns",
+    },
+    "allow_privileged": {
+        "type": "boolean",
+        "description": "UNSAFE: let a privileged database role connect in a shared deployment",
+    },
+}
+
 SCHEMAS: dict = {
     "Problem": {
         "type": "object",
@@ -96,6 +115,12 @@ SCHEMAS: dict = {
             "store_results": {
                 "type": "boolean",
                 "description": "Whether answers' first rows are stored with their messages",
+            },
+            **GUARD_SETTINGS,
+            "unsafe": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Settings that weaken the guard's defaults (allow_privileged)",
             },
             "schema_version": {"type": ["integer", "null"]},
             "archived": {"type": "boolean"},
@@ -200,7 +225,19 @@ SCHEMAS: dict = {
             "columns": {"type": "array", "items": {"type": "string"}},
             "rows": {"type": "array", "items": {"type": "array"}},
             "row_count": {"type": "integer"},
-            "truncated": {"type": "boolean", "description": "true when the row cap cut rows"},
+            "truncated": {"type": "boolean", "description": "true when a cap cut rows"},
+            "truncated_reason": {
+                "type": ["string", "null"],
+                "enum": ["rows", "bytes", None],
+                "description": "which cap cut rows: the row cap (`rows`) or the byte cap "
+                "(`bytes`, AskDBApp.answer_bytes); null when every row came back",
+            },
+            "warnings": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "what the user should know, e.g. that the project connects "
+                "as a privileged database role",
+            },
             "schema_version": {"type": ["integer", "null"]},
             "timings_ms": {"type": "object"},
             "attempts": {"type": "array", "items": {"type": "object"}},
@@ -263,8 +300,8 @@ SCHEMAS: dict = {
 
 SSE_NOTE = (
     "With `Accept: text/event-stream` the answer streams as Server-Sent Events: `status` "
-    "({step}), `sql` ({sql, explanation}), `rows` ({columns, rows, row_count, truncated}), "
-    "then `done` ({conversation_id, message_id, timings_ms}) or `error` (a Problem). Closing "
+    "({step}), `sql` ({sql, explanation}), `rows` ({columns, rows, row_count, truncated, "
+    "truncated_reason}), `warning` ({message}) when there is one, then `done` ({conversation_id, message_id, timings_ms}) or `error` (a Problem). Closing "
     "the stream cancels the work."
 )
 
@@ -326,7 +363,10 @@ PATHS: dict = {
             "parameters": [PROJECT_ID],
             # Open to further settings: the manager refuses the fields it does not know.
             "requestBody": _body(
-                {"type": "object", "properties": {**SCHEMAS["ProjectCreate"]["properties"]}}
+                {
+                    "type": "object",
+                    "properties": {**SCHEMAS["ProjectCreate"]["properties"], **GUARD_SETTINGS},
+                }
             ),
             "responses": {"200": _json(_ref("Project")), **ERRORS, "409": PROBLEM},
         },

@@ -29,7 +29,7 @@ from .rag.index import IndexDirectory
 from .rag.knowledge import KnowledgeManager
 from .schemas.manager import SchemaManager
 from .sqlrun.connections import ConnectionRegistry
-from .sqlrun.runner import QueryRunner
+from .sqlrun.runner import DEFAULT_BYTE_CAP, QueryRunner
 from .sqlrun.targets import TargetPolicy, TargetRules
 from .store.db import Store, private_dir
 from .store.vault import SecretVault
@@ -58,12 +58,14 @@ class Settings:
     ip_rate_limit: int = 1200
     # PostgreSQL: whether the API-key guard's commits wait for the WAL flush.
     guard_synchronous_commit: bool = False
+    # Most bytes of result rows stored with a message (its preview); whole rows only.
+    preview_bytes: int = 65536
+    # Most bytes of row data one answer returns (QueryRunner.byte_cap).
+    answer_bytes: int = DEFAULT_BYTE_CAP
     # Usernames of the deployment's operators: only they set plans (AskDBApp.operators).
     operators: list[str] = field(default_factory=list)
     # Whether organization admins manage the accounts of their own-only members.
     org_owned_accounts: bool = False
-    # Most bytes of result rows stored with a message (its preview); whole rows only.
-    preview_bytes: int = 65536
     # Which databases projects may connect to (AskDBApp's connection-target traits).
     target_rules: TargetRules = field(default_factory=TargetRules)
 
@@ -127,7 +129,11 @@ class Services:
         connections = ConnectionRegistry(check_target=targets.check)
         schemas = SchemaManager(store, projects, connections)
         runner = QueryRunner(
-            connections, timeout_s=settings.statement_timeout_s, row_cap=settings.row_cap
+            connections,
+            timeout_s=settings.statement_timeout_s,
+            row_cap=settings.row_cap,
+            byte_cap=settings.answer_bytes,
+            refuse_privileged=settings.target_rules.shared,
         )
         conversations = ConversationManager(store, audit, authz)
         conversations.preview_bytes = settings.preview_bytes

@@ -73,6 +73,8 @@ PROJECT_ACTIONS: dict[str, tuple[frozenset[Role], frozenset[Permission]]] = {
     "project:archive": (BUILDERS, frozenset({Permission.OWNER})),
     "project:share": (BUILDERS, frozenset({Permission.OWNER})),
     "project:transfer": (BUILDERS, frozenset({Permission.OWNER})),
+    # The guard's project settings (allowed functions, introspection, the privileged override).
+    "project:guard": (frozenset({A, M}), frozenset({Permission.OWNER})),
 }
 
 ROLE_ACTIONS: dict[str, frozenset[Role]] = {

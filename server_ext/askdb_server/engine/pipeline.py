@@ -32,7 +32,7 @@ from ..rag.synonyms import with_synonyms
 from ..schemas.manager import SchemaManager
 from ..schemas.model import Schema
 from ..sqlrun.connections import ConnectionRegistry
-from ..sqlrun.guard import check_sql
+from ..sqlrun.guard import QueryPolicy, check_sql
 from ..sqlrun.runner import QueryResult, QueryRunner
 from .builtin import BuiltinEngine, Candidate
 from .values import ValueIndex
@@ -67,6 +67,10 @@ class Answer:
     schema_version: int | None
     timings_ms: dict[str, float] = field(default_factory=dict)
     attempts: list[dict[str, Any]] = field(default_factory=list)
+    # Why rows were cut ("rows": the row cap, "bytes": the byte cap), or None.
+    truncated_reason: str | None = None
+    # What the user should know about this answer (e.g. a privileged database role).
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -157,7 +161,8 @@ class AskPipeline:
             clock.lap("generating")
             rec.tokens = candidates[0].tokens
             result, chosen = self._try_candidates(
-                candidates, project.dialect, url, schema, rec, clock, emit, cancel
+                candidates, project.dialect, url, schema, rec, clock, emit, cancel,
+                QueryPolicy.of(project),
             )
         except BaseException as e:
             self._record_failure(msg_id, rec, clock, e)
@@ -194,12 +199,13 @@ class AskPipeline:
         conv_id, msg_id = self.conversations.admit(who, project_id, conversation_id, rec)
         try:
             emit("status", {"step": "checking"})
-            checked = check_sql(sql, project.dialect or "sqlite", schema)
+            policy = QueryPolicy.of(project)
+            checked = check_sql(sql, project.dialect or "sqlite", schema, policy)
             clock.lap("checking")
             emit("sql", {"sql": checked.sql, "explanation": None})
             emit("status", {"step": "running"})
             result = self.runner.run(
-                url, checked.sql, dialect=project.dialect, schema=schema, cancel=cancel
+                url, sql, dialect=project.dialect, schema=schema, policy=policy, cancel=cancel
             )
             clock.lap("running")
         except BaseException as e:
@@ -263,6 +269,7 @@ class AskPipeline:
         clock: _Clock,
         emit: EventSink,
         cancel: threading.Event | None,
+        policy: QueryPolicy,
     ) -> tuple[QueryResult, Candidate]:
         """The repair loop for the built-in engine: the next-best candidate after a failure."""
         last_error: AskDBError | None = None
@@ -270,12 +277,12 @@ class AskPipeline:
             _check_cancel(cancel)
             try:
                 emit("status", {"step": "checking"})
-                checked = check_sql(cand.sql, dialect or "sqlite", schema)
+                checked = check_sql(cand.sql, dialect or "sqlite", schema, policy)
                 clock.lap("checking")
                 emit("sql", {"sql": checked.sql, "explanation": cand.explanation})
                 emit("status", {"step": "running"})
                 result = self.runner.run(
-                    url, checked.sql, dialect=dialect, schema=schema, cancel=cancel
+                    url, cand.sql, dialect=dialect, schema=schema, policy=policy, cancel=cancel
                 )
                 clock.lap("running")
                 rec.attempts.append({"sql": cand.sql, "error": None, "code": None})
@@ -313,8 +320,11 @@ class AskPipeline:
                 "rows": result.rows,
                 "row_count": result.row_count,
                 "truncated": result.truncated,
+                "truncated_reason": result.truncated_reason,
             },
         )
+        for warning in result.warnings:
+            emit("warning", {"message": warning})
         return Answer(
             conversation_id=conv_id,
             message_id=message_id,
@@ -328,6 +338,8 @@ class AskPipeline:
             schema_version=rec.schema_version,
             timings_ms=rec.timings_ms,
             attempts=rec.attempts,
+            truncated_reason=result.truncated_reason,
+            warnings=list(result.warnings),
         )
 
     def _value_index(self, project_id: str, version: int, url: str, schema) -> ValueIndex | None:

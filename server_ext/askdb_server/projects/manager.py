@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -50,6 +52,13 @@ class ProjectInfo:
     permission: str | None = None
     # Whether answers' first rows are stored with their messages (history previews).
     store_results: bool = True
+    # The guard's project settings (sqlrun/guard.py QueryPolicy); set by an org admin.
+    sql_functions: tuple[str, ...] = ()
+    allow_introspection: bool = False
+    # The unsafe override: a privileged database role may connect in a shared deployment.
+    allow_privileged: bool = False
+    # What a client should flag: settings that weaken the guard's defaults.
+    unsafe: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -194,12 +203,17 @@ class ProjectManager:
 
     def update(self, who: Identity, project_id: str, **changes: object) -> ProjectInfo:
         """Change name, description, connection_url, allow_value_lookup or store_results."""
-        allowed = {"name", "description", "connection_url", "allow_value_lookup", "store_results"}
+        allowed = {"name", "description", "connection_url", "allow_value_lookup", "store_results",
+                   *GUARD_FIELDS}
         unknown = set(changes) - allowed
         if unknown:
             raise InvalidInputError(f"Cannot change {', '.join(sorted(unknown))}.")
         with self.store.session() as s:
             p, grant = self._load(s, who, project_id, "project:write")
+            if GUARD_FIELDS & set(changes):
+                # The guard's settings are an organization admin's: they widen what runs.
+                self._load(s, who, project_id, "project:guard")
+                _set_guard_fields(p, changes)
             if "name" in changes:
                 name = _name(changes["name"])
                 if name != p.name:
@@ -465,7 +479,42 @@ class ProjectManager:
             org_id=p.org_id,
             permission=permission.value if permission else None,
             store_results=p.store_results,
+            sql_functions=tuple(p.sql_functions or ()),
+            allow_introspection=p.allow_introspection,
+            allow_privileged=p.allow_privileged,
+            unsafe=("allow_privileged",) if p.allow_privileged else (),
         )
+
+
+GUARD_FIELDS = frozenset({"sql_functions", "allow_introspection", "allow_privileged"})
+_FUNCTION_NAME = re.compile(r"[a-z_][a-z0-9_$]*(\.[a-z_][a-z0-9_$]*)?")
+MAX_SQL_FUNCTIONS = 200
+
+
+def _set_guard_fields(p: Project, changes: dict) -> None:
+    """Validate and set the guard's project settings, or raise ``InvalidInputError``."""
+    for flag in ("allow_introspection", "allow_privileged"):
+        if flag in changes:
+            if not isinstance(changes[flag], bool):
+                raise InvalidInputError(f"{flag} must be true or false.")
+            setattr(p, flag, changes[flag])
+    if "sql_functions" in changes:
+        names = changes["sql_functions"]
+        if not isinstance(names, list) or len(names) > MAX_SQL_FUNCTIONS:
+            raise InvalidInputError(
+                f"sql_functions must be a list of at most {MAX_SQL_FUNCTIONS} function names."
+            )
+        cleaned: list[str] = []
+        for name in names:
+            low = name.strip().lower() if isinstance(name, str) else ""
+            if not _FUNCTION_NAME.fullmatch(low) or len(low) > 128:
+                raise InvalidInputError(
+                    f"{name!r} is not a function name (letters, digits, _ and $; "
+                    "schema.function for a qualified one)."
+                )
+            if low not in cleaned:
+                cleaned.append(low)
+        p.sql_functions = cleaned
 
 
 def _name(value: object) -> str:

@@ -34,8 +34,9 @@ def test_one_engine_per_url_even_across_threads(
 ) -> None:
     url = f"sqlite:///{sqlite_file}"
     engines: list[sa.Engine] = []
-    threads = [threading.Thread(target=lambda: engines.append(registry.engine_for(url)))
-               for _ in range(8)]
+    threads = [
+        threading.Thread(target=lambda: engines.append(registry.engine_for(url))) for _ in range(8)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -40,8 +40,11 @@ UNSAFE = [
     ("sqlite", "INSERT INTO orders VALUES (1, 1, 2, 'x', '2024-01-01')", "INSERT"),
     ("postgres", "UPDATE orders SET total = 0", "UPDATE"),
     ("mysql", "DELETE FROM orders", "DELETE"),
-    ("postgres", "MERGE INTO orders o USING customers c ON o.id = c.id WHEN MATCHED THEN DELETE",
-     "MERGE"),
+    (
+        "postgres",
+        "MERGE INTO orders o USING customers c ON o.id = c.id WHEN MATCHED THEN DELETE",
+        "MERGE",
+    ),
     ("sqlite", "REPLACE INTO orders (id) VALUES (1)", "REPLACE"),
     ("mysql", "REPLACE INTO orders (id) VALUES (1)", "REPLACE"),
     # DDL
@@ -155,50 +158,98 @@ def test_the_unsafe_table_is_large_and_spans_dialects() -> None:
 VALID = [
     ("sqlite", "SELECT * FROM customers"),
     ("sqlite", "select name, city from customers where city = 'Paris' order by name;"),
-    ("postgres", "SELECT c.name, sum(o.total) AS spent FROM customers c "
-     "JOIN orders o ON o.customer_id = c.id GROUP BY c.name HAVING sum(o.total) > 100 "
-     "ORDER BY spent DESC LIMIT 10 OFFSET 5"),
-    ("postgres", "SELECT c.name FROM customers c LEFT JOIN orders o ON o.customer_id = c.id "
-     "WHERE o.id IS NULL"),
-    ("mysql", "SELECT c.name, o.total FROM customers AS c INNER JOIN orders AS o "
-     "ON c.id = o.customer_id WHERE o.status IN ('paid', 'sent')"),
-    ("postgres", "WITH big AS (SELECT customer_id, total FROM orders WHERE total > 50) "
-     "SELECT b.customer_id, count(*) FROM big b GROUP BY b.customer_id"),
-    ("sqlite", "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5) "
-     "SELECT i FROM n"),
-    ("postgres", "SELECT id, total, rank() OVER (PARTITION BY customer_id ORDER BY total DESC) "
-     "AS r, sum(total) OVER w AS running FROM orders WINDOW w AS (ORDER BY created_at)"),
+    (
+        "postgres",
+        "SELECT c.name, sum(o.total) AS spent FROM customers c "
+        "JOIN orders o ON o.customer_id = c.id GROUP BY c.name HAVING sum(o.total) > 100 "
+        "ORDER BY spent DESC LIMIT 10 OFFSET 5",
+    ),
+    (
+        "postgres",
+        "SELECT c.name FROM customers c LEFT JOIN orders o ON o.customer_id = c.id "
+        "WHERE o.id IS NULL",
+    ),
+    (
+        "mysql",
+        "SELECT c.name, o.total FROM customers AS c INNER JOIN orders AS o "
+        "ON c.id = o.customer_id WHERE o.status IN ('paid', 'sent')",
+    ),
+    (
+        "postgres",
+        "WITH big AS (SELECT customer_id, total FROM orders WHERE total > 50) "
+        "SELECT b.customer_id, count(*) FROM big b GROUP BY b.customer_id",
+    ),
+    (
+        "sqlite",
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5) "
+        "SELECT i FROM n",
+    ),
+    (
+        "postgres",
+        "SELECT id, total, rank() OVER (PARTITION BY customer_id ORDER BY total DESC) "
+        "AS r, sum(total) OVER w AS running FROM orders WINDOW w AS (ORDER BY created_at)",
+    ),
     ("sqlite", "SELECT id FROM orders UNION SELECT id FROM customers ORDER BY id"),
     ("postgres", "SELECT city FROM customers INTERSECT SELECT status FROM orders"),
     ("postgres", "(SELECT id FROM orders) EXCEPT (SELECT customer_id FROM orders)"),
-    ("mysql", "SELECT name FROM customers WHERE id IN (SELECT customer_id FROM orders "
-     "WHERE total > (SELECT avg(total) FROM orders))"),
-    ("postgres", "SELECT name FROM customers c WHERE EXISTS "
-     "(SELECT 1 FROM orders o WHERE o.customer_id = c.id AND status = 'paid')"),
-    ("postgres", "SELECT c.name, (SELECT count(*) FROM orders WHERE customer_id = c.id) AS n "
-     "FROM customers c ORDER BY n DESC"),
-    ("sqlite", "SELECT x.c, x.n FROM (SELECT city AS c, count(*) AS n FROM customers "
-     "GROUP BY city) AS x WHERE x.n > 1"),
-    ("postgres", "SELECT id, CASE WHEN total > 100 THEN 'big' WHEN total > 10 THEN 'mid' "
-     "ELSE 'small' END AS size FROM orders"),
-    ("postgres", "SELECT upper(name), lower(city), length(name), substring(name from 1 for 3), "
-     "name || ' ' || city, trim(city), replace(name, 'a', 'b') FROM customers"),
+    (
+        "mysql",
+        "SELECT name FROM customers WHERE id IN (SELECT customer_id FROM orders "
+        "WHERE total > (SELECT avg(total) FROM orders))",
+    ),
+    (
+        "postgres",
+        "SELECT name FROM customers c WHERE EXISTS "
+        "(SELECT 1 FROM orders o WHERE o.customer_id = c.id AND status = 'paid')",
+    ),
+    (
+        "postgres",
+        "SELECT c.name, (SELECT count(*) FROM orders WHERE customer_id = c.id) AS n "
+        "FROM customers c ORDER BY n DESC",
+    ),
+    (
+        "sqlite",
+        "SELECT x.c, x.n FROM (SELECT city AS c, count(*) AS n FROM customers "
+        "GROUP BY city) AS x WHERE x.n > 1",
+    ),
+    (
+        "postgres",
+        "SELECT id, CASE WHEN total > 100 THEN 'big' WHEN total > 10 THEN 'mid' "
+        "ELSE 'small' END AS size FROM orders",
+    ),
+    (
+        "postgres",
+        "SELECT upper(name), lower(city), length(name), substring(name from 1 for 3), "
+        "name || ' ' || city, trim(city), replace(name, 'a', 'b') FROM customers",
+    ),
     ("mysql", "SELECT CONCAT(name, ' (', city, ')'), LEFT(name, 2) FROM customers"),
-    ("postgres", "SELECT date_trunc('month', created_at) AS m, extract(year from created_at), "
-     "created_at + interval '1 day', now(), current_date FROM orders"),
-    ("mysql", "SELECT DATE_ADD(created_at, INTERVAL 1 DAY), YEAR(created_at), "
-     "DATE_FORMAT(created_at, '%Y-%m') FROM orders"),
+    (
+        "postgres",
+        "SELECT date_trunc('month', created_at) AS m, extract(year from created_at), "
+        "created_at + interval '1 day', now(), current_date FROM orders",
+    ),
+    (
+        "mysql",
+        "SELECT DATE_ADD(created_at, INTERVAL 1 DAY), YEAR(created_at), "
+        "DATE_FORMAT(created_at, '%Y-%m') FROM orders",
+    ),
     ("sqlite", "SELECT strftime('%Y', created_at), date(created_at, '+1 day') FROM orders"),
     ("sqlite", 'SELECT "qty", oi.order_id FROM "Order Items" AS oi'),
     ("mysql", "SELECT `qty` FROM `Order Items` LIMIT 3"),
     ("postgres", "SELECT * FROM orders LIMIT 5 OFFSET 10"),
     ("postgres", "VALUES (1, 'a'), (2, 'b')"),
-    ("postgres", "SELECT count(DISTINCT customer_id), coalesce(max(total), 0), "
-     "CAST(avg(total) AS numeric(10, 2)) FROM orders"),
-    ("postgres", "SELECT id, total FROM orders WHERE status = 'sleep' AND created_at "
-     "BETWEEN '2024-01-01' AND '2024-12-31'"),
+    (
+        "postgres",
+        "SELECT count(DISTINCT customer_id), coalesce(max(total), 0), "
+        "CAST(avg(total) AS numeric(10, 2)) FROM orders",
+    ),
+    (
+        "postgres",
+        "SELECT id, total FROM orders WHERE status = 'sleep' AND created_at "
+        "BETWEEN '2024-01-01' AND '2024-12-31'",
+    ),
     ("sqlite", "SELECT name FROM customers WHERE name LIKE '%;%' -- trailing comment"),
-    ("sqlite", "SELECT * FROM customers WHERE name = \"Alice\""),
+    ("sqlite", 'SELECT * FROM customers WHERE name = "Alice"'),
     ("duckdb", "SELECT list_transform([1, 2], x -> x + 1), count(*) FROM orders"),
     ("postgres", "SELECT n FROM generate_series(1, 3) AS g(n)"),
     ("postgres", "SELECT date_trunc('month', created_at) AS m, sum(total) FROM orders GROUP BY 1"),
@@ -255,8 +306,11 @@ def test_has_order_by_looks_at_the_top_level_query(sql: str, ordered: bool) -> N
     [
         ("SELECT * FROM ordrs", "ordrs", "orders"),
         ("SELECT * FROM customers c JOIN custmers d ON c.id = d.id", "custmers", "customers"),
-        ("SELECT * FROM orders WHERE id IN (SELECT order_id FROM order_item)", "order_item",
-         "Order Items"),
+        (
+            "SELECT * FROM orders WHERE id IN (SELECT order_id FROM order_item)",
+            "order_item",
+            "Order Items",
+        ),
         ("WITH x AS (SELECT * FROM invoices) SELECT * FROM x", "invoices", None),
     ],
 )
@@ -280,10 +334,17 @@ def test_table_names_are_matched_case_insensitively() -> None:
     [
         ("SELECT o.totl FROM orders o", "totl", "total"),
         ("SELECT nme FROM customers", "nme", "name"),
-        ("SELECT c.name FROM customers c JOIN orders o ON o.custmer_id = c.id", "custmer_id",
-         "customer_id"),
-        ("SELECT name FROM customers c WHERE EXISTS "
-         "(SELECT 1 FROM orders o WHERE o.customer_id = c.idd)", "idd", "id"),
+        (
+            "SELECT c.name FROM customers c JOIN orders o ON o.custmer_id = c.id",
+            "custmer_id",
+            "customer_id",
+        ),
+        (
+            "SELECT name FROM customers c WHERE EXISTS "
+            "(SELECT 1 FROM orders o WHERE o.customer_id = c.idd)",
+            "idd",
+            "id",
+        ),
         ("SELECT customers.citty FROM customers", "citty", "city"),
         ("SELECT x FROM customers WHERE name = 'a'", "x", None),
     ],

@@ -236,9 +236,7 @@ def test_a_query_can_be_cancelled_from_another_thread(db: Database, runner: Quer
     assert time.monotonic() - started < 1
 
 
-def test_a_query_cancelled_before_it_starts_does_not_run(
-    db: Database, runner: QueryRunner
-) -> None:
+def test_a_query_cancelled_before_it_starts_does_not_run(db: Database, runner: QueryRunner) -> None:
     cancel = threading.Event()
     cancel.set()
     with pytest.raises(QueryCancelledError):
@@ -329,8 +327,16 @@ def test_postgres_values_are_json_safe(postgres_db: Database, runner: QueryRunne
         "'NaN'::float8 AS nan, ARRAY[1, 2] AS arr FROM items",
     )
     assert result.rows == [
-        [2.5, ROWS * (ROWS + 1) // 2, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "dead",
-         "2024-05-06T07:08:09", "1 day, 0:00:00", "nan", [1, 2]]
+        [
+            2.5,
+            ROWS * (ROWS + 1) // 2,
+            "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+            "dead",
+            "2024-05-06T07:08:09",
+            "1 day, 0:00:00",
+            "nan",
+            [1, 2],
+        ]
     ]
     json.dumps(result.to_dict(), allow_nan=False)
 
@@ -343,8 +349,10 @@ def test_mariadb_session_settings_do_not_leak_into_the_pool(
     engine = runner.connections.engine_for(mariadb_db.url)
     with engine.connect() as c:
         read_only, limit, timeout = c.execute(
-            sa.text("SELECT @@session.tx_read_only, @@session.sql_select_limit, "
-                    "@@session.max_statement_time")
+            sa.text(
+                "SELECT @@session.tx_read_only, @@session.sql_select_limit, "
+                "@@session.max_statement_time"
+            )
         ).one()
     assert read_only == 0
     assert limit > 10**9

@@ -61,7 +61,9 @@ def pg_reader(postgres_db: Database) -> Iterator[str]:  # noqa: F811
         c.execute(f"GRANT SELECT ON items TO {role}")
     yield u.set(username=role, password="ro-pass").render_as_string(hide_password=False)
     with _pg_admin(postgres_db.url) as c:
-        c.execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'")
+        c.execute(
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'"
+        )
         c.execute(f"REVOKE ALL ON items FROM {role}")
         c.execute(f"REVOKE ALL ON SCHEMA public FROM {role}")
         c.execute(f"REVOKE ALL ON DATABASE {u.database} FROM {role}")
@@ -71,7 +73,8 @@ def pg_reader(postgres_db: Database) -> Iterator[str]:  # noqa: F811
 # -- privileged roles -----------------------------------------------------------------------
 @pytest.mark.postgres
 def test_a_shared_deployment_refuses_a_superuser_unless_overridden(
-    postgres_db: Database, shared_runner: QueryRunner  # noqa: F811
+    postgres_db: Database,
+    shared_runner: QueryRunner,  # noqa: F811
 ) -> None:
     with pytest.raises(PrivilegedConnectionError) as info:
         shared_runner.run(postgres_db.url, "SELECT count(*) FROM items")
@@ -85,7 +88,8 @@ def test_a_shared_deployment_refuses_a_superuser_unless_overridden(
 
 @pytest.mark.postgres
 def test_a_local_deployment_warns_once_about_a_superuser(
-    postgres_db: Database, runner: QueryRunner  # noqa: F811
+    postgres_db: Database,
+    runner: QueryRunner,  # noqa: F811
 ) -> None:
     first = runner.run(postgres_db.url, "SELECT count(*) FROM items")
     assert first.rows == [[ROWS]]
@@ -108,7 +112,8 @@ def test_mariadb_root_is_privileged(mariadb_db: Database, shared_runner: QueryRu
 
 @pytest.mark.mariadb
 def test_a_mariadb_select_only_user_is_not_privileged(
-    mariadb_db: Database, shared_runner: QueryRunner  # noqa: F811
+    mariadb_db: Database,
+    shared_runner: QueryRunner,  # noqa: F811
 ) -> None:
     u = sa.make_url(mariadb_db.url)
     user = f"ro_{uuid.uuid4().hex[:8]}"
@@ -130,26 +135,33 @@ def test_a_mariadb_select_only_user_is_not_privileged(
 # -- pinned settings and reset connections --------------------------------------------------
 @pytest.mark.postgres
 def test_postgres_lexing_settings_are_pinned_whatever_the_database_default(
-    postgres_db: Database, runner: QueryRunner  # noqa: F811
+    postgres_db: Database,
+    runner: QueryRunner,  # noqa: F811
 ) -> None:
     database = sa.make_url(postgres_db.url).database
     with _pg_admin(postgres_db.url) as c:
         c.execute(f"ALTER DATABASE {database} SET standard_conforming_strings = off")
         c.execute(f"ALTER DATABASE {database} SET search_path = pg_temp, other, public")
     result = runner._execute(
-        postgres_db.url, "SELECT current_setting('standard_conforming_strings'), "
-        "current_setting('search_path'), 'a\\b'"
+        postgres_db.url,
+        "SELECT current_setting('standard_conforming_strings'), "
+        "current_setting('search_path'), 'a\\b'",
     )
     assert result.rows == [["on", "public", "a\\b"]]
 
 
 @pytest.mark.postgres
 def test_postgres_session_state_does_not_outlive_a_query(
-    postgres_db: Database, runner: QueryRunner  # noqa: F811
+    postgres_db: Database,
+    runner: QueryRunner,  # noqa: F811
 ) -> None:
-    runner._execute(postgres_db.url, "SELECT pg_advisory_lock(4242), set_config('askdb.x', 'leak', false)")
+    runner._execute(
+        postgres_db.url, "SELECT pg_advisory_lock(4242), set_config('askdb.x', 'leak', false)"
+    )
     with _pg_admin(postgres_db.url) as c:
-        held = c.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242")
+        held = c.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242"
+        )
         assert held.fetchone()[0] == 0
     again = runner._execute(postgres_db.url, "SELECT current_setting('askdb.x', true)")
     assert again.rows in ([[None]], [[""]])
@@ -157,7 +169,8 @@ def test_postgres_session_state_does_not_outlive_a_query(
 
 @pytest.mark.mariadb
 def test_mariadb_session_state_does_not_outlive_a_query(
-    mariadb_db: Database, runner: QueryRunner  # noqa: F811
+    mariadb_db: Database,
+    runner: QueryRunner,  # noqa: F811
 ) -> None:
     runner._execute(
         mariadb_db.url, "SELECT GET_LOCK('askdb_boundary', 0), @v := 'leak', LAST_INSERT_ID(77)"
@@ -176,8 +189,14 @@ def test_mariadb_session_state_does_not_outlive_a_query(
 
 
 # -- caps -----------------------------------------------------------------------------------
-@pytest.mark.parametrize("which", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres),
-                                   pytest.param("mariadb", marks=pytest.mark.mariadb)])
+@pytest.mark.parametrize(
+    "which",
+    [
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("mariadb", marks=pytest.mark.mariadb),
+    ],
+)
 def test_a_querys_own_limit_cannot_lift_the_row_cap(
     which: str, request: pytest.FixtureRequest, runner: QueryRunner
 ) -> None:
@@ -186,19 +205,29 @@ def test_a_querys_own_limit_cannot_lift_the_row_cap(
     assert result.row_count == 10 and result.truncated_reason == "rows"
 
 
-@pytest.mark.parametrize("which", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres),
-                                   pytest.param("mariadb", marks=pytest.mark.mariadb)])
+@pytest.mark.parametrize(
+    "which",
+    [
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("mariadb", marks=pytest.mark.mariadb),
+    ],
+)
 def test_the_byte_cap_cuts_big_rows_while_reading(
     which: str, request: pytest.FixtureRequest
 ) -> None:
     db = request.getfixturevalue(f"{which}_db")
     connections = ConnectionRegistry()
     runner = QueryRunner(connections, timeout_s=10, byte_cap=50_000)
-    pad = {"sqlite": "printf('%.*c', 10000, 'x')", "postgres": "repeat('x', 10000)",
-           "mariadb": "REPEAT('x', 10000)"}[which]
+    pad = {
+        "sqlite": "printf('%.*c', 10000, 'x')",
+        "postgres": "repeat('x', 10000)",
+        "mariadb": "REPEAT('x', 10000)",
+    }[which]
     try:
-        result = runner.run(db.url, f"SELECT id, {pad} AS pad FROM items", policy=QueryPolicy(
-            allow_privileged=True))
+        result = runner.run(
+            db.url, f"SELECT id, {pad} AS pad FROM items", policy=QueryPolicy(allow_privileged=True)
+        )
     finally:
         connections.dispose()
     assert result.truncated is True and result.truncated_reason == "bytes"
