@@ -13,7 +13,7 @@ from sqlalchemy.exc import NoSuchModuleError
 from sqlalchemy.pool import NullPool
 
 from ..errors import DatabaseUnreachableError
-from .urls import parse_database_url, redact, render
+from .urls import parse_database_url, redact, render, scrub
 
 # Seconds a driver may spend opening a connection before the database counts as unreachable.
 CONNECT_TIMEOUT_S = 10
@@ -22,7 +22,7 @@ CONNECT_TIMEOUT_S = 10
 class ConnectionRegistry:
     """Caches one engine per database URL; safe to share between threads."""
 
-    def __init__(self, check_target: Callable[[URL], None] | None = None) -> None:
+    def __init__(self, check_target: Callable[[URL], URL | None] | None = None) -> None:
         """``check_target`` (the deployment's connection-target policy, sqlrun/targets.py)
         is called with the parsed URL before every use of an engine, and raises to refuse."""
         self._engines: dict[str, Engine] = {}
@@ -37,7 +37,9 @@ class ConnectionRegistry:
         """
         parsed = parse_database_url(url)
         if self._check_target is not None:
-            self._check_target(parsed)
+            # The URL comes back pinned to what was checked (the resolved address or file), so
+            # a name that resolves elsewhere by connect time (DNS rebinding) cannot move it.
+            parsed = self._check_target(parsed) or parsed
         key = render(parsed)
         with self._lock:
             engine = self._engines.get(key)
@@ -56,10 +58,7 @@ class ConnectionRegistry:
 
 def unreachable(url: URL | str, reason: object) -> DatabaseUnreachableError:
     """A ``DatabaseUnreachableError`` naming the redacted URL and the driver's first line."""
-    message = driver_message(getattr(reason, "orig", None) or reason)
-    password = url.password if isinstance(url, URL) else None
-    if password:
-        message = message.replace(str(password), "***")
+    message = scrub(driver_message(getattr(reason, "orig", None) or reason), url)
     return DatabaseUnreachableError(
         f"Cannot reach the database {redact(url)}: {message}", url=redact(url)
     )
