@@ -308,3 +308,15 @@ class RateLimitedError(AskDBError):
         super().__init__(message, limit=limit, retry_after=retry_after)
         self.retry_after = retry_after
         self.headers = headers
+
+
+class BodyTooLargeError(AskDBError):
+    """A request body past the request check's size limit (base/validation.py)."""
+
+    code, status, title = "body_too_large", 413, "Request body too large"
+
+
+class UnknownEndpointError(NotFoundError):
+    """A path under askdb/api/ that no handler serves."""
+
+    code, title = "unknown_endpoint", "Unknown endpoint"

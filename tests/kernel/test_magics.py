@@ -63,7 +63,8 @@ def test_run_sql_returns_a_dataframe_as_the_cell_value(
     assert shell.user_ns["_"] is result.result
     assert shell.user_ns["by_country"] is result.result
     shown = capsys.readouterr().out
-    assert "select country_code" in shown and "3 rows" in shown
+    # The SQL shown is the SQL that ran: the guard's rendering of the checked query.
+    assert "SELECT country_code" in shown and "3 rows" in shown
 
 
 def test_dates_come_back_as_datetimes(shell, magics: AskDBMagics, shop_db: Path) -> None:

@@ -20,9 +20,10 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 
-from ..errors import (
+from ..errors import (  # noqa: F401 (BodyTooLargeError, UnknownEndpointError: re-exported)
     ApiKeyNotFoundError,
     AskDBError,
+    BodyTooLargeError,
     ConversationNotFoundError,
     GoldenPairNotFoundError,
     InvalidInputError,
@@ -31,6 +32,7 @@ from ..errors import (
     NotFoundError,
     ProjectNotFoundError,
     SchemaVersionNotFoundError,
+    UnknownEndpointError,
     UserNotFoundError,
 )
 
@@ -44,20 +46,12 @@ _FORBIDDEN = re.compile("[\x00\ud800-\udfff]")
 _INTEGER = re.compile(r"-?[0-9]+")
 
 
-class InvalidRequestError(InvalidInputError):
-    """A request whose body or parameter breaks its operation's schema; ``field`` names it."""
+def InvalidRequestError(message: str, field: str | None = None) -> InvalidInputError:  # noqa: N802
+    """A request whose body or parameter breaks its operation's schema; ``field`` names it.
 
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message, field=field)
-        self.field = field
-
-
-class BodyTooLargeError(AskDBError):
-    code, status, title = "body_too_large", 413, "Request body too large"
-
-
-class UnknownEndpointError(NotFoundError):
-    code, title = "unknown_endpoint", "Unknown endpoint"
+    An ``invalid_input`` error like any other (one class per problem code, so that the kernel
+    client rebuilds exactly the server's error), with the field in its details."""
+    return InvalidInputError(message, field=field)
 
 
 # A path id that cannot exist answers the same 404 as one that does not.

@@ -41,8 +41,9 @@ def test_changes_questions_and_refusals_are_recorded(world):
         ("a-viewer", "access.denied", "denied"),
         ("a-admin", "query.run", "ok"),
     ]
-    org_events = _actions(s, a["ADMIN"], action="member")
-    assert [e[1] for e in org_events] == ["member.added"] * 3
+    # Members join by invitation only: each one is sent, then accepted by the invited user.
+    org_events = _actions(s, a["ADMIN"], action="invitation")
+    assert sorted(e[1] for e in org_events) == ["invitation.accepted"] * 3 + ["invitation.sent"] * 3
     assert _actions(s, world.b["ADMIN"], actor="a-admin") == []  # b sees none of a's events
 
 
