@@ -40,6 +40,7 @@ PROJECT_CASES = [
     ("project:archive", {A, M, D}, {OWN}),
     ("project:share", {A, M, D}, {OWN}),
     ("project:transfer", {A, M, D}, {OWN}),
+    ("project:guard", {A, M}, {OWN}),
 ]
 
 
