@@ -132,13 +132,15 @@ def run_from_palette(page, label: str, command: str) -> None:
         page.locator(".lm-Menu-item[data-command='apputils:activate-command-palette']").click()
         palette.wait_for(state="visible", timeout=5_000)
     palette.fill(label)
-    active = page.locator(".lm-CommandPalette-item.lm-mod-active")
+    # The palette re-renders its items as it filters: wait in the page until the active item
+    # is the command (this fails the test if it never is), then act on it at once; reading
+    # the element again from here could meet it between two renders.
     page.wait_for_function(
         """cmd => document.querySelector('.lm-CommandPalette-item.lm-mod-active')
                  ?.dataset.command === cmd""",
         arg=command,
     )
-    assert active.get_attribute("data-command") == command
+    active = page.locator(f".lm-CommandPalette-item[data-command='{command}']").first
     palette.press("Enter")
     try:  # the palette closes when it runs the command
         palette.wait_for(state="hidden", timeout=3_000)
