@@ -94,7 +94,8 @@ class CheckedQuery:
             return self.sql
         tree = self.tree.copy()
         current = tree.args.get("limit")
-        if tree.args.get("fetch") is not None or tree.args.get("offset") is not None and current is None:
+        offset_only = tree.args.get("offset") is not None and current is None
+        if tree.args.get("fetch") is not None or offset_only:
             tree = _wrapped(tree, limit)
         elif current is None:
             tree = tree.limit(limit, copy=False)

@@ -410,7 +410,8 @@ def _py_replace(text: Any, old: Any, new: Any) -> Any:
     text, old, new = str(text), str(old), str(new)
     if not old:
         return text
-    if len(new) > len(old) and text.count(old) * (len(new) - len(old)) + len(text) > SQLITE_MAX_LENGTH:
+    grown = len(text) + text.count(old) * (len(new) - len(old)) if len(new) > len(old) else 0
+    if grown > SQLITE_MAX_LENGTH:
         raise ValueError("string or blob too big")
     return text.replace(old, new)
 
@@ -527,7 +528,7 @@ _PG_PRIVILEGED_ROLES = (
     "pg_signal_backend",
 )
 _PG_FACTS = f"""
-SELECT (SELECT s FROM unnest(current_schemas(false)) AS s WHERE s NOT LIKE 'pg\_%' LIMIT 1),
+SELECT (SELECT s FROM unnest(current_schemas(false)) AS s WHERE s NOT LIKE 'pg\\_%' LIMIT 1),
        current_database(), r.rolsuper, r.rolcreaterole, r.rolreplication,
        ARRAY(SELECT b.rolname::text FROM pg_roles b
              WHERE b.rolname IN ({", ".join(f"'{n}'" for n in _PG_PRIVILEGED_ROLES)})
@@ -664,7 +665,8 @@ class _MySQLBackend(_Backend):
         stream = self.dbapi.cursor(pymysql.cursors.SSCursor)
         sql = checked.capped(limit)
         abort = lambda: _shutdown_socket(self.dbapi._sock.fileno())  # noqa: E731
-        with _Watcher(stop, lambda: self._kill_query(thread_id), _SERVER_TIMEOUT_GRACE_S, abort) as watcher:
+        kill = lambda: self._kill_query(thread_id)  # noqa: E731
+        with _Watcher(stop, kill, _SERVER_TIMEOUT_GRACE_S, abort) as watcher:
             if self.engine.dialect.is_mariadb:
                 stream.execute(f"SET STATEMENT max_statement_time = {stop.timeout_s:.3f} FOR {sql}")
             else:
