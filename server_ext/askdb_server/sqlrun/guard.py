@@ -574,6 +574,15 @@ def _bound_amplifiers(tree: exp.Expression, dialect: str) -> None:
                     "array and JSON containment (@>, <@, &&) compare a column or a literal "
                     "with a column or a literal, not computed values"
                 )
+    for func in tree.find_all(exp.Anonymous):
+        if str(func.name).lower() != "array_fill":
+            continue
+        # array_fill(value, ARRAY[dims]) allocates and fills in one step: each dimension is
+        # bounded like any other generated size, and the dimensions must be written out.
+        dims = func.expressions[1] if len(func.expressions) > 1 else None
+        if not isinstance(dims, exp.Array):
+            raise UnsafeSQLError("array_fill() needs its dimensions written as ARRAY[...]")
+        dims.set("expressions", [_bounded(d) for d in dims.expressions])
     for func in list(tree.find_all(exp.Anonymous)):
         positions = _PATTERN_POSITIONS.get(str(func.name).lower(), ())
         args = list(func.expressions)
@@ -728,14 +737,14 @@ def _check_user_type(
     names = [_resolve(p, dialect) for p in parts]
     shown = ".".join(str(n) for n in names)
     qualifier, name = (names[-2] if len(names) > 1 else None), names[-1]
-    refused = (
-        len(names) > 2
-        or (qualifier is not None and qualifier not in namespaces)
-        or name.lower().startswith("pg_")
-        or (schema is not None and not any(t.name == name or t.name.lower() == name.lower()
-                                           and dialect != "postgres" for t in schema.tables))
-    )
-    if refused:
+    last = parts[-1]
+    identifier = last if isinstance(last, exp.Identifier) else exp.to_identifier(str(last))
+    # Compared with the project's tables as a table reference is (_schema_table).
+    project_table = schema is None or _schema_table(
+        exp.Table(this=identifier), schema, dialect
+    ) is not None
+    outside = qualifier is not None and qualifier not in namespaces
+    if len(names) > 2 or outside or name.lower().startswith("pg_") or not project_table:
         raise UnsafeSQLError(f"the type {shown} is not allowed (only the project's tables)")
 
 
