@@ -49,10 +49,45 @@ _CATEGORIES = {
     "Sports": (["Yoga Mat", "Football", "Tennis Racket", "Water Bottle", "Dumbbells"], 7, 180),
 }
 _ADJECTIVES = ["Classic", "Deluxe", "Compact", "Eco", "Pro"]
-_FIRST = ["Alice", "Bruno", "Chloe", "Diego", "Emma", "Farid", "Greta", "Hiro", "Ines", "Jonas",
-          "Kira", "Liam", "Maya", "Noah", "Olga", "Pablo", "Quinn", "Rosa", "Sven", "Tara"]
-_LAST = ["Martin", "Muller", "Garcia", "Rossi", "Smith", "Brown", "Tanaka", "Silva", "Dubois",
-         "Novak", "Costa", "Weber", "Lopez", "Clark", "Sato"]
+_FIRST = [
+    "Alice",
+    "Bruno",
+    "Chloe",
+    "Diego",
+    "Emma",
+    "Farid",
+    "Greta",
+    "Hiro",
+    "Ines",
+    "Jonas",
+    "Kira",
+    "Liam",
+    "Maya",
+    "Noah",
+    "Olga",
+    "Pablo",
+    "Quinn",
+    "Rosa",
+    "Sven",
+    "Tara",
+]
+_LAST = [
+    "Martin",
+    "Muller",
+    "Garcia",
+    "Rossi",
+    "Smith",
+    "Brown",
+    "Tanaka",
+    "Silva",
+    "Dubois",
+    "Novak",
+    "Costa",
+    "Weber",
+    "Lopez",
+    "Clark",
+    "Sato",
+]
 _STATUSES = ["delivered"] * 6 + ["shipped"] * 2 + ["pending", "cancelled"]
 
 _DDL = """
@@ -126,8 +161,16 @@ def _customers(rng: random.Random) -> list[tuple]:
         country = rng.choices(countries, weights)[0]
         email = f"{first.lower()}.{last.lower()}{cid}@example.com"
         signup = _day(rng, dt.date(2023, 1, 1), dt.date(2025, 6, 30))
-        rows.append((cid, f"{first} {last}", email, country, rng.choice(_COUNTRIES[country]),
-                     signup.isoformat()))
+        rows.append(
+            (
+                cid,
+                f"{first} {last}",
+                email,
+                country,
+                rng.choice(_COUNTRIES[country]),
+                signup.isoformat(),
+            )
+        )
     return rows
 
 
@@ -138,8 +181,9 @@ def _products(rng: random.Random) -> list[tuple]:
         for item in items:
             for adjective in rng.sample(_ADJECTIVES, 2):
                 pid += 1
-                rows.append((pid, f"{adjective} {item}", category,
-                             round(rng.uniform(low, high), 2)))
+                rows.append(
+                    (pid, f"{adjective} {item}", category, round(rng.uniform(low, high), 2))
+                )
     return rows
 
 

@@ -14,8 +14,12 @@ def test_the_rows_note_says_which_cap_cut_rows() -> None:
 
 def test_warnings_come_first_in_both_forms() -> None:
     view = AnswerView(
-        {"sql": "SELECT 1", "rows": [[1]], "row_count": 1,
-         "warnings": ["This project connects as a privileged database role <superuser>."]}
+        {
+            "sql": "SELECT 1",
+            "rows": [[1]],
+            "row_count": 1,
+            "warnings": ["This project connects as a privileged database role <superuser>."],
+        }
     )
     markdown = view._repr_markdown_()
     assert markdown.startswith("> **Warning:** This project connects")

@@ -272,8 +272,9 @@ async def test_ask_reuses_an_approved_answer_with_its_value_swapped(api, shop_pr
     }
     status, pair = await api("POST", f"projects/{pid}/golden", approved)
     assert status == 201, pair
-    status, ans = await api("POST", f"projects/{pid}/ask",
-                            {"question": "which customers come from Japan?"})
+    status, ans = await api(
+        "POST", f"projects/{pid}/ask", {"question": "which customers come from Japan?"}
+    )
     assert status == 200, ans
     assert ans["sql"] == "SELECT name FROM customers WHERE country = 'Japan' ORDER BY name"
     assert ans["rows"] == [["Cy"]] and "approved" in ans["explanation"]
@@ -281,14 +282,16 @@ async def test_ask_reuses_an_approved_answer_with_its_value_swapped(api, shop_pr
     assert conv["messages"][0]["model"] == "golden"
 
 
-
 async def test_docs_teach_the_engine_a_business_term(api, shop_project):
     pid = shop_project["id"]
     question = {"question": "how many patrons are there?"}
     status, problem = await api("POST", f"projects/{pid}/ask", question)
     assert status == 422 and problem["code"] == "no_answer"
-    status, _ = await api("POST", f"projects/{pid}/docs",
-                          {"title": "Glossary", "body": "patrons: the customers table"})
+    status, _ = await api(
+        "POST",
+        f"projects/{pid}/docs",
+        {"title": "Glossary", "body": "patrons: the customers table"},
+    )
     assert status == 201
     status, ans = await api("POST", f"projects/{pid}/ask", question)
     assert status == 200, ans

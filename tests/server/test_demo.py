@@ -10,8 +10,12 @@ import pytest
 from askdb_server.demo import DEMO_QUESTIONS, create_demo_database
 from askdb_server.errors import ConflictError
 
-SIZES = {"customers": (100, 1000), "products": (30, 200), "orders": (500, 5000),
-         "order_items": (1000, 10000)}
+SIZES = {
+    "customers": (100, 1000),
+    "products": (30, 200),
+    "orders": (500, 5000),
+    "order_items": (1000, 10000),
+}
 
 
 def _dump(path) -> str:
@@ -32,8 +36,7 @@ def test_tables_sizes_and_foreign_keys(tmp_path):
         assert low <= n <= high, table
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     fks = {(t, r[2]) for t in SIZES for r in conn.execute(f"PRAGMA foreign_key_list({t})")}
-    assert fks == {("orders", "customers"), ("order_items", "orders"),
-                   ("order_items", "products")}
+    assert fks == {("orders", "customers"), ("order_items", "orders"), ("order_items", "products")}
     years = {r[0] for r in conn.execute("SELECT DISTINCT substr(order_date, 1, 4) FROM orders")}
     assert years == {"2023", "2024", "2025"}
     (countries,) = conn.execute("SELECT COUNT(DISTINCT country) FROM customers").fetchone()

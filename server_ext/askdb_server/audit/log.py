@@ -69,9 +69,7 @@ class AuditLog:
         """``buffered`` (PostgreSQL only): ``record`` queues its events for a background
         writer (``AuditBuffer``) instead of writing each on the caller's thread."""
         self.store = store
-        self.buffer = (
-            AuditBuffer(store.raw, RECORD) if buffered and store.raw is not None else None
-        )
+        self.buffer = AuditBuffer(store.raw, RECORD) if buffered and store.raw is not None else None
 
     def append(
         self,

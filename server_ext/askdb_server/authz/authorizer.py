@@ -127,8 +127,7 @@ class Authorizer:
                 action,
                 user.org_id,
                 None,
-                f"Not allowed to {action.replace(':', ' ')}: only the deployment's operators "
-                "may.",
+                f"Not allowed to {action.replace(':', ' ')}: only the deployment's operators may.",
             )
 
     def role(self, s: Session, user_id: str, org_id: str) -> Role | None:

@@ -22,8 +22,23 @@ from .values import ValueIndex
 CONFIDENCE_THRESHOLD = 0.3
 MAX_CANDIDATES = 3
 # Openers of a follow-up that refines the previous question instead of asking a new one.
-_FOLLOW_UP_OPENERS = ("now", "only", "and", "but", "what about", "how about", "same", "also",
-                      "just", "sort", "sorted", "order", "ordered", "then", "limit")
+_FOLLOW_UP_OPENERS = (
+    "now",
+    "only",
+    "and",
+    "but",
+    "what about",
+    "how about",
+    "same",
+    "also",
+    "just",
+    "sort",
+    "sorted",
+    "order",
+    "ordered",
+    "then",
+    "limit",
+)
 
 
 @dataclass(frozen=True)
@@ -66,8 +81,13 @@ class BuiltinEngine:
         """The best candidate, or NoAnswerError saying what could not be linked."""
         return self._answer(question, schema, values, context)[0]
 
-    def _answer(self, question: str, schema: Schema, values: ValueIndex | None,
-                context: list[tuple[str, str]] | None) -> list[Candidate]:
+    def _answer(
+        self,
+        question: str,
+        schema: Schema,
+        values: ValueIndex | None,
+        context: list[tuple[str, str]] | None,
+    ) -> list[Candidate]:
         if not schema.tables:
             raise NoAnswerError("The schema has no tables, so there is nothing to ask about.")
         text = _with_context(question, context)

@@ -64,23 +64,34 @@ def _drop_misfits(reading: Reading, schema: Schema) -> None:
     need = {"date": is_temporal, "filter": is_numeric}
     for slot in reading.slots:
         test = need.get(slot.role)
-        if slot.role == "filter" and slot.cue is not None and (
-            slot.cue.kind == "like" or slot.cue.op == "="
+        if (
+            slot.role == "filter"
+            and slot.cue is not None
+            and (slot.cue.kind == "like" or slot.cue.op == "=")
         ):
             test = _any_column
         if test is None or slot.role == "ignored":
             continue
-        fits = [(e, s) for e, s in slot.mention.candidates
-                if not e.is_table and test(schema.table(e.table).column(e.column))]
+        fits = [
+            (e, s)
+            for e, s in slot.mention.candidates
+            if not e.is_table and test(schema.table(e.table).column(e.column))
+        ]
         if not fits and slot.role == "filter" and _adjacent(slot):
-            fits = [(e, s) for e, s in slot.mention.candidates  # numbers kept as text
-                    if not e.is_table and not is_key(schema.table(e.table),
-                                                     schema.table(e.table).column(e.column))]
+            fits = [
+                (e, s)
+                for e, s in slot.mention.candidates  # numbers kept as text
+                if not e.is_table
+                and not is_key(schema.table(e.table), schema.table(e.table).column(e.column))
+            ]
         if fits:
             slot.mention = replace(slot.mention, candidates=tuple(fits))
         else:
-            if slot.role == "filter" and slot.cue is not None and slot.cue.kind == "compare" and (
-                slot.cue.span[1] <= slot.mention.span[0]
+            if (
+                slot.role == "filter"
+                and slot.cue is not None
+                and slot.cue.kind == "compare"
+                and (slot.cue.span[1] <= slot.mention.span[0])
             ):  # "at least two delegates": a count of rows, not a column's value
                 reading.counted.append(slot.cue)
                 slot.role = "ignored"
@@ -95,15 +106,18 @@ def _column_twin(slot: Slot, in_play: list[str]) -> Element | None:
     table: grouping by it needs no join."""
     table_score = slot.mention.candidates[0][1]
     for e, score in slot.mention.candidates:
-        if not e.is_table and e.table != slot.choice.table and e.table in in_play and (
-            score >= table_score
+        if (
+            not e.is_table
+            and e.table != slot.choice.table
+            and e.table in in_play
+            and (score >= table_score)
         ):
             return e
     return None
 
 
 def _named_by_owner(slot: Slot, schema: Schema) -> Element | None:
-    """"the names of movies" where movies have a title and no name: the owner's display
+    """ "the names of movies" where movies have a title and no name: the owner's display
     column."""
     if slot.owner is None or slot.choice.table == slot.owner:
         return None
@@ -195,13 +209,22 @@ def display_columns(table: Table) -> list[str]:
     own = natural_words(table.name)
     for cue in lx.NAME_LIKE:
         if cue == "description":  # before descriptions: a column named like its table
-            same = [c.name for c in table.columns if words[c.name] == own[-len(words[c.name]):]
-                    and words[c.name] and not is_key(table, c) and not is_numeric(c)]
+            same = [
+                c.name
+                for c in table.columns
+                if words[c.name] == own[-len(words[c.name]) :]
+                and words[c.name]
+                and not is_key(table, c)
+                and not is_numeric(c)
+            ]
             if same:
                 return same[:1]
         cw = cue.split()
-        hits = [c.name for c in table.columns if words[c.name][-len(cw):] == cw
-                and not is_key(table, c)]
+        hits = [
+            c.name
+            for c in table.columns
+            if words[c.name][-len(cw) :] == cw and not is_key(table, c)
+        ]
         if hits:
             return hits if cue == "name" else hits[:1]
     return list(table.primary_key[:1]) or [table.columns[0].name]
@@ -227,7 +250,7 @@ def compose(reading: Reading, schema: Schema, in_play: list[str]) -> Composed:
 
 
 def _asks_everything(reading: Reading) -> bool:
-    """"all the information", "all details", "everything": every column."""
+    """ "all the information", "all details", "everything": every column."""
     text = " " + " ".join(t.low for t in reading.tokens) + " "
     return any(f" {p} " in text for p in lx.STAR_PHRASES)
 
@@ -273,8 +296,7 @@ def _check_slots(reading: Reading) -> None:
             k -= 1
         if k in starts:
             raise NoAnswerError(
-                f"I could not find a table or column for '{reading.tokens[i].text}' "
-                "in this schema."
+                f"I could not find a table or column for '{reading.tokens[i].text}' in this schema."
             )
 
 
@@ -291,8 +313,10 @@ class _Builder:
         self.entity = entity_question(reading)
         self.notes: list[str] = []
         for s in reading.slots:  # negated tables are not the base: "items without reviews"
-            if s.choice.is_table and s.role in ("subject", "count", "project", "having") and (
-                negated(reading, s.mention.span[0])
+            if (
+                s.choice.is_table
+                and s.role in ("subject", "count", "project", "having")
+                and (negated(reading, s.mention.span[0]))
             ):
                 s.role, s.anti_from = "anti", s.role
         self.plan = QueryPlan(base=self._base())
@@ -307,8 +331,14 @@ class _Builder:
 
     def _base(self) -> str:
         for how in ("name", "embedding"):
-            for roles in (("subject",), ("count",), ("having",), ("measure",), ("group",),
-                          ("project", "sort", "filter", "date")):
+            for roles in (
+                ("subject",),
+                ("count",),
+                ("having",),
+                ("measure",),
+                ("group",),
+                ("project", "sort", "filter", "date"),
+            ):
                 for s in self.slots(*roles):
                     if s.mention.how == how:
                         return s.choice.table
@@ -341,38 +371,65 @@ class _Builder:
     def _except(self) -> None:
         """Rows for the first value less rows for the second, of the same column."""
         ref, value, other_value = self.except_
-        if self.plan.order_by or self.plan.limit or any(
-            isinstance(m, Measure) for m in self.plan.select
+        if (
+            self.plan.order_by
+            or self.plan.limit
+            or any(isinstance(m, Measure) for m in self.plan.select)
         ):
             self.plan.filters.append((ref, "!=", other_value))
             return
-        other = replace(self.plan, filters=[(c, op, other_value if c == ref and op == "=" else v)
-                                            for c, op, v in self.plan.filters])
+        other = replace(
+            self.plan,
+            filters=[
+                (c, op, other_value if c == ref and op == "=" else v)
+                for c, op, v in self.plan.filters
+            ],
+        )
         self.plan.compound = ("EXCEPT", other)
 
     def _intersect(self) -> None:
         """The same query for the second value, intersected with the first."""
         ref, value = self.intersect
-        if self.plan.order_by or self.plan.limit or any(
-            isinstance(m, Measure) for m in self.plan.select
+        if (
+            self.plan.order_by
+            or self.plan.limit
+            or any(isinstance(m, Measure) for m in self.plan.select)
         ):  # aggregates over an intersection cannot be written this way: keep both values
-            self.plan.filters = [(c, "IN", (v, value)) if c == ref and op == "=" else (c, op, v)
-                                 for c, op, v in self.plan.filters]
+            self.plan.filters = [
+                (c, "IN", (v, value)) if c == ref and op == "=" else (c, op, v)
+                for c, op, v in self.plan.filters
+            ]
             return
-        other = replace(self.plan, filters=[(c, op, value if c == ref and op == "=" else v)
-                                            for c, op, v in self.plan.filters])
+        other = replace(
+            self.plan,
+            filters=[
+                (c, op, value if c == ref and op == "=" else v) for c, op, v in self.plan.filters
+            ],
+        )
         self.plan.compound = ("INTERSECT", other)
 
     def _measures(self) -> tuple[list[Measure], list[tuple[object, bool]]]:
         measures, sorts = [], []
         for s in self.slots("count", "measure"):
             e = s.choice
-            timely = e.is_table and s.cue is not None and any(
-                t.low in ("recent", "latest", "earliest", "newest") for t in
-                self.r.tokens[s.cue.span[0] : s.cue.span[1]])
-            if s.role == "measure" and s.agg in ("max", "min") and s.desc is not None and (
-                timely or self.entity and (self.subject() is not None or self.slots("project"))
-                or self._ranks_rows(s)
+            timely = (
+                e.is_table
+                and s.cue is not None
+                and any(
+                    t.low in ("recent", "latest", "earliest", "newest")
+                    for t in self.r.tokens[s.cue.span[0] : s.cue.span[1]]
+                )
+            )
+            if (
+                s.role == "measure"
+                and s.agg in ("max", "min")
+                and s.desc is not None
+                and (
+                    timely
+                    or self.entity
+                    and (self.subject() is not None or self.slots("project"))
+                    or self._ranks_rows(s)
+                )
             ):
                 ref = ColRef(e.table, e.column) if not e.is_table else self._date_of(e.table)
                 if ref is not None:
@@ -400,15 +457,18 @@ class _Builder:
                     self.order_only.append(m)  # "the customer with the most orders": rank only
         for s in self.slots("sort"):
             e = s.choice
-            ref = (ColRef(e.table, e.column) if not e.is_table
-                   else ColRef(e.table, display_columns(self.schema.table(e.table))[0]))
+            ref = (
+                ColRef(e.table, e.column)
+                if not e.is_table
+                else ColRef(e.table, display_columns(self.schema.table(e.table))[0])
+            )
             sorts.append((ref, s.desc if s.desc is not None else self._direction()))
             if s.desc is not None and (s.cue is None or s.cue.kind != "sort"):
                 self.ranked = True
         return measures, sorts
 
     def _anti_joins(self) -> None:
-        """"customers without any order", "artists that do not have any volume": rows of the
+        """ "customers without any order", "artists that do not have any volume": rows of the
         base table whose key is NOT IN the related table's references."""
         later = [v for v in self.r.values if negated(self.r, v.span[0])]
         for s in self.slots("anti"):
@@ -440,14 +500,16 @@ class _Builder:
         return True
 
     def _into_anti_joins(self) -> None:
-        """"artists who did not have an exhibition in 2004": conditions on the negated table
+        """ "artists who did not have an exhibition in 2004": conditions on the negated table
         belong inside its NOT IN subquery."""
         for sub in self.anti_subs:
             inside = {sub.base.lower(), *(t.lower() for t in sub.extra_tables)}
             keep = []
             for f in self.plan.filters:
-                if f[1] in (">", "<", ">=", "<=") and f[0].table.lower() in inside and (
-                    f[0].table.lower() != self.plan.base.lower()
+                if (
+                    f[1] in (">", "<", ">=", "<=")
+                    and f[0].table.lower() in inside
+                    and (f[0].table.lower() != self.plan.base.lower())
                 ):
                     sub.filters.append(f)
                 else:
@@ -455,23 +517,26 @@ class _Builder:
             self.plan.filters = keep
 
     def _date_of(self, table_name: str) -> ColRef | None:
-        """"the most recent appointment": the table's first date column."""
+        """ "the most recent appointment": the table's first date column."""
         table = self.schema.table(table_name)
         cols = [c for c in table.columns if is_date(c)] or [
-            c for c in table.columns if is_temporal(c)]
+            c for c in table.columns if is_temporal(c)
+        ]
         return ColRef(table.name, cols[0].name) if cols else None
 
     def _age_rank(self, sorts: list) -> None:
-        """"the oldest person": the largest age, else the earliest birth date or date."""
+        """ "the oldest person": the largest age, else the earliest birth date or date."""
         for cue in self.r.cues_of("age"):
             old = cue.op == "old"
             tables = [self.plan.base] + [t for t in self.in_play if t != self.plan.base]
             for name in tables:
                 table = self.schema.table(name)
-                ages = [c for c in table.columns if "age" in natural_words(c.name)
-                        and is_numeric(c)]
-                births = [c for c in table.columns if {"birth", "born"} & set(
-                    natural_words(c.name))]
+                ages = [
+                    c for c in table.columns if "age" in natural_words(c.name) and is_numeric(c)
+                ]
+                births = [
+                    c for c in table.columns if {"birth", "born"} & set(natural_words(c.name))
+                ]
                 dates = [c for c in table.columns if is_date(c) or is_temporal(c)]
                 if ages:
                     sorts.insert(0, (ColRef(name, ages[0].name), old))
@@ -483,7 +548,7 @@ class _Builder:
                 break
 
     def _frequency(self, measures: list[Measure], sorts: list) -> None:
-        """"the most common type", "which city is the least popular": group by the thing
+        """ "the most common type", "which city is the least popular": group by the thing
         and rank the groups by their number of rows."""
         cues = self.r.cues_of("frequency")
         if not cues:
@@ -504,14 +569,16 @@ class _Builder:
         if len(shown) != 1 or table.lower() == self.plan.base.lower():
             return None
         for fk in self.schema.table(self.plan.base).foreign_keys:
-            if fk.ref_table.lower() == table.lower() and len(fk.columns) == 1 and (
-                [c.lower() for c in fk.ref_columns] == [shown[0].column.lower()]
+            if (
+                fk.ref_table.lower() == table.lower()
+                and len(fk.columns) == 1
+                and ([c.lower() for c in fk.ref_columns] == [shown[0].column.lower()])
             ):
                 return ColRef(self.plan.base, fk.columns[0])
         return None
 
     def _ranks_rows(self, slot: Slot) -> bool:
-        """"What is the name of the product with the highest price": a superlative adjective
+        """ "What is the name of the product with the highest price": a superlative adjective
         picks a row when the question asks for other columns of it."""
         word = self.r.tokens[slot.cue.span[0]].low if slot.cue is not None else ""
         if word not in lx.SUPERLATIVE_DESC | lx.SUPERLATIVE_ASC or word in lx.NOUN_AGGS:
@@ -521,22 +588,28 @@ class _Builder:
         return any(p.choice != slot.choice for p in self.slots("project"))
 
     def _per_group(self) -> bool:
-        return any(c.kind == "group" and self.r.tokens[c.span[0]].low != "by"
-                   for c in self.r.cues) and self.r.opener not in ("which", "who")
+        return any(
+            c.kind == "group" and self.r.tokens[c.span[0]].low != "by" for c in self.r.cues
+        ) and self.r.opener not in ("which", "who")
 
     def _after_all(self, slot: Slot) -> bool:
         k = slot.mention.span[0]
         while k > 0 and self.r.tokens[k - 1].low in ("the", "of"):
             k -= 1
-        return k > 1 and self.r.tokens[k - 1].low in ("all", "every") and self.r.tokens[
-            k - 2].low in ("across", "for", "of", "among", "over", "in", "on", "from")
+        return (
+            k > 1
+            and self.r.tokens[k - 1].low in ("all", "every")
+            and self.r.tokens[k - 2].low
+            in ("across", "for", "of", "among", "over", "in", "on", "from")
+        )
 
     def _value_labels(self) -> set[ColRef]:
         """Projected columns that only label a value or pattern near them ("origins are not
         'Beijing'"), as opposed to columns the question lists ("name ... with name 'X'")."""
         fixed = {f[0] for f in self.plan.filters if f[1] in ("=", "IN", "!=", "NOT IN", "LIKE")}
-        starts = [v.span[0] for v in self.r.values] + [c.span[0] for c in self.r.cues
-                                                        if c.kind in ("like", "compare")]
+        starts = [v.span[0] for v in self.r.values] + [
+            c.span[0] for c in self.r.cues if c.kind in ("like", "compare")
+        ]
         out = set()
         for s in self.slots("project"):
             ref = ColRef(s.choice.table, s.choice.column)
@@ -545,7 +618,7 @@ class _Builder:
         return out
 
     def _distinct(self) -> bool:
-        """"different", "distinct", "unique" that no count used: SELECT DISTINCT."""
+        """ "different", "distinct", "unique" that no count used: SELECT DISTINCT."""
         counted = {id(s.cue) for s in self.slots("count")}
         for c in self.r.cues_of("distinct"):
             prev = [p for p in self.r.cues if p.span[1] <= c.span[0] and p.kind == "count"]
@@ -588,7 +661,8 @@ class _Builder:
                 self._compare(ColRef(table.name, display_columns(table)[0]), cue)
                 used.add(id(cue))
         having_cues = {id(s.cue) for s in self.slots("having")} | {
-            id(s.having) for s in self.slots("measure") if s.having is not None}
+            id(s.having) for s in self.slots("measure") if s.having is not None
+        }
         for cue in self.r.cues_of("compare"):
             if id(cue) in used or id(cue) in having_cues or self._paired(cue, used):
                 continue
@@ -614,7 +688,7 @@ class _Builder:
         self._into_anti_joins()
 
     def _either(self) -> None:
-        """"from Hartford or younger than 40": two conditions joined by "or" hold either way."""
+        """ "from Hartford or younger than 40": two conditions joined by "or" hold either way."""
         spans = [self._source(f) for f in self.plan.filters]
         order = sorted(range(len(spans)), key=lambda i: spans[i] or (999, 999))
         for a, b in zip(order, order[1:], strict=False):
@@ -645,13 +719,18 @@ class _Builder:
         return None
 
     def _measure_rank(self, sorts: list) -> None:
-        """"the shortest trip": rank by the column the adjective measures."""
+        """ "the shortest trip": rank by the column the adjective measures."""
         for cue in self.r.cues_of("measure_sup"):
             words, desc = lx.MEASURE_SUPERLATIVES[cue.op]
             for name in [self.plan.base] + [t for t in self.in_play if t != self.plan.base]:
                 table = self.schema.table(name)
-                hits = [c for c in table.columns if is_numeric(c) and not is_key(table, c)
-                        and set(words) & set(natural_words(c.name))]
+                hits = [
+                    c
+                    for c in table.columns
+                    if is_numeric(c)
+                    and not is_key(table, c)
+                    and set(words) & set(natural_words(c.name))
+                ]
                 if hits:
                     sorts.insert(0, (ColRef(name, hits[0].name), desc))
                     self.ranked = True
@@ -683,13 +762,19 @@ class _Builder:
         return "both" in words or table != self.plan.base
 
     def _chained_compare(self, cue) -> bool:
-        """"above 8000000 or below 5000000": a second comparison right after a first one
+        """ "above 8000000 or below 5000000": a second comparison right after a first one
         applies to the same column; with "or" either may hold."""
         gap_ok = ("or", "and", ",", "the", "is", "are", "was", "either")
         for k in range(len(self.plan.filters) - 1, -1, -1):
             ref, op, value = self.plan.filters[k]
-            prev = next((c for c in self.r.cues_of("compare") if c.op == op
-                         and c.value == value and c.span[1] <= cue.span[0]), None)
+            prev = next(
+                (
+                    c
+                    for c in self.r.cues_of("compare")
+                    if c.op == op and c.value == value and c.span[1] <= cue.span[0]
+                ),
+                None,
+            )
             if prev is None:
                 continue
             gap = [t.low for t in self.r.tokens[prev.span[1] : cue.span[0]]]
@@ -699,13 +784,15 @@ class _Builder:
                 self.plan.filters[k] = (ref, "OR", ((op, value), (cue.op, cue.value)))
             else:
                 self.plan.filters.append((ref, cue.op, cue.value))
-            self.notes.append(f"{ref.table}.{ref.column} {'or ' if 'or' in gap else ''}"
-                              f"{cue.op} {lx_number(cue.value)}")
+            self.notes.append(
+                f"{ref.table}.{ref.column} {'or ' if 'or' in gap else ''}"
+                f"{cue.op} {lx_number(cue.value)}"
+            )
             return True
         return False
 
     def _count_condition(self, cue) -> bool:
-        """"students with at least two allergies", "more than once": a count of rows per
+        """ "students with at least two allergies", "more than once": a count of rows per
         answer when no numeric column takes the number."""
         k = cue.span[1]
         words = [t.low for t in self.r.tokens[k : k + 2]]
@@ -714,15 +801,20 @@ class _Builder:
         times = self.r.tokens[k - 1].low in lx.TIMES_WORDS or "times" in words
         if not times and not any(w.isalpha() and w not in lx.STOP_WORDS for w in words):
             return False
-        self.plan.having.append((Measure("count", None, table=self.plan.base), cue.op,
-                                 cue.value))
+        self.plan.having.append((Measure("count", None, table=self.plan.base), cue.op, cue.value))
         self.notes.append(f"having count {cue.op} {lx_number(cue.value)}")
         return True
 
     def _subcompare(self, cue) -> None:
-        """"a max speed greater than the average": compare with an aggregate subquery."""
-        target = next((ColRef(s.choice.table, s.choice.column) for s in self.slots("filter")
-                       if s.cue is cue and not s.choice.is_table), None)
+        """ "a max speed greater than the average": compare with an aggregate subquery."""
+        target = next(
+            (
+                ColRef(s.choice.table, s.choice.column)
+                for s in self.slots("filter")
+                if s.cue is cue and not s.choice.is_table
+            ),
+            None,
+        )
         if target is None:
             target = self._numeric_target(cue)
         sub = QueryPlan(base=target.table, select=[Measure(cue.value, target)])
@@ -744,10 +836,14 @@ class _Builder:
         candidates = []
         for name in self.in_play:
             t = self.schema.table(name)
-            candidates += [ColRef(t.name, c.name) for c in t.columns
-                           if is_numeric(c) and not is_key(t, c)]
-        projected = [ColRef(s.choice.table, s.choice.column) for s in self.slots("project")
-                     if ColRef(s.choice.table, s.choice.column) in candidates]
+            candidates += [
+                ColRef(t.name, c.name) for c in t.columns if is_numeric(c) and not is_key(t, c)
+            ]
+        projected = [
+            ColRef(s.choice.table, s.choice.column)
+            for s in self.slots("project")
+            if ColRef(s.choice.table, s.choice.column) in candidates
+        ]
         if projected:
             return projected[-1]
         same_base = [c for c in candidates if c.table == self.plan.base]
@@ -756,9 +852,7 @@ class _Builder:
         hinted = self._hinted(cue, same_base or candidates)
         if hinted is not None:
             return hinted
-        raise NoAnswerError(
-            f"I could not tell which column '{self.r.text(cue.span)}' applies to."
-        )
+        raise NoAnswerError(f"I could not tell which column '{self.r.text(cue.span)}' applies to.")
 
     def _hinted(self, cue, candidates: list[ColRef]) -> ColRef | None:
         """The column a comparative names: "younger than 30" -> age, "lasted" -> duration."""
@@ -771,14 +865,18 @@ class _Builder:
         return None
 
     def _date(self, cue) -> None:
-        target = next((ColRef(s.choice.table, s.choice.column) for s in self.slots("date")
-                       if s.cue is cue and not s.choice.is_table), None)
+        target = next(
+            (
+                ColRef(s.choice.table, s.choice.column)
+                for s in self.slots("date")
+                if s.cue is cue and not s.choice.is_table
+            ),
+            None,
+        )
         if target is None:
             target = self._date_column()
         if target is None:
-            raise NoAnswerError(
-                f"I could not find a date column for '{self.r.text(cue.span)}'."
-            )
+            raise NoAnswerError(f"I could not find a date column for '{self.r.text(cue.span)}'.")
         col = self.schema.table(target.table).column(target.column)
         for op, day in cue.value:
             bound = _year_bound(op, day) if is_numeric(col) or is_year(col) else (op, day)
@@ -799,8 +897,9 @@ class _Builder:
         for s in self.slots("having"):
             m = Measure("count", None, table=s.choice.table)
             self.plan.having.append((m, s.cue.op, s.cue.value))
-            self.notes.append(f"having count of {s.choice.table} {s.cue.op} "
-                              f"{lx_number(s.cue.value)}")
+            self.notes.append(
+                f"having count of {s.choice.table} {s.cue.op} {lx_number(s.cue.value)}"
+            )
 
     def _grouped(self, measures: list[Measure]) -> None:
         shown: list[ColRef] = []
@@ -824,9 +923,12 @@ class _Builder:
         counted = {m.table for m in measures if m.col is None}
         measured = {m.col.table if m.col else m.table for m in measures}
         all_of = not self.plan.having and any(self._after_all(s) for s in self.slots("subject"))
-        by_subject = subject is not None and (self.entity or self.plan.having) and (
-            subject.name not in counted or self.plan.having
-        ) and (self.ranked or self.plan.having or measured - {subject.name})
+        by_subject = (
+            subject is not None
+            and (self.entity or self.plan.having)
+            and (subject.name not in counted or self.plan.having)
+            and (self.ranked or self.plan.having or measured - {subject.name})
+        )
         if not grouped and by_subject and not all_of:
             shown, grouped = _entity_keys(subject)
         kept = [m for m in measures if m not in self.order_only]
@@ -839,8 +941,11 @@ class _Builder:
             self.notes.append("grouped by " + ", ".join(f"{c.table}.{c.column}" for c in shown))
 
     def _rows(self) -> None:
-        cols = [ColRef(s.choice.table, s.choice.column) for s in self.slots("project")
-                if not s.choice.is_table]
+        cols = [
+            ColRef(s.choice.table, s.choice.column)
+            for s in self.slots("project")
+            if not s.choice.is_table
+        ]
         cols = list(dict.fromkeys(cols))
         labels = self._value_labels()
         if [c for c in cols if c not in labels]:  # "programs whose origin is not Beijing"
@@ -879,9 +984,14 @@ class _Builder:
         elif sorts and self.ranked and not self.r.cues_of("sort"):
             self.plan.limit = 1
         if self.plan.order_by:
-            self.notes.append("ordered by " + ", ".join(
-                (e.alias if isinstance(e, Measure) else f"{e.table}.{e.column}")
-                + (" desc" if d else "") for e, d in self.plan.order_by))
+            self.notes.append(
+                "ordered by "
+                + ", ".join(
+                    (e.alias if isinstance(e, Measure) else f"{e.table}.{e.column}")
+                    + (" desc" if d else "")
+                    for e, d in self.plan.order_by
+                )
+            )
         if self.plan.limit:
             self.notes.append(f"first {self.plan.limit}")
 
@@ -894,8 +1004,9 @@ class _Builder:
             if isinstance(item, Measure) and item.col is None and item.table:
                 t = self.schema.table(item.table)
                 if len(t.primary_key) == 1:
-                    swap[item] = Measure("count", ColRef(t.name, t.primary_key[0]), True,
-                                         table=t.name)
+                    swap[item] = Measure(
+                        "count", ColRef(t.name, t.primary_key[0]), True, table=t.name
+                    )
         self.plan.select = [swap.get(i, i) for i in self.plan.select]
         self.plan.order_by = [(swap.get(e, e), d) for e, d in self.plan.order_by]
         self.plan.having = [(swap.get(m, m), op, v) for m, op, v in self.plan.having]

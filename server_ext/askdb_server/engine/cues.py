@@ -185,7 +185,7 @@ _SUB_AGGS = {"average": "avg", "mean": "avg", "avg": "avg"}
 
 
 def _comparative(tokens: list[Token], i: int) -> tuple[int, str] | None:
-    """"cheaper than 20", "longer than 300": any comparative adjective before "than"."""
+    """ "cheaper than 20", "longer than 300": any comparative adjective before "than"."""
     word = tokens[i].low
     if i + 1 < len(tokens) and tokens[i + 1].low == "than" and word.endswith("er"):
         return 2, "<" if word in lx.LESS_COMPARATIVES else ">"
@@ -208,7 +208,7 @@ def _limit_cue(tokens: list[Token], i: int) -> Cue | None:
 
 
 def _spread_sort(tokens: list[Token], i: int) -> list[Cue]:
-    """"sorted the results by", "order them by": a sort verb with "by" a few words later."""
+    """ "sorted the results by", "order them by": a sort verb with "by" a few words later."""
     if tokens[i].low not in lx.SORT_VERBS:
         return []
     for k in range(i + 2, min(i + 5, len(tokens))):
@@ -236,8 +236,12 @@ def find_cues(tokens: list[Token]) -> list[Cue]:
             found = _spread_sort(tokens, i)
         if not found:
             hit = _longest(tokens, i, PHRASES)
-            if hit and hit[0] == 1 and tokens[i].low == "by" and i > 0 and lx.is_participle(
-                tokens[i - 1].low
+            if (
+                hit
+                and hit[0] == 1
+                and tokens[i].low == "by"
+                and i > 0
+                and lx.is_participle(tokens[i - 1].low)
             ):
                 hit = None
             if hit:

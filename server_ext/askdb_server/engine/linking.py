@@ -98,8 +98,11 @@ def is_temporal(col: Column) -> bool:
 def is_year(col: Column) -> bool:
     """A column of years ("open_year", "Year"), however typed, that takes year bounds."""
     words = split_identifier(col.name)
-    return bool(words) and words[-1] in ("year", "yr") and not any(
-        t in (col.type or "").upper() for t in _DATE_TYPES)
+    return (
+        bool(words)
+        and words[-1] in ("year", "yr")
+        and not any(t in (col.type or "").upper() for t in _DATE_TYPES)
+    )
 
 
 def is_key(table: Table, col: Column) -> bool:
@@ -121,7 +124,7 @@ def comment_synonyms(comment: str | None) -> list[str]:
     a project's docs teach the engine business terms, see ``rag/synonyms.py``)."""
     if not comment or ALSO_CALLED not in comment.lower():
         return []
-    tail = comment[comment.lower().index(ALSO_CALLED) + len(ALSO_CALLED):]
+    tail = comment[comment.lower().index(ALSO_CALLED) + len(ALSO_CALLED) :]
     tail = tail.split(";", 1)[0]
     return [t.strip() for t in tail.split(",") if t.strip()]
 
@@ -174,7 +177,7 @@ class SchemaIndex:
             self._phrase(" ".join(natural_words(term)), element, 1.0)
 
     def _key_phrases(self, table: Table, words: tuple[str, ...]) -> None:
-        """"student id", "the ids of employees": the table's one-column primary key."""
+        """ "student id", "the ids of employees": the table's one-column primary key."""
         if len(table.primary_key) != 1 or table.column(table.primary_key[0]) is None:
             return
         col = table.column(table.primary_key[0])
@@ -250,17 +253,20 @@ class SchemaLinker:
         mentions += self._by_embedding(tokens, idx, rest)
         return sorted(mentions, key=lambda m: m.span[0])
 
-    def _by_name(self, tokens: list[Token], idx: SchemaIndex, free: list[bool],
-                 blocked: set[int]) -> list[Mention]:
+    def _by_name(
+        self, tokens: list[Token], idx: SchemaIndex, free: list[bool], blocked: set[int]
+    ) -> list[Mention]:
         out: list[Mention] = []
         i = 0
         while i < len(tokens):
             hit = None
             for n in range(min(idx.max_words + 1, len(tokens) - i), 0, -1):
                 inner = range(i + 1, i + n - 1)
-                if not (free[i] and free[i + n - 1] and all(
-                    free[k] or (tokens[k].low == "of" and k not in blocked) for k in inner
-                )):
+                if not (
+                    free[i]
+                    and free[i + n - 1]
+                    and all(free[k] or (tokens[k].low == "of" and k not in blocked) for k in inner)
+                ):
                     continue
                 cands = idx.phrases.get(phrase_key([t.lemma for t in tokens[i : i + n]]))
                 if cands:
@@ -293,16 +299,17 @@ class SchemaLinker:
         return out
 
 
-def _ranked(cands: list[tuple[Element, float]],
-            twins: bool) -> tuple[tuple[Element, float], ...]:
+def _ranked(cands: list[tuple[Element, float]], twins: bool) -> tuple[tuple[Element, float], ...]:
     """Best first; on a tie a table wins over another table's column, but a column that
     shares its own table's name wins over that table when named in several words
     ("allergy type"; "artists" stays the table)."""
     out = sorted(cands, key=lambda c: (-c[1], not c[0].is_table))
     top, score = out[0]
     if top.is_table and twins:
-        twin = next((c for c in out if not c[0].is_table and c[0].table == top.table
-                     and c[1] >= score), None)
+        twin = next(
+            (c for c in out if not c[0].is_table and c[0].table == top.table and c[1] >= score),
+            None,
+        )
         if twin is not None:
             out.remove(twin)
             out.insert(0, twin)

@@ -161,7 +161,14 @@ class AskPipeline:
             clock.lap("generating")
             rec.tokens = candidates[0].tokens
             result, chosen = self._try_candidates(
-                candidates, project.dialect, url, schema, rec, clock, emit, cancel,
+                candidates,
+                project.dialect,
+                url,
+                schema,
+                rec,
+                clock,
+                emit,
+                cancel,
                 QueryPolicy.of(project),
             )
         except BaseException as e:

@@ -69,8 +69,13 @@ class QueryPlan:
     def tables(self) -> list[str]:
         seen = [self.base]
         conds = [g for f in self.filters for g in (f[2] if f[1] == "ANY" else (f,))]
-        refs = [*self.select, *(f[0] for f in conds), *self.group_by,
-                *(h[0] for h in self.having), *(o[0] for o in self.order_by)]
+        refs = [
+            *self.select,
+            *(f[0] for f in conds),
+            *self.group_by,
+            *(h[0] for h in self.having),
+            *(o[0] for o in self.order_by),
+        ]
         for ref in refs:
             for table in _tables_of(ref):
                 if table not in seen:
@@ -265,8 +270,11 @@ def _sql_text(plan: QueryPlan, joins: list[str], qualify: bool, schema: Schema) 
         return f"{left} {op} {value(v)}"
 
     shown = "*" if plan.star else ", ".join(expr(s, True) for s in plan.select) or "*"
-    parts = [f"SELECT {'DISTINCT ' if plan.distinct else ''}{shown}",
-             f"FROM {quote(plan.base)}", *joins]
+    parts = [
+        f"SELECT {'DISTINCT ' if plan.distinct else ''}{shown}",
+        f"FROM {quote(plan.base)}",
+        *joins,
+    ]
     if plan.filters:
         parts.append("WHERE " + " AND ".join(cond(c, op, v) for c, op, v in plan.filters))
     if plan.group_by:
@@ -274,8 +282,10 @@ def _sql_text(plan: QueryPlan, joins: list[str], qualify: bool, schema: Schema) 
     if plan.having:
         parts.append("HAVING " + " AND ".join(cond(m, op, v) for m, op, v in plan.having))
     if plan.order_by:
-        parts.append("ORDER BY " + ", ".join(f"{order_expr(e)}{' DESC' if d else ''}"
-                                             for e, d in plan.order_by))
+        parts.append(
+            "ORDER BY "
+            + ", ".join(f"{order_expr(e)}{' DESC' if d else ''}" for e, d in plan.order_by)
+        )
     if plan.limit is not None:
         parts.append(f"LIMIT {int(plan.limit)}")
     return " ".join(parts)

@@ -16,18 +16,115 @@ from .linking import Element, Mention, SchemaLinker, is_key, is_numeric, phrase_
 from .values import ValueIndex, ValueMatch
 
 # Words that may sit between a cue and the word it governs ("the average *of the* price").
-_FILLER = frozenset({"the", "a", "an", "of", "all", "its", "their", "is", "are", "was", "were",
-                     "has", "have", "had", "with", "in", "for", "on", "at", "each", "per", "that"})
+_FILLER = frozenset(
+    {
+        "the",
+        "a",
+        "an",
+        "of",
+        "all",
+        "its",
+        "their",
+        "is",
+        "are",
+        "was",
+        "were",
+        "has",
+        "have",
+        "had",
+        "with",
+        "in",
+        "for",
+        "on",
+        "at",
+        "each",
+        "per",
+        "that",
+    }
+)
 # Words between a column and the comparison that follows it: "price is over 10".
-_AFTER_FILLER = frozenset({"the", "a", "an", "of", "is", "are", "was", "were", "be", "been",
-                           "being", "that", "its", "their", "value", "values"})
-_OWNER_FILLER = frozenset({"the", "a", "an", "all", "each", "every", "those", "these", "its",
-                           "their", "his", "her", "different", "distinct"})
-_CLAUSE_WORDS = frozenset({"who", "whose", "that", "which", "where", "whom", "with", "having",
-                           "has", "have", "had", "when", "than", "if", "whether", "in", "for",
-                           "from", "by", "on", "at", "during", "after", "before"})
-_ENTITY_OPENERS = frozenset({"which", "who", "whom", "list", "show", "name", "find", "give",
-                             "display", "get", "return", "what"})
+_AFTER_FILLER = frozenset(
+    {
+        "the",
+        "a",
+        "an",
+        "of",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "that",
+        "its",
+        "their",
+        "value",
+        "values",
+    }
+)
+_OWNER_FILLER = frozenset(
+    {
+        "the",
+        "a",
+        "an",
+        "all",
+        "each",
+        "every",
+        "those",
+        "these",
+        "its",
+        "their",
+        "his",
+        "her",
+        "different",
+        "distinct",
+    }
+)
+_CLAUSE_WORDS = frozenset(
+    {
+        "who",
+        "whose",
+        "that",
+        "which",
+        "where",
+        "whom",
+        "with",
+        "having",
+        "has",
+        "have",
+        "had",
+        "when",
+        "than",
+        "if",
+        "whether",
+        "in",
+        "for",
+        "from",
+        "by",
+        "on",
+        "at",
+        "during",
+        "after",
+        "before",
+    }
+)
+_ENTITY_OPENERS = frozenset(
+    {
+        "which",
+        "who",
+        "whom",
+        "list",
+        "show",
+        "name",
+        "find",
+        "give",
+        "display",
+        "get",
+        "return",
+        "what",
+    }
+)
 
 
 @dataclass
@@ -71,8 +168,9 @@ class Reading:
         return [c for c in self.cues if c.kind == kind]
 
 
-def read_question(question: str, schema: Schema, linker: SchemaLinker,
-                  values: ValueIndex | None) -> Reading:
+def read_question(
+    question: str, schema: Schema, linker: SchemaLinker, values: ValueIndex | None
+) -> Reading:
     """Annotate a question: cues, then values, then schema mentions on the words left."""
     tokens = lx.tokenize(question)
     idx = linker.index(schema)
@@ -91,11 +189,16 @@ def read_question(question: str, schema: Schema, linker: SchemaLinker,
     covered = blocked | {k for m in linked for k in range(*m.span)}
     unlinked = [i for i, t in enumerate(tokens) if i not in covered and _is_content(t)]
     # a number no cue used is a condition the SQL would silently leave out
-    unlinked += [i for i, t in enumerate(tokens)
-                 if i not in covered and t.is_number and t.low[:1].isdigit()] * 2
+    unlinked += [
+        i for i, t in enumerate(tokens) if i not in covered and t.is_number and t.low[:1].isdigit()
+    ] * 2
     reading = Reading(tokens, cues, chosen, [], unlinked)
-    reading.numeric = {(t.name, c.name) for t in schema.tables for c in t.columns
-                       if is_numeric(c) and not is_key(t, c)}
+    reading.numeric = {
+        (t.name, c.name)
+        for t in schema.tables
+        for c in t.columns
+        if is_numeric(c) and not is_key(t, c)
+    }
     reading.slots = [slot for m in mentions for slot in _slots(reading, m, mentions)]
     _measure_conditions(reading)
     _owners(reading)
@@ -104,9 +207,10 @@ def read_question(question: str, schema: Schema, linker: SchemaLinker,
     return reading
 
 
-def _coordinated(mentions: list[Mention], tokens: list[lx.Token], phrases: dict,
-                 blocked: set[int]) -> list[Mention]:
-    """"first and last name", "first, middle and last name": the shared head completes each
+def _coordinated(
+    mentions: list[Mention], tokens: list[lx.Token], phrases: dict, blocked: set[int]
+) -> list[Mention]:
+    """ "first and last name", "first, middle and last name": the shared head completes each
     word before it when that makes a column name."""
     out = list(mentions)
     for m in mentions:
@@ -126,13 +230,17 @@ def _coordinated(mentions: list[Mention], tokens: list[lx.Token], phrases: dict,
 
 
 def _compounds(mentions: list[Mention]) -> list[Mention]:
-    """"faculty rank", "customer name": a table word right before one of its own columns
+    """ "faculty rank", "customer name": a table word right before one of its own columns
     names that column."""
     out: list[Mention] = []
     for m in mentions:
         prev = out[-1] if out else None
-        if (prev is not None and prev.span[1] == m.span[0] and prev.candidates[0][0].is_table
-                and not m.candidates[0][0].is_table):
+        if (
+            prev is not None
+            and prev.span[1] == m.span[0]
+            and prev.candidates[0][0].is_table
+            and not m.candidates[0][0].is_table
+        ):
             table = prev.candidates[0][0].table
             own = [(e, s + 0.3) for e, s in m.candidates if not e.is_table and e.table == table]
             if own:
@@ -150,8 +258,9 @@ def _context(reading: Reading) -> None:
     first = next((s.mention.span[0] for s in reading.slots), None)
     if first is None:
         return
-    end = next((i for i, t in enumerate(reading.tokens)
-                if i > first and t.low in _CLAUSE_WORDS), None)
+    end = next(
+        (i for i, t in enumerate(reading.tokens) if i > first and t.low in _CLAUSE_WORDS), None
+    )
     if end is None:
         return
     for slot in reading.slots:
@@ -163,7 +272,11 @@ def _context(reading: Reading) -> None:
 def _measure_conditions(reading: Reading) -> None:
     """An aggregate followed by a comparison, in a question that groups, is a HAVING."""
     if not any(c.kind in ("group", "distinct") for c in reading.cues) and reading.opener not in (
-        "which", "list", "show", "find", "what"
+        "which",
+        "list",
+        "show",
+        "find",
+        "what",
     ):
         return
     for slot in reading.slots:
@@ -174,22 +287,26 @@ def _measure_conditions(reading: Reading) -> None:
 
 
 def _coordinated_measures(reading: Reading) -> None:
-    """"the average price and score": a column joined by "and" to a measured one is measured
+    """ "the average price and score": a column joined by "and" to a measured one is measured
     the same way."""
     for prev, slot in zip(reading.slots, reading.slots[1:], strict=False):
-        if prev.role != "measure" or slot.role != "project" or slot.mention.candidates[0][
-            0
-        ].is_table:
+        if (
+            prev.role != "measure"
+            or slot.role != "project"
+            or slot.mention.candidates[0][0].is_table
+        ):
             continue
         gap = reading.tokens[prev.mention.span[1] : slot.mention.span[0]]
-        if gap and all(t.low in ("and", ",", "the", "its", "their") for t in gap) and any(
-            t.low in ("and", ",") for t in gap
+        if (
+            gap
+            and all(t.low in ("and", ",", "the", "its", "their") for t in gap)
+            and any(t.low in ("and", ",") for t in gap)
         ):
             slot.role, slot.agg = "measure", prev.agg
 
 
 def _owners(reading: Reading) -> None:
-    """"the name of the customer": a column word followed by "of" and a table word belongs to
+    """ "the name of the customer": a column word followed by "of" and a table word belongs to
     that table; the resolver prefers it."""
     mention_at = {s.mention.span[0]: s for s in reading.slots}
     for slot in reading.slots:
@@ -206,37 +323,112 @@ def _owners(reading: Reading) -> None:
             continue
         if other.mention.candidates[0][0].is_table:
             slot.owner = other.mention.candidates[0][0].table
-        elif slot.role == "project" and reading.tokens[slot.mention.span[1] - 1].lemma in (
-            "name", "title"
-        ) and slot.mention.span[1] - slot.mention.span[0] == 1:
+        elif (
+            slot.role == "project"
+            and reading.tokens[slot.mention.span[1] - 1].lemma in ("name", "title")
+            and slot.mention.span[1] - slot.mention.span[0] == 1
+        ):
             slot.role = "context"  # "the names of studios": the studio column itself
-        elif slot.role == "project" and other.role == "project" and (
-            other.mention.candidates[0][0].table == slot.mention.candidates[0][0].table
+        elif (
+            slot.role == "project"
+            and other.role == "project"
+            and (other.mention.candidates[0][0].table == slot.mention.candidates[0][0].table)
         ):
             other.role = "context"  # "the primary conference of the school": the row's name
     reading.slots = [s for s in reading.slots if s.role != "context"]
 
 
-_EQUALS_FILLER = frozenset({"is", "=", "of", "as", "equal", "equals", "to", "number", "no", "#",
-                            "being", "was", "are", "were"})
-_LIKE_OPENERS = {"contain": "%{}%", "contains": "%{}%", "containing": "%{}%",
-                 "contained": "%{}%", "included": "%{}%",
-                 "include": "%{}%", "includes": "%{}%", "including": "%{}%", "like": "%{}%",
-                 "letter": "%{}%", "substring": "%{}%", "word": "%{}%",
-                 "start": "{}%", "starts": "{}%", "starting": "{}%", "begin": "{}%",
-                 "begins": "{}%", "beginning": "{}%", "end": "%{}", "ends": "%{}",
-                 "ending": "%{}"}
+_EQUALS_FILLER = frozenset(
+    {
+        "is",
+        "=",
+        "of",
+        "as",
+        "equal",
+        "equals",
+        "to",
+        "number",
+        "no",
+        "#",
+        "being",
+        "was",
+        "are",
+        "were",
+    }
+)
+_LIKE_OPENERS = {
+    "contain": "%{}%",
+    "contains": "%{}%",
+    "containing": "%{}%",
+    "contained": "%{}%",
+    "included": "%{}%",
+    "include": "%{}%",
+    "includes": "%{}%",
+    "including": "%{}%",
+    "like": "%{}%",
+    "letter": "%{}%",
+    "substring": "%{}%",
+    "word": "%{}%",
+    "start": "{}%",
+    "starts": "{}%",
+    "starting": "{}%",
+    "begin": "{}%",
+    "begins": "{}%",
+    "beginning": "{}%",
+    "end": "%{}",
+    "ends": "%{}",
+    "ending": "%{}",
+}
 
 
-_VALUE_LABEL_GAP = frozenset({"the", "a", "of", "is", "=", "in", "by", "from", "at", "as", "to",
-                              "with", "are", "was", "were"})
-_LABEL_GAP = frozenset({"named", "called", "is", "the", "of", "with", "as", "=", "titled", "a",
-                        "an", "equal", "to", "was", "are"})
+_VALUE_LABEL_GAP = frozenset(
+    {
+        "the",
+        "a",
+        "of",
+        "is",
+        "=",
+        "in",
+        "by",
+        "from",
+        "at",
+        "as",
+        "to",
+        "with",
+        "are",
+        "was",
+        "were",
+    }
+)
+_LABEL_GAP = frozenset(
+    {
+        "named",
+        "called",
+        "is",
+        "the",
+        "of",
+        "with",
+        "as",
+        "=",
+        "titled",
+        "a",
+        "an",
+        "equal",
+        "to",
+        "was",
+        "are",
+    }
+)
 
 
-def _quoted_values(tokens: list[lx.Token], linked: list[Mention], chosen: list[ValueMatch],
-                   blocked: set[int], schema: Schema,
-                   values: ValueIndex | None) -> list[ValueMatch]:
+def _quoted_values(
+    tokens: list[lx.Token],
+    linked: list[Mention],
+    chosen: list[ValueMatch],
+    blocked: set[int],
+    schema: Schema,
+    values: ValueIndex | None,
+) -> list[ValueMatch]:
     """A quoted string the sampled values do not hold is still a value: of the column (or the
     table's name column) named just before it ("the product 'rem'", "named 'Kolob Arch'")."""
     from .compose import display_columns  # noqa: PLC0415 - compose imports this module
@@ -288,9 +480,8 @@ def _split_name(tok: lx.Token, i: int, values: ValueIndex | None) -> list[ValueM
     return []
 
 
-def _equal_numbers(tokens: list[lx.Token], mentions: list[Mention],
-                   blocked: set[int]) -> list[Cue]:
-    """"the document with id 2", "room number 101": a number right after a column word that
+def _equal_numbers(tokens: list[lx.Token], mentions: list[Mention], blocked: set[int]) -> list[Cue]:
+    """ "the document with id 2", "room number 101": a number right after a column word that
     no comparison took is an equality on that column."""
     out = []
     for m in mentions:
@@ -299,8 +490,11 @@ def _equal_numbers(tokens: list[lx.Token], mentions: list[Mention],
         k = m.span[1]
         while k < len(tokens) and tokens[k].low in _EQUALS_FILLER and k not in blocked:
             k += 1
-        if k < len(tokens) and k not in blocked and tokens[k].is_number and (
-            tokens[k].low[:1].isdigit()
+        if (
+            k < len(tokens)
+            and k not in blocked
+            and tokens[k].is_number
+            and (tokens[k].low[:1].isdigit())
         ):
             out.append(Cue("compare", (m.span[1], k + 1), "=", lx.parse_number(tokens[k].low)))
             blocked.add(k)
@@ -308,7 +502,7 @@ def _equal_numbers(tokens: list[lx.Token], mentions: list[Mention],
 
 
 def _patterns(tokens: list[lx.Token], blocked: set[int], chosen: list) -> list[Cue]:
-    """"names containing 'a'", "starting with the letter S": a LIKE pattern on a text column."""
+    """ "names containing 'a'", "starting with the letter S": a LIKE pattern on a text column."""
     out = []
     valued = {k for v in chosen for k in range(*v.span)}
     for i, tok in enumerate(tokens):
@@ -316,8 +510,12 @@ def _patterns(tokens: list[lx.Token], blocked: set[int], chosen: list) -> list[C
         if shape is None or i in blocked:
             continue
         k = i + 1
-        while k < len(tokens) and not tokens[k].quoted and tokens[k].low in (
-                "with", "the", "a", "an", "letter", "word", "substring", "string", "character"):
+        while (
+            k < len(tokens)
+            and not tokens[k].quoted
+            and tokens[k].low
+            in ("with", "the", "a", "an", "letter", "word", "substring", "string", "character")
+        ):
             k += 1
         if k >= len(tokens) or k in blocked or (k in valued and not tokens[k].quoted):
             continue
@@ -341,10 +539,13 @@ def _unless_named(cues: list[Cue], tokens: list[lx.Token], phrases: dict) -> lis
             # "the phone number of the customer": a column, then "of"
             out.append(Cue("noise", (c.span[0], c.span[0] + 1)))
             continue
-        if c.kind == "count" and out and out[-1].kind in ("agg", "superlative") and out[
-            -1
-        ].span[1] == c.span[0] and tokens[c.span[0]].low in ("number", "amount") and _column_next(
-            c, tokens, phrases
+        if (
+            c.kind == "count"
+            and out
+            and out[-1].kind in ("agg", "superlative")
+            and out[-1].span[1] == c.span[0]
+            and tokens[c.span[0]].low in ("number", "amount")
+            and _column_next(c, tokens, phrases)
         ):
             c = Cue("noise", c.span)  # "the largest number of bedrooms": a column, ranked
         out.append(c)
@@ -359,7 +560,8 @@ def _names_with_previous(cue: Cue, tokens: list[lx.Token], phrases: dict) -> boo
     if any(not e.is_table and s >= 0.85 for e, s in phrases.get(key, ())):
         return True
     return tokens[a].low == "number" and any(  # "phone number" where the column is "phone"
-        not e.is_table and s >= 0.9 for e, s in phrases.get(tokens[a - 1].lemma, ()))
+        not e.is_table and s >= 0.9 for e, s in phrases.get(tokens[a - 1].lemma, ())
+    )
 
 
 def _column_next(cue: Cue, tokens: list[lx.Token], phrases: dict) -> bool:
@@ -388,21 +590,26 @@ def _labels_value(m: Mention, chosen: list[ValueMatch], tokens: list[lx.Token]) 
     for v in chosen:
         if not any(e.table == v.table and e.column == v.column for e in m.columns()):
             continue
-        gap = range(v.span[1], m.span[0]) if v.span[1] <= m.span[0] else range(m.span[1],
-                                                                                v.span[0])
+        gap = range(v.span[1], m.span[0]) if v.span[1] <= m.span[0] else range(m.span[1], v.span[0])
         if all(tokens[k].low in _VALUE_LABEL_GAP for k in gap):
             return True
     return False
 
 
 def _is_content(token: lx.Token) -> bool:
-    return (not token.quoted and token.low not in lx.STOP_WORDS and token.low.isalpha()
-            and token.low not in lx.SOFT_WORDS
-            and len(token.low) > 2 and token.low not in lx.QUESTION_WORDS)
+    return (
+        not token.quoted
+        and token.low not in lx.STOP_WORDS
+        and token.low.isalpha()
+        and token.low not in lx.SOFT_WORDS
+        and len(token.low) > 2
+        and token.low not in lx.QUESTION_WORDS
+    )
 
 
-def _choose_values(tokens, matches: list[ValueMatch], blocked: set[int],
-                   phrases: dict) -> list[ValueMatch]:
+def _choose_values(
+    tokens, matches: list[ValueMatch], blocked: set[int], phrases: dict
+) -> list[ValueMatch]:
     """Non-overlapping value matches; a word that names a table or column stays a name unless
     it is quoted or capitalised mid-sentence."""
     chosen: list[ValueMatch] = []
@@ -418,9 +625,7 @@ def _choose_values(tokens, matches: list[ValueMatch], blocked: set[int],
             continue
         words = tokens[m.span[0] : m.span[1]]
         lemma = " ".join(t.lemma for t in words)
-        marked = any(t.quoted for t in words) or (
-            m.span[0] > 0 and words[0].text[:1].isupper()
-        )
+        marked = any(t.quoted for t in words) or (m.span[0] > 0 and words[0].text[:1].isupper())
         if lemma in phrases and not marked:
             continue
         if m.score < 1.0 and any(t.lemma in phrases for t in words):
@@ -477,8 +682,10 @@ def _slots(reading: Reading, m: Mention, mentions: list[Mention]) -> list[Slot]:
     ends = {c.span[1]: c for c in reading.cues if c.kind == "agg"}
     k = slot.cue.span[0]
     while True:  # commas are not tokens: "the average, minimum and maximum price"
-        if k in ends and ends[k].op != slot.agg and (
-            k < slot.cue.span[0] or _noun_agg(reading, ends[k])
+        if (
+            k in ends
+            and ends[k].op != slot.agg
+            and (k < slot.cue.span[0] or _noun_agg(reading, ends[k]))
         ):
             cue = ends[k]
             out.insert(0, Slot(m, "measure", cue.op, cue=cue))
@@ -498,8 +705,10 @@ def _slot(reading: Reading, m: Mention, mentions: list[Mention]) -> Slot:
         if slot is not None:
             return slot
     after = _cue_after(reading, m.span[1])
-    if after is not None and after.kind in ("compare", "date", "like", "subcompare") and (
-        not is_table
+    if (
+        after is not None
+        and after.kind in ("compare", "date", "like", "subcompare")
+        and (not is_table)
     ):
         return Slot(m, "date" if after.kind == "date" else "filter", cue=after)
     return Slot(m, "subject" if is_table else "project")
@@ -519,22 +728,29 @@ def _slot_from_cue(reading: Reading, m: Mention, cue: Cue, is_table: bool) -> Sl
         return _slot_from_cue(reading, m, prev, is_table) if prev is not None else None
     if cue.kind == "count":
         prev = _cue_before(reading, cue.span[0], [])
-        if prev is not None and (prev.kind == "superlative" or (
-            prev.kind == "agg" and prev.op in ("max", "min")
-        )):  # "the largest number of reservations": rank by the count
+        if prev is not None and (
+            prev.kind == "superlative" or (prev.kind == "agg" and prev.op in ("max", "min"))
+        ):  # "the largest number of reservations": rank by the count
             desc = prev.op in ("max", "desc")
             return Slot(m, "count", "count", distinct=not is_table, desc=desc, cue=prev)
         return Slot(m, "count", "count", distinct=not is_table, cue=cue)
     if cue.kind == "agg":
         word = reading.tokens[cue.span[0]].low
         stacked = _cue_before(reading, cue.span[0], [])
-        if stacked is not None and stacked.kind in ("agg", "superlative") and cue.op in (
-            "avg", "sum", "count"
+        if (
+            stacked is not None
+            and stacked.kind in ("agg", "superlative")
+            and cue.op in ("avg", "sum", "count")
         ):
             desc = _is_desc(reading, stacked)
             return Slot(m, "measure", cue.op, desc=desc, cue=cue)
-        if is_table and cue.op in ("max", "min") and word in ("most", "least", "fewest") and (
-            cue.span[1] - cue.span[0] == 1  # not "most recent"
+        if (
+            is_table
+            and cue.op in ("max", "min")
+            and word in ("most", "least", "fewest")
+            and (
+                cue.span[1] - cue.span[0] == 1  # not "most recent"
+            )
         ):
             return Slot(m, "count", "count", desc=cue.op == "max", cue=cue)
         sup = word in lx.SUPERLATIVE_DESC or word in lx.SUPERLATIVE_ASC
@@ -567,7 +783,7 @@ def _slot_from_cue(reading: Reading, m: Mention, cue: Cue, is_table: bool) -> Sl
 
 
 def _noun_agg(reading: Reading, cue: Cue) -> bool:
-    """"average", "minimum": aggregate words that can be listed side by side (unlike
+    """ "average", "minimum": aggregate words that can be listed side by side (unlike
     "highest total", where the first ranks the second)."""
     return reading.tokens[cue.span[0]].low in lx.NOUN_AGGS
 
@@ -580,8 +796,11 @@ def _chained(reading: Reading, cue: Cue) -> bool:
     if any(c.kind == "agg" and c.span[1] == k and _noun_agg(reading, c) for c in reading.cues):
         return True
     k = cue.span[1]
-    return k < len(reading.tokens) and reading.tokens[k].low in ("and", ",", "or") and any(
-        c.kind == "agg" and c.span[0] in (k + 1, k + 2) for c in reading.cues)
+    return (
+        k < len(reading.tokens)
+        and reading.tokens[k].low in ("and", ",", "or")
+        and any(c.kind == "agg" and c.span[0] in (k + 1, k + 2) for c in reading.cues)
+    )
 
 
 def _is_desc(reading: Reading, cue: Cue) -> bool:

@@ -50,7 +50,12 @@ class ValueIndex:
 
     @classmethod
     def build(
-        cls, engine: sa.Engine, schema: Schema, *, max_distinct: int = 1000, max_tables: int = 200,
+        cls,
+        engine: sa.Engine,
+        schema: Schema,
+        *,
+        max_distinct: int = 1000,
+        max_tables: int = 200,
         max_columns: int = 1000,
     ) -> ValueIndex:
         """Read up to ``max_distinct`` distinct values of each text column of the schema."""
@@ -68,8 +73,10 @@ class ValueIndex:
                 for col in _text_columns(table):
                     if len(columns) >= max_columns:
                         break
-                    sql = (f"SELECT DISTINCT {quote(col)} FROM {quote(table.name)} "
-                           f"WHERE {quote(col)} IS NOT NULL LIMIT {max_distinct + 1}")
+                    sql = (
+                        f"SELECT DISTINCT {quote(col)} FROM {quote(table.name)} "
+                        f"WHERE {quote(col)} IS NOT NULL LIMIT {max_distinct + 1}"
+                    )
                     try:
                         rows = conn.execute(sa.text(sql)).fetchall()
                     except sa.exc.DBAPIError:

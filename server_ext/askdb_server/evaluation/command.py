@@ -29,21 +29,37 @@ def add_eval_parser(sub: argparse._SubParsersAction) -> None:
         description="Generate SQL for every question, run it and the gold SQL read-only, and "
         "print execution accuracy overall and by shape, with generation latency.",
     )
-    p.add_argument("data_dir", nargs="?", help="a folder in Spider's layout: questions.json, "
-                   "database/<db_id>/<db_id>.sqlite, optionally tables.json")
+    p.add_argument(
+        "data_dir",
+        nargs="?",
+        help="a folder in Spider's layout: questions.json, "
+        "database/<db_id>/<db_id>.sqlite, optionally tables.json",
+    )
     p.add_argument("--project", help="evaluate on this project's approved question/SQL pairs")
     p.add_argument("--out", help="write predictions here (JSON, aligned with the questions)")
     p.add_argument("--model", default="builtin", help="the model to measure (default builtin)")
     p.add_argument("--limit", type=int, help="only the first N questions")
-    p.add_argument("--db", nargs="+", action="extend", metavar="DB_ID",
-                   help="only questions on these databases")
-    p.add_argument("--no-embeddings", action="store_true",
-                   help="link the schema by names only, without MiniLM")
-    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S,
-                   help=f"seconds each query may run (default {DEFAULT_TIMEOUT_S:g})")
+    p.add_argument(
+        "--db",
+        nargs="+",
+        action="extend",
+        metavar="DB_ID",
+        help="only questions on these databases",
+    )
+    p.add_argument(
+        "--no-embeddings", action="store_true", help="link the schema by names only, without MiniLM"
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT_S,
+        help=f"seconds each query may run (default {DEFAULT_TIMEOUT_S:g})",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--askdb-data-dir", help="with --project: AskDB's data folder "
-                   "(default: the Jupyter data folder's askdb/)")
+    p.add_argument(
+        "--askdb-data-dir",
+        help="with --project: AskDB's data folder (default: the Jupyter data folder's askdb/)",
+    )
     p.add_argument("--user", help="with --project: whose project (default: the OS user)")
     p.set_defaults(func=run_eval_command)
 
@@ -89,16 +105,22 @@ def run_eval_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _evaluate(args: argparse.Namespace, model: SQLModel, source: DatabaseSource,
-              connections: ConnectionRegistry, items: list[EvalItem]) -> EvalRun:
+def _evaluate(
+    args: argparse.Namespace,
+    model: SQLModel,
+    source: DatabaseSource,
+    connections: ConnectionRegistry,
+    items: list[EvalItem],
+) -> EvalRun:
     from .runner import Evaluator, make_runner
 
     evaluator = Evaluator(model, source, make_runner(connections), timeout_s=args.timeout)
     return evaluator.run(items, progress=not args.no_progress and sys.stderr is not None)
 
 
-def _run_on_project(args: argparse.Namespace, model: SQLModel,
-                    connections: ConnectionRegistry) -> EvalRun:
+def _run_on_project(
+    args: argparse.Namespace, model: SQLModel, connections: ConnectionRegistry
+) -> EvalRun:
     from ..services import Services, Settings
     from .project import ProjectSource, project_items
 

@@ -28,8 +28,9 @@ def normalize_value(value: Any) -> Any:
     return str(value)
 
 
-def rows_match(gold: Sequence[Sequence[Any]], predicted: Sequence[Sequence[Any]], *,
-               ordered: bool) -> bool:
+def rows_match(
+    gold: Sequence[Sequence[Any]], predicted: Sequence[Sequence[Any]], *, ordered: bool
+) -> bool:
     """Whether ``predicted`` returns the same rows as ``gold`` (same columns, in order)."""
     if len(gold) != len(predicted):
         return False

@@ -69,8 +69,9 @@ class SpiderData:
             )
         self.tables = _read_tables_json(self.root / "tables.json")
 
-    def questions(self, db_ids: list[str] | None = None, limit: int | None = None
-                  ) -> list[EvalItem]:
+    def questions(
+        self, db_ids: list[str] | None = None, limit: int | None = None
+    ) -> list[EvalItem]:
         """The questions, in file order, of the given databases only (all when None)."""
         raw = _read_json(self.root / "questions.json")
         if not isinstance(raw, list):
@@ -88,8 +89,9 @@ class SpiderData:
 class SpiderSource:
     """Opens Spider databases read-only: introspected schema, tables.json names, values."""
 
-    def __init__(self, data: SpiderData, connections: ConnectionRegistry, *,
-                 with_values: bool = True) -> None:
+    def __init__(
+        self, data: SpiderData, connections: ConnectionRegistry, *, with_values: bool = True
+    ) -> None:
         self.data = data
         self.connections = connections
         self.with_values = with_values
@@ -135,24 +137,34 @@ def enrich_schema(schema: Schema, entry: dict) -> Schema:
         (ta, ca), (tb, cb) = columns[a], columns[b]
         fk = ForeignKey(columns=(ca,), ref_table=tables[tb], ref_columns=(cb,))
         extra_fks.setdefault(tables[ta].lower(), []).append(fk)
-    return replace(schema, tables=tuple(
-        _enrich_table(t, table_notes, column_notes, extra_fks.get(t.name.lower(), []))
-        for t in schema.tables
-    ))
+    return replace(
+        schema,
+        tables=tuple(
+            _enrich_table(t, table_notes, column_notes, extra_fks.get(t.name.lower(), []))
+            for t in schema.tables
+        ),
+    )
 
 
-def _enrich_table(table: Table, table_notes: dict[str, str],
-                  column_notes: dict[tuple[str, str], str], fks: list[ForeignKey]) -> Table:
+def _enrich_table(
+    table: Table,
+    table_notes: dict[str, str],
+    column_notes: dict[tuple[str, str], str],
+    fks: list[ForeignKey],
+) -> Table:
     low = table.name.lower()
     columns = tuple(
-        c if c.comment
+        c
+        if c.comment
         else replace(c, comment=_note(c.name, column_notes.get((low, c.name.lower()))))
         for c in table.columns
     )
-    declared = {(tuple(x.lower() for x in fk.columns), fk.ref_table.lower())
-                for fk in table.foreign_keys}
+    declared = {
+        (tuple(x.lower() for x in fk.columns), fk.ref_table.lower()) for fk in table.foreign_keys
+    }
     added = tuple(
-        fk for fk in fks
+        fk
+        for fk in fks
         if (tuple(x.lower() for x in fk.columns), fk.ref_table.lower()) not in declared
         and table.column(fk.columns[0]) is not None
     )

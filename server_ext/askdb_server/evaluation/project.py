@@ -55,5 +55,6 @@ class ProjectSource:
                 values = ValueIndex.build(self.services.connections.engine_for(url), schema)
         except AskDBError as e:
             raise DatabaseMissingError(f"project {info.name!r} ({e.message})") from e
-        return EvalDatabase(db_id=db_id, url=url, schema=schema, values=values,
-                            dialect=info.dialect or "sqlite")
+        return EvalDatabase(
+            db_id=db_id, url=url, schema=schema, values=values, dialect=info.dialect or "sqlite"
+        )

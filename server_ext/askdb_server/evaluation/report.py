@@ -55,8 +55,15 @@ class Summary:
 
 
 def _failures(results: list[QuestionResult]) -> dict[str, int]:
-    kinds = {"declined": 0, "model error": 0, "prediction failed": 0, "timeout": 0,
-             "gold query failed": 0, "database missing": 0, "wrong result": 0}
+    kinds = {
+        "declined": 0,
+        "model error": 0,
+        "prediction failed": 0,
+        "timeout": 0,
+        "gold query failed": 0,
+        "database missing": 0,
+        "wrong result": 0,
+    }
     for r in results:
         if r.correct:
             continue
@@ -71,8 +78,13 @@ def _failures(results: list[QuestionResult]) -> dict[str, int]:
 def _latency(values: list[float]) -> dict[str, float]:
     if not values:
         return {}
-    return {"n": len(values), "p50": percentile(values, 50), "p95": percentile(values, 95),
-            "max": max(values), "mean": sum(values) / len(values)}
+    return {
+        "n": len(values),
+        "p50": percentile(values, 50),
+        "p95": percentile(values, 95),
+        "max": max(values),
+        "mean": sum(values) / len(values),
+    }
 
 
 def percentile(values: list[float], q: float) -> float:

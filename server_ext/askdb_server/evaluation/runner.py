@@ -74,8 +74,15 @@ class _Prediction:
 class Evaluator:
     """Measures one model on questions whose databases ``source`` opens."""
 
-    def __init__(self, model: SQLModel, source: DatabaseSource, runner: QueryRunner, *,
-                 timeout_s: float = DEFAULT_TIMEOUT_S, max_attempts: int = 3) -> None:
+    def __init__(
+        self,
+        model: SQLModel,
+        source: DatabaseSource,
+        runner: QueryRunner,
+        *,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        max_attempts: int = 3,
+    ) -> None:
         self.model = model
         self.source = source
         self.runner = runner
@@ -92,24 +99,33 @@ class Evaluator:
         started = time.perf_counter()
         results: list[QuestionResult] = []
         hits = 0
-        bar = tqdm(items, desc="askdb eval", unit="q", file=sys.stderr, disable=not progress,
-                   dynamic_ncols=True, mininterval=0.5)
+        bar = tqdm(
+            items,
+            desc="askdb eval",
+            unit="q",
+            file=sys.stderr,
+            disable=not progress,
+            dynamic_ncols=True,
+            mininterval=0.5,
+        )
         for item in bar:
             result = self.evaluate(item)
             results.append(result)
             hits += result.correct
             bar.set_postfix_str(f"accuracy {hits / len(results):.1%}", refresh=False)
         bar.close()
-        return EvalRun(self.model.name, results, dict(self._setup_ms),
-                       time.perf_counter() - started)
+        return EvalRun(
+            self.model.name, results, dict(self._setup_ms), time.perf_counter() - started
+        )
 
     def evaluate(self, item: EvalItem) -> QuestionResult:
         """Generate, run and compare one question."""
         first = item.db_id not in self._open
         db = self._database(item.db_id)
         dialect = "sqlite" if isinstance(db, DatabaseMissingError) else db.dialect
-        result = QuestionResult(item.db_id, item.question, item.gold_sql,
-                                classify(item.gold_sql, dialect))
+        result = QuestionResult(
+            item.db_id, item.question, item.gold_sql, classify(item.gold_sql, dialect)
+        )
         if isinstance(db, DatabaseMissingError):
             result.error = str(db)
             return result
@@ -120,8 +136,9 @@ class Evaluator:
         errors = [e for e in (gold_error, pred.error) if e]
         result.error = "; ".join(errors) or None
         if gold_rows is not None and pred.rows is not None:
-            result.correct = rows_match(gold_rows, pred.rows,
-                                        ordered=is_ordered(item.gold_sql, db.dialect))
+            result.correct = rows_match(
+                gold_rows, pred.rows, ordered=is_ordered(item.gold_sql, db.dialect)
+            )
         return result
 
     def _database(self, db_id: str) -> EvalDatabase | DatabaseMissingError:
@@ -150,8 +167,9 @@ class Evaluator:
         for sql in candidates[: self.max_attempts]:
             pred.sql = sql
             try:
-                result = self.runner.run(db.url, sql, dialect=db.dialect, schema=db.schema,
-                                         timeout_s=self.timeout_s)
+                result = self.runner.run(
+                    db.url, sql, dialect=db.dialect, schema=db.schema, timeout_s=self.timeout_s
+                )
             except QueryTimeoutError:
                 pred.attempts.append({"sql": sql, "error": "timeout", "code": "query_timeout"})
                 pred.error = "timeout"

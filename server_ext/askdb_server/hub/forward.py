@@ -112,8 +112,11 @@ class ServiceForwardHandler(APIHandler):
         url = f"{self.service_url}askdb/api/{path}"
         if self.request.query:
             url += f"?{self.request.query}"
-        headers = {h: self.request.headers[h] for h in FORWARDED_REQUEST_HEADERS
-                   if h in self.request.headers}
+        headers = {
+            h: self.request.headers[h]
+            for h in FORWARDED_REQUEST_HEADERS
+            if h in self.request.headers
+        }
         headers["Authorization"] = f"token {self.service_token}"
         method = self.request.method or "GET"
         request = httpclient.HTTPRequest(

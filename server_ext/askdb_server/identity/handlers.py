@@ -137,7 +137,6 @@ class MemberHandler(AskDBHandler):
         self.finish()
 
 
-
 default_handlers = [
     (r"/askdb/api/users/me", MeHandler),
     (r"/askdb/api/users", UsersHandler),

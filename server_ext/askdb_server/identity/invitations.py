@@ -237,9 +237,7 @@ class InvitationManager:
             inv = self._addressed_to(s, who, invitation_id)
             self._usable(inv)
             inv.declined_at = self.clock()
-            self.audit.append(
-                s, who, "invitation.declined", org_id=inv.org_id, target=inv.username
-            )
+            self.audit.append(s, who, "invitation.declined", org_id=inv.org_id, target=inv.username)
 
     def revoke(self, who: Identity, invitation_id: str) -> None:
         """Revoke a pending invitation; its link stops working at once."""
@@ -304,9 +302,7 @@ class InvitationManager:
     ) -> Invitation | None:
         return s.scalar(
             select(Invitation)
-            .where(
-                Invitation.org_id == org_id, Invitation.username == username, *_pending(now)
-            )
+            .where(Invitation.org_id == org_id, Invitation.username == username, *_pending(now))
             .limit(1)
         )
 

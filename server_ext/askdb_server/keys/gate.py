@@ -151,10 +151,14 @@ within AS (
            AND (%(key_tokens_limit)s::bigint < 0
                 OR live.key_tokens < %(key_tokens_limit)s::bigint))),
 kc AS ({_charge("key_subject", "key_limit", "within", "%(key_on)s")}),
-pc AS ({_charge(
-    "project_subject", "project_limit", "within",
-    "%(project_on)s AND (NOT %(key_on)s OR EXISTS (SELECT FROM kc))",
-)}),
+pc AS ({
+    _charge(
+        "project_subject",
+        "project_limit",
+        "within",
+        "%(project_on)s AND (NOT %(key_on)s OR EXISTS (SELECT FROM kc))",
+    )
+}),
 verdict AS (
     SELECT CASE
         WHEN NOT EXISTS (SELECT FROM fresh) THEN 'stale'

@@ -183,7 +183,6 @@ class ProjectCloneHandler(AskDBHandler):
         self.write_json(project.to_dict(), status=201)
 
 
-
 default_handlers = [
     (r"/askdb/api/projects", ProjectsHandler),
     (rf"/askdb/api/projects/{PROJECT_ID}", ProjectHandler),

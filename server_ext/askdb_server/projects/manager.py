@@ -202,8 +202,14 @@ class ProjectManager:
 
     def update(self, who: Identity, project_id: str, **changes: object) -> ProjectInfo:
         """Change name, description, connection_url, allow_value_lookup or store_results."""
-        allowed = {"name", "description", "connection_url", "allow_value_lookup", "store_results",
-                   *GUARD_FIELDS}
+        allowed = {
+            "name",
+            "description",
+            "connection_url",
+            "allow_value_lookup",
+            "store_results",
+            *GUARD_FIELDS,
+        }
         unknown = set(changes) - allowed
         if unknown:
             raise InvalidInputError(f"Cannot change {', '.join(sorted(unknown))}.")

@@ -132,9 +132,7 @@ class QuotaManager:
                 subject = f"key:{key_id}"
                 used = self._charge(s, subject, "tokens", month, n, UNLIMITED)
                 if key_tokens is not None:
-                    self.add_alerts(
-                        s, org_id, subject, "key_tokens_per_month", key_tokens, used, n
-                    )
+                    self.add_alerts(s, org_id, subject, "key_tokens_per_month", key_tokens, used, n)
 
     def charge_message_tokens(
         self,

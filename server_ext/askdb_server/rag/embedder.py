@@ -101,8 +101,10 @@ class MiniLMEmbedder:
 
     def _load(self) -> None:
         path = self.model_path
-        if not (path / "config.json").is_file() or not any(path.glob("*.safetensors")) and not any(
-            path.glob("pytorch_model.bin")
+        if (
+            not (path / "config.json").is_file()
+            or not any(path.glob("*.safetensors"))
+            and not any(path.glob("pytorch_model.bin"))
         ):
             raise EmbeddingModelMissingError(
                 f"No embedding model found at {path}: expected config.json, a tokenizer and "

@@ -129,7 +129,6 @@ class RebuildHandler(AskDBHandler):
         self.write_json({"indexed": report.total, "removed": report.removed})
 
 
-
 def _optional_str(body: dict, key: str) -> str:
     value = body.get(key) or ""
     if not isinstance(value, str):

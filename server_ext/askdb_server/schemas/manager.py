@@ -237,7 +237,11 @@ class SchemaManager:
             if self.storage is not None:
                 self.storage.note_stored(s, project_id, "schema_versions")
             self.projects.audit.append(
-                s, who, "schema.uploaded", project_id=project_id, target=f"v{row.version}",
+                s,
+                who,
+                "schema.uploaded",
+                project_id=project_id,
+                target=f"v{row.version}",
                 details={"source": source, "tables": len(schema.tables)},
             )
             return _info(row, who.username, schema)

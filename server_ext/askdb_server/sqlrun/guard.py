@@ -165,49 +165,120 @@ _REFUSED_TYPES: tuple[tuple[type, str], ...] = tuple(
 _DIALECT_ALIASES = {"mariadb": "mysql", "postgresql": "postgres", "sqlite3": "sqlite"}
 
 # Qualifiers an unqualified name resolves in when the caller does not say (the runner does).
-_DEFAULT_NAMESPACES = {"postgres": frozenset({"public"}), "sqlite": frozenset({"main"}),
-                       "duckdb": frozenset({"main"}), "mysql": frozenset()}
+_DEFAULT_NAMESPACES = {
+    "postgres": frozenset({"public"}),
+    "sqlite": frozenset({"main"}),
+    "duckdb": frozenset({"main"}),
+    "mysql": frozenset(),
+}
 
 # System schemas: never part of a project; a few of their views with introspection allowed.
-_SYSTEM_SCHEMAS = {"information_schema", "pg_catalog", "pg_toast", "mysql",
-                   "performance_schema", "sys"}
+_SYSTEM_SCHEMAS = {
+    "information_schema",
+    "pg_catalog",
+    "pg_toast",
+    "mysql",
+    "performance_schema",
+    "sys",
+}
 _INTROSPECTION_VIEWS: dict[str, frozenset[tuple[str, str]]] = {
     "postgres": frozenset(
-        [("information_schema", v) for v in (
-            "tables", "columns", "views", "key_column_usage", "table_constraints",
-            "referential_constraints", "constraint_column_usage", "check_constraints",
-            "schemata", "element_types")]
-        + [("pg_catalog", v) for v in (
-            "pg_tables", "pg_views", "pg_matviews", "pg_indexes", "pg_class", "pg_attribute",
-            "pg_namespace", "pg_type", "pg_constraint", "pg_description", "pg_index",
-            "pg_attrdef", "pg_enum", "pg_sequences", "pg_am", "pg_inherits")]
+        [
+            ("information_schema", v)
+            for v in (
+                "tables",
+                "columns",
+                "views",
+                "key_column_usage",
+                "table_constraints",
+                "referential_constraints",
+                "constraint_column_usage",
+                "check_constraints",
+                "schemata",
+                "element_types",
+            )
+        ]
+        + [
+            ("pg_catalog", v)
+            for v in (
+                "pg_tables",
+                "pg_views",
+                "pg_matviews",
+                "pg_indexes",
+                "pg_class",
+                "pg_attribute",
+                "pg_namespace",
+                "pg_type",
+                "pg_constraint",
+                "pg_description",
+                "pg_index",
+                "pg_attrdef",
+                "pg_enum",
+                "pg_sequences",
+                "pg_am",
+                "pg_inherits",
+            )
+        ]
     ),
     "mysql": frozenset(
-        ("information_schema", v) for v in (
-            "tables", "columns", "views", "key_column_usage", "table_constraints",
-            "referential_constraints", "statistics", "schemata", "check_constraints",
-            "partitions")
+        ("information_schema", v)
+        for v in (
+            "tables",
+            "columns",
+            "views",
+            "key_column_usage",
+            "table_constraints",
+            "referential_constraints",
+            "statistics",
+            "schemata",
+            "check_constraints",
+            "partitions",
+        )
     ),
     "sqlite": frozenset({("main", "sqlite_master"), ("main", "sqlite_schema")}),
     "duckdb": frozenset(
-        ("information_schema", v) for v in ("tables", "columns", "views", "schemata",
-                                            "key_column_usage", "table_constraints")
+        ("information_schema", v)
+        for v in ("tables", "columns", "views", "schemata", "key_column_usage", "table_constraints")
     ),
 }
 _INTROSPECTION_FUNCTIONS = {
-    "sqlite": frozenset({"pragma_table_info", "pragma_table_xinfo", "pragma_index_list",
-                         "pragma_index_info", "pragma_foreign_key_list"}),
-    "postgres": frozenset({"format_type", "pg_get_constraintdef", "pg_get_viewdef",
-                           "pg_get_indexdef", "obj_description", "col_description",
-                           "pg_table_is_visible"}),
+    "sqlite": frozenset(
+        {
+            "pragma_table_info",
+            "pragma_table_xinfo",
+            "pragma_index_list",
+            "pragma_index_info",
+            "pragma_foreign_key_list",
+        }
+    ),
+    "postgres": frozenset(
+        {
+            "format_type",
+            "pg_get_constraintdef",
+            "pg_get_viewdef",
+            "pg_get_indexdef",
+            "obj_description",
+            "col_description",
+            "pg_table_is_visible",
+        }
+    ),
 }
 # Hidden columns every row has.
 _PSEUDO_COLUMNS = {"rowid", "_rowid_", "oid", "ctid", "xmin", "xmax", "cmin", "cmax", "tableoid"}
 # Tokens whose source text is a literal: whatever they hold, sqlglot re-escapes it.
 _LITERAL_TOKENS = {
-    getattr(TokenType, n) for n in (
-        "STRING", "NATIONAL_STRING", "BYTE_STRING", "HEX_STRING", "BIT_STRING", "RAW_STRING",
-        "HEREDOC_STRING", "UNICODE_STRING", "IDENTIFIER")
+    getattr(TokenType, n)
+    for n in (
+        "STRING",
+        "NATIONAL_STRING",
+        "BYTE_STRING",
+        "HEX_STRING",
+        "BIT_STRING",
+        "RAW_STRING",
+        "HEREDOC_STRING",
+        "UNICODE_STRING",
+        "IDENTIFIER",
+    )
     if hasattr(TokenType, n)
 }
 # sqlglot expressions that render as keywords, not calls, yet have an effect.
@@ -242,8 +313,11 @@ def check_sql(
     tree = _parse(text, dialect, statement)
     _check_read_only(tree)
     _check_functions(tree, dialect, policy)
-    spaces = frozenset(namespaces) if namespaces is not None else _DEFAULT_NAMESPACES.get(
-        dialect, frozenset())
+    spaces = (
+        frozenset(namespaces)
+        if namespaces is not None
+        else _DEFAULT_NAMESPACES.get(dialect, frozenset())
+    )
     ctes = _cte_references(tree, dialect)
     _check_tables(tree, dialect, schema, policy, ctes, spaces, frozenset(catalogs))
     if schema is not None:
@@ -371,9 +445,14 @@ def _drop_dual(tree: exp.Expression) -> None:
     for select in tree.find_all(exp.Select):
         source = select.args.get("from_") or select.args.get("from")
         table = source.this if isinstance(source, exp.From) else None
-        if (isinstance(table, exp.Table) and isinstance(table.this, exp.Identifier)
-                and table.name.lower() == "dual" and not table.db and not table.this.quoted
-                and not select.args.get("joins")):
+        if (
+            isinstance(table, exp.Table)
+            and isinstance(table.this, exp.Identifier)
+            and table.name.lower() == "dual"
+            and not table.db
+            and not table.this.quoted
+            and not select.args.get("joins")
+        ):
             select.set("from_" if "from_" in select.args else "from", None)
 
 
@@ -463,8 +542,10 @@ def _dotted_parts(node: exp.Expression) -> list[exp.Identifier | str]:
 
 
 def _check_functions(tree: exp.Expression, dialect: str, policy: QueryPolicy) -> None:
-    allowed = ALLOWED_FUNCTIONS.get(dialect, ALLOWED_FUNCTIONS["postgres"] & ALLOWED_FUNCTIONS[
-        "mysql"] & ALLOWED_FUNCTIONS["sqlite"])
+    allowed = ALLOWED_FUNCTIONS.get(
+        dialect,
+        ALLOWED_FUNCTIONS["postgres"] & ALLOWED_FUNCTIONS["mysql"] & ALLOWED_FUNCTIONS["sqlite"],
+    )
     if policy.allow_introspection:
         allowed = allowed | _INTROSPECTION_FUNCTIONS.get(dialect, frozenset())
     for func in tree.find_all(exp.Func):
@@ -517,16 +598,33 @@ _PATTERN_ARGS: dict[type, tuple[str, ...]] = {
 }
 # Untyped functions with a pattern argument, by name: argument positions.
 _PATTERN_POSITIONS: dict[str, tuple[int, ...]] = {
-    "json_search": (2,), "locate": (0,), "instr": (1,), "strpos": (1,), "position": (0,),
-    "btrim": (1,), "ltrim": (1,), "rtrim": (1,), "translate": (1, 2), "split_part": (1,),
-    "substring_index": (1,), "replace": (1,), "string_to_array": (1,), "string_to_table": (1,),
+    "json_search": (2,),
+    "locate": (0,),
+    "instr": (1,),
+    "strpos": (1,),
+    "position": (0,),
+    "btrim": (1,),
+    "ltrim": (1,),
+    "rtrim": (1,),
+    "translate": (1, 2),
+    "split_part": (1,),
+    "substring_index": (1,),
+    "replace": (1,),
+    "string_to_array": (1,),
+    "string_to_table": (1,),
 }
 # Containment and overlap of arrays and jsonb compare every element with every element in one
 # step that PostgreSQL does not interrupt; each side must be a column or a literal (a
 # user's own data or a written value), never a value the query builds.
 _CONTAINMENT = tuple(
-    getattr(exp, n) for n in ("ArrayContainsAll", "ArrayContainedBy", "ArrayOverlaps",
-                              "JSONBContains", "ArrayContains")
+    getattr(exp, n)
+    for n in (
+        "ArrayContainsAll",
+        "ArrayContainedBy",
+        "ArrayOverlaps",
+        "JSONBContains",
+        "ArrayContains",
+    )
     if hasattr(exp, n)
 )
 
@@ -537,9 +635,7 @@ def _simple_operand(node: exp.Expression) -> bool:
     if isinstance(node, (exp.Column, exp.Literal, exp.Null)):
         return True
     if isinstance(node, exp.Array):
-        return len(node.expressions) <= 1000 and all(
-            _simple_operand(e) for e in node.expressions
-        )
+        return len(node.expressions) <= 1000 and all(_simple_operand(e) for e in node.expressions)
     return False
 
 
@@ -548,7 +644,8 @@ def _cut(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Literal) and node.is_string and len(node.name) <= MAX_PATTERN_LENGTH:
         return node
     return exp.Substring(
-        this=node.copy(), start=exp.Literal.number(1),
+        this=node.copy(),
+        start=exp.Literal.number(1),
         length=exp.Literal.number(MAX_PATTERN_LENGTH),
     )
 
@@ -568,8 +665,11 @@ def _bound_amplifiers(tree: exp.Expression, dialect: str) -> None:
                 node.set(key, _cut(arg))
     if dialect in ("postgres", "duckdb"):
         for node in tree.find_all(*_CONTAINMENT):
-            if not all(_simple_operand(node.args[k]) for k in ("this", "expression")
-                       if isinstance(node.args.get(k), exp.Expression)):
+            if not all(
+                _simple_operand(node.args[k])
+                for k in ("this", "expression")
+                if isinstance(node.args.get(k), exp.Expression)
+            ):
                 raise UnsafeSQLError(
                     "array and JSON containment (@>, <@, &&) compare a column or a literal "
                     "with a column or a literal, not computed values"
@@ -597,8 +697,11 @@ def _bound_amplifiers(tree: exp.Expression, dialect: str) -> None:
         identity = _function_identity(func, dialect)
         if identity is None or identity[1] != "format":
             continue
-        args = list(func.expressions) if isinstance(func, exp.Anonymous) else [
-            v for v in func.args.values() if isinstance(v, exp.Expression)]
+        args = (
+            list(func.expressions)
+            if isinstance(func, exp.Anonymous)
+            else [v for v in func.args.values() if isinstance(v, exp.Expression)]
+        )
         template = args[0] if args else None
         if not (isinstance(template, exp.Literal) and template.is_string):
             raise UnsafeSQLError("format() needs a literal format string")
@@ -626,8 +729,10 @@ def _cte_references(tree: exp.Expression, dialect: str) -> set[int]:
     """
     found: set[int] = set()
     for table in tree.find_all(exp.Table):
-        if not isinstance(table.this, exp.Identifier) or table.args.get("db") or table.args.get(
-            "catalog"
+        if (
+            not isinstance(table.this, exp.Identifier)
+            or table.args.get("db")
+            or table.args.get("catalog")
         ):
             continue
         name = _resolve(table.this, dialect)
@@ -684,8 +789,9 @@ def _system_relation(table: exp.Table, dialect: str) -> tuple[str, str] | None:
     if not db:
         if dialect == "postgres" and name.startswith("pg_"):
             return "pg_catalog", name  # pg_catalog comes first in every search path
-        if dialect in ("sqlite", "duckdb") and (name.startswith(("sqlite_", "pragma_", "duckdb_"))
-                                                 or name == "dbstat"):
+        if dialect in ("sqlite", "duckdb") and (
+            name.startswith(("sqlite_", "pragma_", "duckdb_")) or name == "dbstat"
+        ):
             return "main", name
     return None
 
@@ -714,8 +820,11 @@ def _check_tables(
                 continue
             raise UnsafeSQLError(
                 f"the system table {shown} is not part of the project"
-                + ("" if policy.allow_introspection else
-                   " (a project admin can allow introspection queries)")
+                + (
+                    ""
+                    if policy.allow_introspection
+                    else " (a project admin can allow introspection queries)"
+                )
             )
         catalog = table.args.get("catalog")
         if catalog is not None and _resolve(catalog, dialect) not in catalogs:
@@ -740,9 +849,9 @@ def _check_user_type(
     last = parts[-1]
     identifier = last if isinstance(last, exp.Identifier) else exp.to_identifier(str(last))
     # Compared with the project's tables as a table reference is (_schema_table).
-    project_table = schema is None or _schema_table(
-        exp.Table(this=identifier), schema, dialect
-    ) is not None
+    project_table = (
+        schema is None or _schema_table(exp.Table(this=identifier), schema, dialect) is not None
+    )
     outside = qualifier is not None and qualifier not in namespaces
     if len(names) > 2 or outside or name.lower().startswith("pg_") or not project_table:
         raise UnsafeSQLError(f"the type {shown} is not allowed (only the project's tables)")

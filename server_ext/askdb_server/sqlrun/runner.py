@@ -524,7 +524,9 @@ class _SQLiteBackend(_Backend):
 
 
 _PG_PRIVILEGED_ROLES = (
-    "pg_read_server_files", "pg_write_server_files", "pg_execute_server_program",
+    "pg_read_server_files",
+    "pg_write_server_files",
+    "pg_execute_server_program",
     "pg_signal_backend",
 )
 _PG_FACTS = f"""
@@ -552,8 +554,15 @@ class _PostgresBackend(_Backend):
         if row is None:
             return SessionFacts(namespaces=frozenset({"public"}))
         current_schema, database, superuser, createrole, replication, roles = row
-        privileges = [n for n, flag in (("superuser", superuser), ("CREATEROLE", createrole),
-                                        ("REPLICATION", replication)) if flag]
+        privileges = [
+            n
+            for n, flag in (
+                ("superuser", superuser),
+                ("CREATEROLE", createrole),
+                ("REPLICATION", replication),
+            )
+            if flag
+        ]
         privileges += list(roles or [])
         return SessionFacts(
             namespaces=frozenset({current_schema or "public"}),
@@ -611,9 +620,21 @@ class _PostgresBackend(_Backend):
 
 # Global privileges that reach past the database: files, other sessions, the server itself.
 _MYSQL_PRIVILEGED = (
-    "ALL PRIVILEGES", "FILE", "SUPER", "PROCESS", "SHUTDOWN", "RELOAD", "CONNECTION ADMIN",
-    "CREATE USER", "GRANT OPTION", "REPLICATION SLAVE ADMIN", "REPLICATION MASTER ADMIN",
-    "BINLOG ADMIN", "READ_ONLY ADMIN", "FEDERATED ADMIN", "SYSTEM_VARIABLES_ADMIN",
+    "ALL PRIVILEGES",
+    "FILE",
+    "SUPER",
+    "PROCESS",
+    "SHUTDOWN",
+    "RELOAD",
+    "CONNECTION ADMIN",
+    "CREATE USER",
+    "GRANT OPTION",
+    "REPLICATION SLAVE ADMIN",
+    "REPLICATION MASTER ADMIN",
+    "BINLOG ADMIN",
+    "READ_ONLY ADMIN",
+    "FEDERATED ADMIN",
+    "SYSTEM_VARIABLES_ADMIN",
     "SYSTEM_USER",
 )
 _COM_RESET_CONNECTION = 0x1F

@@ -76,7 +76,7 @@ def test_an_unwritable_store_loses_nothing(world, log, store_url):
     who, store = world.a["ADMIN"], world.services.store
     db = store_url.rsplit("/", 1)[1]
     with store.engine.connect() as c:  # new connections give up on a lock after 100 ms
-        c.exec_driver_sql(f'ALTER DATABASE "{db}" SET lock_timeout = \'100ms\'')
+        c.exec_driver_sql(f"ALTER DATABASE \"{db}\" SET lock_timeout = '100ms'")
         c.commit()
     writer_store = Store(store_url, raw_synchronous_commit=False)
     writer = AuditLog(writer_store, buffered=True)

@@ -26,23 +26,40 @@ CREATE TABLE loans (
     member_id INTEGER REFERENCES members(id), loan_date DATE);
 """
 LIBRARY_ROWS = {
-    "authors": [(1, "Ursula Vance", "Canada"), (2, "Tomas Reyes", "Spain"),
-                (3, "Mei Lin", "Canada"), (4, "Odile Brun", "France")],
+    "authors": [
+        (1, "Ursula Vance", "Canada"),
+        (2, "Tomas Reyes", "Spain"),
+        (3, "Mei Lin", "Canada"),
+        (4, "Odile Brun", "France"),
+    ],
     "books": [
-        (1, "The Salt Road", 1, "Fantasy", 1998, 420), (2, "Ember Gate", 1, "Fantasy", 2004, 380),
-        (3, "Quiet Rivers", 2, "Drama", 2012, 250), (4, "Glass Harbor", 3, "Mystery", 2019, 310),
+        (1, "The Salt Road", 1, "Fantasy", 1998, 420),
+        (2, "Ember Gate", 1, "Fantasy", 2004, 380),
+        (3, "Quiet Rivers", 2, "Drama", 2012, 250),
+        (4, "Glass Harbor", 3, "Mystery", 2019, 310),
         (5, "North Lights", 3, "Fantasy", 2021, 510),
         (6, "The Last Ledger", 4, "Mystery", 1995, 198),
-        (7, "Paper Moons", 3, "Poetry", 2008, 120), (8, "Iron Orchard", 1, "Drama", 2016, 460),
+        (7, "Paper Moons", 3, "Poetry", 2008, 120),
+        (8, "Iron Orchard", 1, "Drama", 2016, 460),
         (9, "Winter Almanac", 1, "Drama", 2010, 275),
     ],
-    "members": [(1, "Ana Sousa", "Porto", "2021-02-11"), (2, "Ben Carter", "Lisbon", "2022-07-01"),
-                (3, "Chen Wu", "Porto", "2023-05-20"), (4, "Dana Oliveira", "Lisbon", "2024-01-15"),
-                (5, "Eli Moreau", "Braga", "2024-09-30")],
+    "members": [
+        (1, "Ana Sousa", "Porto", "2021-02-11"),
+        (2, "Ben Carter", "Lisbon", "2022-07-01"),
+        (3, "Chen Wu", "Porto", "2023-05-20"),
+        (4, "Dana Oliveira", "Lisbon", "2024-01-15"),
+        (5, "Eli Moreau", "Braga", "2024-09-30"),
+    ],
     "loans": [
-        (1, 1, 1, "2023-03-02"), (2, 2, 1, "2023-11-19"), (3, 3, 1, "2024-01-05"),
-        (4, 5, 1, "2024-06-12"), (5, 4, 2, "2024-02-14"), (6, 6, 2, "2024-08-30"),
-        (7, 7, 3, "2023-12-24"), (8, 8, 4, "2025-01-08"), (9, 1, 4, "2024-04-01"),
+        (1, 1, 1, "2023-03-02"),
+        (2, 2, 1, "2023-11-19"),
+        (3, 3, 1, "2024-01-05"),
+        (4, 5, 1, "2024-06-12"),
+        (5, 4, 2, "2024-02-14"),
+        (6, 6, 2, "2024-08-30"),
+        (7, 7, 3, "2023-12-24"),
+        (8, 8, 4, "2025-01-08"),
+        (9, 1, 4, "2024-04-01"),
         (10, 5, 5, "2025-02-17"),
     ],
 }
@@ -57,14 +74,20 @@ CREATE TABLE trips (
     fuel_liters REAL);
 """
 FLEET_ROWS = {
-    "vehicles": [(1, "Volvo", "Truck", 18000, "2020-05-01"), (2, "Scania", "Truck", 20000,
-                 "2022-02-10"), (3, "Ford", "Van", 1500, "2021-09-15"),
-                 (4, "Iveco", "Van", 1200, "2023-03-03")],
+    "vehicles": [
+        (1, "Volvo", "Truck", 18000, "2020-05-01"),
+        (2, "Scania", "Truck", 20000, "2022-02-10"),
+        (3, "Ford", "Van", 1500, "2021-09-15"),
+        (4, "Iveco", "Van", 1200, "2023-03-03"),
+    ],
     "drivers": [(1, "Ana Costa", "C"), (2, "Piotr Nowak", "C"), (3, "Sara Lind", "B")],
     "trips": [
-        (1, 1, 1, "2024-01-03", 420.0, 130.5), (2, 1, 2, "2024-02-11", 380.5, 121.0),
-        (3, 2, 1, "2024-03-09", 510.0, 160.2), (4, 3, 3, "2024-03-15", 95.0, 11.4),
-        (5, 4, 3, "2024-05-21", 140.0, 15.9), (6, 2, 2, "2025-01-07", 610.0, 190.0),
+        (1, 1, 1, "2024-01-03", 420.0, 130.5),
+        (2, 1, 2, "2024-02-11", 380.5, 121.0),
+        (3, 2, 1, "2024-03-09", 510.0, 160.2),
+        (4, 3, 3, "2024-03-15", 95.0, 11.4),
+        (5, 4, 3, "2024-05-21", 140.0, 15.9),
+        (6, 2, 2, "2025-01-07", 610.0, 190.0),
         (7, 3, 1, "2025-02-02", 60.0, 7.7),
     ],
 }
@@ -87,10 +110,16 @@ def schema_of(engine: sa.Engine) -> Schema:
     tables = []
     for name in insp.get_table_names():
         pk = tuple(insp.get_pk_constraint(name)["constrained_columns"])
-        cols = tuple(Column(c["name"], str(c["type"]), c["nullable"], c["name"] in pk)
-                     for c in insp.get_columns(name))
-        fks = tuple(ForeignKey(tuple(f["constrained_columns"]), f["referred_table"],
-                               tuple(f["referred_columns"])) for f in insp.get_foreign_keys(name))
+        cols = tuple(
+            Column(c["name"], str(c["type"]), c["nullable"], c["name"] in pk)
+            for c in insp.get_columns(name)
+        )
+        fks = tuple(
+            ForeignKey(
+                tuple(f["constrained_columns"]), f["referred_table"], tuple(f["referred_columns"])
+            )
+            for f in insp.get_foreign_keys(name)
+        )
         tables.append(Table(name, cols, pk, fks))
     return Schema(tuple(tables), "sqlite")
 
@@ -132,4 +161,3 @@ def fleet(tmp_path_factory) -> Domain:
 @pytest.fixture(scope="session")
 def shop(tmp_path_factory) -> Domain:
     return _domain(create_demo_database(tmp_path_factory.mktemp("demo") / "shop.sqlite"))
-

@@ -19,63 +19,109 @@ pytestmark = pytest.mark.slow
 LIBRARY_CASES = [
     ("How many books are there?", "SELECT COUNT(*) FROM books", False),
     ("how many books per genre", "SELECT genre, COUNT(*) FROM books GROUP BY genre", False),
-    ("What is the average pages per genre?",
-     "SELECT genre, AVG(pages) FROM books GROUP BY genre", False),
+    (
+        "What is the average pages per genre?",
+        "SELECT genre, AVG(pages) FROM books GROUP BY genre",
+        False,
+    ),
     ("total pages by genre", "SELECT genre, SUM(pages) FROM books GROUP BY genre", False),
-    ("list the books of genre fantasy",  # value in another case
-     "SELECT title FROM books WHERE genre = 'Fantasy'", False),
-    ("how many members live in Lisbn",  # a small typo
-     "SELECT COUNT(*) FROM members WHERE city = 'Lisbon'", False),
+    (
+        "list the books of genre fantasy",  # value in another case
+        "SELECT title FROM books WHERE genre = 'Fantasy'",
+        False,
+    ),
+    (
+        "how many members live in Lisbn",  # a small typo
+        "SELECT COUNT(*) FROM members WHERE city = 'Lisbon'",
+        False,
+    ),
     ("books with more than 400 pages", "SELECT title FROM books WHERE pages > 400", False),
-    ("how many books were published after 2000",
-     "SELECT COUNT(*) FROM books WHERE published_year > 2000", False),
-    ("how many loans in 2024",
-     "SELECT COUNT(*) FROM loans WHERE loan_date >= '2024-01-01' AND loan_date < '2025-01-01'",
-     False),
+    (
+        "how many books were published after 2000",
+        "SELECT COUNT(*) FROM books WHERE published_year > 2000",
+        False,
+    ),
+    (
+        "how many loans in 2024",
+        "SELECT COUNT(*) FROM loans WHERE loan_date >= '2024-01-01' AND loan_date < '2025-01-01'",
+        False,
+    ),
     ("top 2 books by pages", "SELECT title FROM books ORDER BY pages DESC LIMIT 2", True),
-    ("which book has the fewest pages",
-     "SELECT title FROM books ORDER BY pages LIMIT 1", True),
-    ("how many books were written by authors from Canada",  # one-hop join
-     "SELECT COUNT(*) FROM books JOIN authors ON authors.id = books.author_id "
-     "WHERE authors.country = 'Canada'", False),
-    ("top 2 authors by number of books",
-     "SELECT a.name, COUNT(*) AS n FROM authors a JOIN books b ON b.author_id = a.id "
-     "GROUP BY a.id ORDER BY n DESC LIMIT 2", True),
-    ("which member borrowed the most books",  # two hops through the loans bridge table
-     "SELECT m.full_name FROM members m JOIN loans l ON l.member_id = m.id "
-     "JOIN books b ON b.id = l.book_id GROUP BY m.id ORDER BY COUNT(*) DESC LIMIT 1", True),
-    ("list the books borrowed by members from Porto",
-     "SELECT b.title FROM books b JOIN loans l ON l.book_id = b.id "
-     "JOIN members m ON m.id = l.member_id WHERE m.city = 'Porto'", False),
-    ("authors with more than 2 books",
-     "SELECT a.name FROM authors a JOIN books b ON b.author_id = a.id GROUP BY a.id "
-     "HAVING COUNT(*) > 2", False),
+    ("which book has the fewest pages", "SELECT title FROM books ORDER BY pages LIMIT 1", True),
+    (
+        "how many books were written by authors from Canada",  # one-hop join
+        "SELECT COUNT(*) FROM books JOIN authors ON authors.id = books.author_id "
+        "WHERE authors.country = 'Canada'",
+        False,
+    ),
+    (
+        "top 2 authors by number of books",
+        "SELECT a.name, COUNT(*) AS n FROM authors a JOIN books b ON b.author_id = a.id "
+        "GROUP BY a.id ORDER BY n DESC LIMIT 2",
+        True,
+    ),
+    (
+        "which member borrowed the most books",  # two hops through the loans bridge table
+        "SELECT m.full_name FROM members m JOIN loans l ON l.member_id = m.id "
+        "JOIN books b ON b.id = l.book_id GROUP BY m.id ORDER BY COUNT(*) DESC LIMIT 1",
+        True,
+    ),
+    (
+        "list the books borrowed by members from Porto",
+        "SELECT b.title FROM books b JOIN loans l ON l.book_id = b.id "
+        "JOIN members m ON m.id = l.member_id WHERE m.city = 'Porto'",
+        False,
+    ),
+    (
+        "authors with more than 2 books",
+        "SELECT a.name FROM authors a JOIN books b ON b.author_id = a.id GROUP BY a.id "
+        "HAVING COUNT(*) > 2",
+        False,
+    ),
     ("how many different genres are there", "SELECT COUNT(DISTINCT genre) FROM books", False),
 ]
 
 FLEET_CASES = [
-    ("how many trips per vehicle type",
-     "SELECT v.vehicleType, COUNT(*) FROM trips t JOIN vehicles v ON v.id = t.vehicle_id "
-     "GROUP BY v.vehicleType", False),
-    ("total distance per driver",
-     "SELECT d.fullName, SUM(t.distance_km) FROM trips t JOIN drivers d "
-     "ON d.driverId = t.driverId GROUP BY d.driverId", False),
-    ("how many trips did Ana Costa drive",
-     "SELECT COUNT(*) FROM trips t JOIN drivers d ON d.driverId = t.driverId "
-     "WHERE d.fullName = 'Ana Costa'", False),
-    ("trips with a distance over 300",
-     "SELECT id FROM trips WHERE distance_km > 300", False),
-    ("list the vehicles purchased before March 2022",
-     "SELECT id FROM vehicles WHERE purchaseDate < '2022-03-01'", False),
-    ("average capacity per make", "SELECT make, AVG(capacityKg) FROM vehicles GROUP BY make",
-     False),
-    ("how many trips were made in March 2024",
-     "SELECT COUNT(*) FROM trips WHERE trip_date >= '2024-03-01' AND trip_date < '2024-04-01'",
-     False),
-    ("which driver has the highest total distance",
-     "SELECT d.fullName FROM trips t JOIN drivers d "
-     "ON d.driverId = t.driverId GROUP BY d.driverId ORDER BY SUM(t.distance_km) DESC LIMIT 1",
-     True),
+    (
+        "how many trips per vehicle type",
+        "SELECT v.vehicleType, COUNT(*) FROM trips t JOIN vehicles v ON v.id = t.vehicle_id "
+        "GROUP BY v.vehicleType",
+        False,
+    ),
+    (
+        "total distance per driver",
+        "SELECT d.fullName, SUM(t.distance_km) FROM trips t JOIN drivers d "
+        "ON d.driverId = t.driverId GROUP BY d.driverId",
+        False,
+    ),
+    (
+        "how many trips did Ana Costa drive",
+        "SELECT COUNT(*) FROM trips t JOIN drivers d ON d.driverId = t.driverId "
+        "WHERE d.fullName = 'Ana Costa'",
+        False,
+    ),
+    ("trips with a distance over 300", "SELECT id FROM trips WHERE distance_km > 300", False),
+    (
+        "list the vehicles purchased before March 2022",
+        "SELECT id FROM vehicles WHERE purchaseDate < '2022-03-01'",
+        False,
+    ),
+    (
+        "average capacity per make",
+        "SELECT make, AVG(capacityKg) FROM vehicles GROUP BY make",
+        False,
+    ),
+    (
+        "how many trips were made in March 2024",
+        "SELECT COUNT(*) FROM trips WHERE trip_date >= '2024-03-01' AND trip_date < '2024-04-01'",
+        False,
+    ),
+    (
+        "which driver has the highest total distance",
+        "SELECT d.fullName FROM trips t JOIN drivers d "
+        "ON d.driverId = t.driverId GROUP BY d.driverId ORDER BY SUM(t.distance_km) DESC LIMIT 1",
+        True,
+    ),
 ]
 
 DEMO_REFERENCES = [
@@ -153,21 +199,25 @@ def test_works_without_embeddings_or_values(library):
     plain = BuiltinEngine()
     cand = plain.generate("how many books per genre", library.schema)
     assert normalised(library.run(cand.sql), False) == normalised(
-        library.run("SELECT genre, COUNT(*) FROM books GROUP BY genre"), False)
+        library.run("SELECT genre, COUNT(*) FROM books GROUP BY genre"), False
+    )
 
 
 def test_synonym_links_through_minilm(engine, shop):
     cand = engine.generate("how many clients are there per country?", shop.schema, shop.values)
     assert normalised(shop.run(cand.sql), False) == normalised(
-        shop.run("SELECT country, COUNT(*) FROM customers GROUP BY country"), False)
+        shop.run("SELECT country, COUNT(*) FROM customers GROUP BY country"), False
+    )
 
 
 def test_follow_up_refines_the_previous_question(engine, shop):
     first = "how many orders per status"
     sql = engine.generate(first, shop.schema, shop.values).sql
     cand = engine.generate("now only for 2024", shop.schema, shop.values, context=[(first, sql)])
-    want = ("SELECT status, COUNT(*) FROM orders WHERE order_date >= '2024-01-01' "
-            "AND order_date < '2025-01-01' GROUP BY status")
+    want = (
+        "SELECT status, COUNT(*) FROM orders WHERE order_date >= '2024-01-01' "
+        "AND order_date < '2025-01-01' GROUP BY status"
+    )
     assert normalised(shop.run(cand.sql), False) == normalised(shop.run(want), False)
 
 
@@ -191,6 +241,8 @@ def test_latency_after_warm_up(engine, shop, capsys):
         timings.append(time.perf_counter() - start)
     median_ms = statistics.median(timings) * 1000
     with capsys.disabled():
-        print(f"\nbuilt-in engine: median {median_ms:.1f} ms, max {max(timings) * 1000:.1f} ms "
-              f"per demo question after warm-up")
+        print(
+            f"\nbuilt-in engine: median {median_ms:.1f} ms, max {max(timings) * 1000:.1f} ms "
+            f"per demo question after warm-up"
+        )
     assert median_ms < 250  # generous: the target is 50 ms on a quiet CPU

@@ -41,8 +41,15 @@ def test_a_declared_term_answers_without_embeddings(tmp_path):
         builtin.generate("how many patrons are there?", schema)
     [table] = schema.tables
     taught = Schema(
-        tables=(Table(table.name, table.columns, table.primary_key, table.foreign_keys,
-                      comment="also called: patrons"),),
+        tables=(
+            Table(
+                table.name,
+                table.columns,
+                table.primary_key,
+                table.foreign_keys,
+                comment="also called: patrons",
+            ),
+        ),
         dialect=schema.dialect,
     )
     sql = builtin.generate("how many patrons are there?", taught).sql

@@ -20,8 +20,7 @@ UNKNOWN_COLUMN = "SELECT colour FROM animal"
 UNKNOWN_TABLE = "SELECT count(*) FROM animals_archive"
 REJECTED_BY_DB = "SELECT count(*) FROM animal GROUP BY 1"  # passes the guard; SQLite refuses
 VALID = "SELECT count(*) AS n FROM animal"
-SLOW = ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
-        "SELECT count(*) FROM c")
+SLOW = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
 
 
 class FixedEngine(BuiltinEngine):
@@ -32,8 +31,10 @@ class FixedEngine(BuiltinEngine):
         self.sqls = sqls
 
     def candidates(self, question, schema, values=None, *, context=None) -> list[Candidate]:
-        return [Candidate(sql, f"candidate {i + 1}", 0.9 - 0.1 * i, 4)
-                for i, sql in enumerate(self.sqls)]
+        return [
+            Candidate(sql, f"candidate {i + 1}", 0.9 - 0.1 * i, 4)
+            for i, sql in enumerate(self.sqls)
+        ]
 
 
 @pytest.fixture
@@ -111,14 +112,20 @@ def test_a_timeout_is_not_repaired_but_is_recorded(zoo) -> None:
     stored = _stored_message(services, who, _only_conversation(services, who, project_id))
     assert stored["sql"] == SLOW
     assert [(a["sql"], a["code"]) for a in stored["timings_ms"]["attempts"]] == [
-        (SLOW, QueryTimeoutError.code)]
+        (SLOW, QueryTimeoutError.code)
+    ]
 
 
 def test_max_attempts_must_be_positive(zoo) -> None:
     services, _, _ = zoo
     pipeline = services.pipeline
     with pytest.raises(ValueError, match="at least 1"):
-        type(pipeline)(projects=pipeline.projects, schemas=pipeline.schemas,
-                       engine=pipeline.engine, runner=pipeline.runner,
-                       conversations=pipeline.conversations, connections=pipeline.connections,
-                       max_attempts=0)
+        type(pipeline)(
+            projects=pipeline.projects,
+            schemas=pipeline.schemas,
+            engine=pipeline.engine,
+            runner=pipeline.runner,
+            conversations=pipeline.conversations,
+            connections=pipeline.connections,
+            max_attempts=0,
+        )

@@ -18,15 +18,35 @@ def index(tmp_path) -> ValueIndex:
     conn.executescript("""
         CREATE TABLE "order" (id INTEGER PRIMARY KEY, status TEXT, city TEXT, code TEXT, n INT);
     """)
-    rows = [(i, ["open", "closed", "on hold"][i % 3], ["New York", "Lisbon", "O'Hare"][i % 3],
-             f"C{i:04d}", i) for i in range(300)]
+    rows = [
+        (
+            i,
+            ["open", "closed", "on hold"][i % 3],
+            ["New York", "Lisbon", "O'Hare"][i % 3],
+            f"C{i:04d}",
+            i,
+        )
+        for i in range(300)
+    ]
     conn.executemany('INSERT INTO "order" VALUES (?, ?, ?, ?, ?)', rows)
     conn.commit()
     conn.close()
     engine = sa.create_engine(f"sqlite:///{path}")
-    schema = Schema((Table("order", (Column("id", "INTEGER", primary_key=True),
-                                     Column("status", "TEXT"), Column("city", "TEXT"),
-                                     Column("code", "TEXT"), Column("n", "INT")), ("id",)),))
+    schema = Schema(
+        (
+            Table(
+                "order",
+                (
+                    Column("id", "INTEGER", primary_key=True),
+                    Column("status", "TEXT"),
+                    Column("city", "TEXT"),
+                    Column("code", "TEXT"),
+                    Column("n", "INT"),
+                ),
+                ("id",),
+            ),
+        )
+    )
     return ValueIndex.build(engine, schema, max_distinct=50)
 
 

@@ -22,8 +22,7 @@ from askdb_server.sqlrun.connections import ConnectionRegistry
 
 from .conftest import QUESTIONS, make_spider_folder
 
-SLOW_SQL = ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
-            "SELECT count(*) FROM c")
+SLOW_SQL = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
 
 
 class FixedModel:
@@ -78,13 +77,20 @@ def test_builtin_engine_end_to_end(spider_dir: Path, connections) -> None:
 
 
 def test_the_next_candidate_is_tried_after_a_failure(spider_dir: Path, connections) -> None:
-    model = FixedModel({
-        "How many animals are there?": ["SELECT count(*) FROM animal WHERE colour = 'red'",
-                                        "SELECT count(animal_id) FROM animal"],
-        "How many keepers are there?": ["SELECT count(*) FROM keepers",
-                                        "SELECT count(*) FROM keeper WHERE",
-                                        "SELECT 3", "SELECT count(*) FROM keeper"],
-    })
+    model = FixedModel(
+        {
+            "How many animals are there?": [
+                "SELECT count(*) FROM animal WHERE colour = 'red'",
+                "SELECT count(animal_id) FROM animal",
+            ],
+            "How many keepers are there?": [
+                "SELECT count(*) FROM keepers",
+                "SELECT count(*) FROM keeper WHERE",
+                "SELECT 3",
+                "SELECT count(*) FROM keeper",
+            ],
+        }
+    )
     run = _evaluate(spider_dir, model, connections)
     first, second = run.results[0], run.results[1]
     assert first.correct and first.error is None
@@ -97,8 +103,14 @@ def test_the_next_candidate_is_tried_after_a_failure(spider_dir: Path, connectio
 
 
 def test_all_candidates_failing_is_a_miss_with_the_last_error(spider_dir, connections) -> None:
-    model = FixedModel({"How many products are there?": ["SELECT nope FROM product",
-                                                         "SELECT count(*) FROM nowhere"]})
+    model = FixedModel(
+        {
+            "How many products are there?": [
+                "SELECT nope FROM product",
+                "SELECT count(*) FROM nowhere",
+            ]
+        }
+    )
     run = _evaluate(spider_dir, model, connections)
     shop = run.results[6]
     assert not shop.correct and len(shop.attempts) == 2
@@ -109,8 +121,12 @@ def test_all_candidates_failing_is_a_miss_with_the_last_error(spider_dir, connec
 
 
 def test_a_slow_prediction_times_out_and_the_run_goes_on(spider_dir, connections) -> None:
-    model = FixedModel({"How many animals are there?": [SLOW_SQL, "SELECT count(*) FROM animal"],
-                        "How many keepers are there?": ["SELECT count(*) FROM keeper"]})
+    model = FixedModel(
+        {
+            "How many animals are there?": [SLOW_SQL, "SELECT count(*) FROM animal"],
+            "How many keepers are there?": ["SELECT count(*) FROM keeper"],
+        }
+    )
     started = time.perf_counter()
     run = _evaluate(spider_dir, model, connections, timeout_s=0.5)
     assert time.perf_counter() - started < 10
@@ -124,17 +140,23 @@ def test_accuracy_by_shape(tmp_path: Path, connections) -> None:
     questions = [
         ("zoo", "q1", "SELECT name FROM animal WHERE species = 'lion'"),
         ("zoo", "q2", "SELECT species, count(*) FROM animal GROUP BY species"),
-        ("zoo", "q3", "SELECT k.name FROM keeper AS k JOIN animal AS a "
-                      "ON a.keeper_id = k.keeper_id WHERE a.age > 4"),
+        (
+            "zoo",
+            "q3",
+            "SELECT k.name FROM keeper AS k JOIN animal AS a "
+            "ON a.keeper_id = k.keeper_id WHERE a.age > 4",
+        ),
         ("zoo", "q4", "SELECT name FROM animal ORDER BY weight_kg DESC"),
     ]
     folder = make_spider_folder(tmp_path / "s", questions=questions)
-    model = FixedModel({
-        "q1": ["SELECT name FROM animal WHERE species LIKE 'LION'"],
-        "q2": ["SELECT species, count(animal_id) FROM animal GROUP BY 1 ORDER BY 2"],
-        "q3": ["SELECT name FROM keeper"],  # wrong: all keepers
-        "q4": ["SELECT name FROM animal ORDER BY weight_kg"],  # wrong order
-    })
+    model = FixedModel(
+        {
+            "q1": ["SELECT name FROM animal WHERE species LIKE 'LION'"],
+            "q2": ["SELECT species, count(animal_id) FROM animal GROUP BY 1 ORDER BY 2"],
+            "q3": ["SELECT name FROM keeper"],  # wrong: all keepers
+            "q4": ["SELECT name FROM animal ORDER BY weight_kg"],  # wrong order
+        }
+    )
     summary = Summary.from_run(_evaluate(folder, model, connections))
     assert summary.by_shape[SINGLE] == (2, 1)
     assert summary.by_shape[GROUPED] == (1, 1)
@@ -178,12 +200,19 @@ def test_percentile_is_nearest_rank() -> None:
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    return subprocess.run([sys.executable, "-m", "askdb_server.cli", "eval", *args],
-                          capture_output=True, text=True, cwd=cwd, env=env, timeout=240)
+    return subprocess.run(
+        [sys.executable, "-m", "askdb_server.cli", "eval", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=240,
+    )
 
 
-def test_cli_prints_the_summary_and_writes_aligned_predictions(spider_dir_without_tables: Path,
-                                                                tmp_path: Path) -> None:
+def test_cli_prints_the_summary_and_writes_aligned_predictions(
+    spider_dir_without_tables: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "preds" / "predictions.json"
     done = _cli(str(spider_dir_without_tables), "--out", str(out), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -199,8 +228,17 @@ def test_cli_prints_the_summary_and_writes_aligned_predictions(spider_dir_withou
 
 
 def test_cli_filters_and_refuses_bad_arguments(spider_dir: Path, tmp_path: Path) -> None:
-    done = _cli(str(spider_dir), "--db", "shop", "zoo", "--limit", "2", "--no-embeddings",
-                "--no-progress", cwd=tmp_path)
+    done = _cli(
+        str(spider_dir),
+        "--db",
+        "shop",
+        "zoo",
+        "--limit",
+        "2",
+        "--no-embeddings",
+        "--no-progress",
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert "2 questions on 1 databases" in done.stdout and "(2/2)" in done.stdout
     assert done.stderr == ""

@@ -53,27 +53,62 @@ def test_pairs_become_items_in_approval_order(services: Services, tmp_path: Path
     _approve(services, project.id, [("How many keepers are there?", "SELECT count(*) FROM keeper")])
     items = project_items(services, who, project.id)
     assert [(i.db_id, i.question) for i in items] == [
-        ("zoo", "How many animals are there?"), ("zoo", "How many keepers are there?")]
+        ("zoo", "How many animals are there?"),
+        ("zoo", "How many keepers are there?"),
+    ]
 
 
 def test_cli_evaluates_a_project(services: Services, tmp_path: Path) -> None:
     who, project = _zoo_project(services, tmp_path)
-    _approve(services, project.id, [
-        ("How many animals are there?", "SELECT count(*) FROM animal"),
-        ("How many keepers are there?", "SELECT count(*) FROM animal"),  # approved, but wrong
-    ])
+    _approve(
+        services,
+        project.id,
+        [
+            ("How many animals are there?", "SELECT count(*) FROM animal"),
+            ("How many keepers are there?", "SELECT count(*) FROM animal"),  # approved, but wrong
+        ],
+    )
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     done = subprocess.run(
-        [sys.executable, "-m", "askdb_server.cli", "eval", "--project", "zoo", "--user", "ana",
-         "--askdb-data-dir", str(tmp_path / "askdb"), "--no-embeddings", "--no-progress"],
-        capture_output=True, text=True, env=env, timeout=240,
+        [
+            sys.executable,
+            "-m",
+            "askdb_server.cli",
+            "eval",
+            "--project",
+            "zoo",
+            "--user",
+            "ana",
+            "--askdb-data-dir",
+            str(tmp_path / "askdb"),
+            "--no-embeddings",
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
     )
     assert done.returncode == 0, done.stderr
     assert "2 questions on 1 databases" in done.stdout
     assert "execution accuracy: 50.0% (1/2)" in done.stdout
     empty = subprocess.run(
-        [sys.executable, "-m", "askdb_server.cli", "eval", "--project", "zoo", "--user", "bo",
-         "--askdb-data-dir", str(tmp_path / "askdb"), "--no-progress"],
-        capture_output=True, text=True, env=env, timeout=240,
+        [
+            sys.executable,
+            "-m",
+            "askdb_server.cli",
+            "eval",
+            "--project",
+            "zoo",
+            "--user",
+            "bo",
+            "--askdb-data-dir",
+            str(tmp_path / "askdb"),
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
     )
     assert empty.returncode == 2 and "No project named 'zoo'" in empty.stderr

@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0007'
-down_revision = '0006'
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
@@ -24,12 +24,13 @@ def upgrade() -> None:
             "bucket VARCHAR(80) NOT NULL PRIMARY KEY, tat DOUBLE PRECISION NOT NULL)"
         )
         return
-    op.create_table('rate_limits',
-    sa.Column('bucket', sa.String(length=80), nullable=False),
-    sa.Column('tat', sa.Float(), nullable=False),
-    sa.PrimaryKeyConstraint('bucket')
+    op.create_table(
+        "rate_limits",
+        sa.Column("bucket", sa.String(length=80), nullable=False),
+        sa.Column("tat", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("bucket"),
     )
 
 
 def downgrade() -> None:
-    op.drop_table('rate_limits')
+    op.drop_table("rate_limits")

@@ -9,21 +9,19 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0008'
-down_revision = '0007'
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('api_keys') as batch_op:
-        batch_op.add_column(sa.Column('tokens_per_month', sa.BigInteger(), nullable=True))
-        batch_op.add_column(
-            sa.Column('version', sa.Integer(), server_default='0', nullable=False)
-        )
+    with op.batch_alter_table("api_keys") as batch_op:
+        batch_op.add_column(sa.Column("tokens_per_month", sa.BigInteger(), nullable=True))
+        batch_op.add_column(sa.Column("version", sa.Integer(), server_default="0", nullable=False))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('api_keys') as batch_op:
-        batch_op.drop_column('version')
-        batch_op.drop_column('tokens_per_month')
+    with op.batch_alter_table("api_keys") as batch_op:
+        batch_op.drop_column("version")
+        batch_op.drop_column("tokens_per_month")

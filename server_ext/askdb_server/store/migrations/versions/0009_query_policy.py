@@ -10,29 +10,31 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0009'
-down_revision = '0008'
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('projects') as batch_op:
-        batch_op.add_column(sa.Column('sql_functions', sa.JSON(), nullable=True))
+    with op.batch_alter_table("projects") as batch_op:
+        batch_op.add_column(sa.Column("sql_functions", sa.JSON(), nullable=True))
         batch_op.add_column(
-            sa.Column('allow_introspection', sa.Boolean(), server_default=sa.false(), nullable=False)
+            sa.Column(
+                "allow_introspection", sa.Boolean(), server_default=sa.false(), nullable=False
+            )
         )
         batch_op.add_column(
-            sa.Column('allow_privileged', sa.Boolean(), server_default=sa.false(), nullable=False)
+            sa.Column("allow_privileged", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
         batch_op.add_column(
-            sa.Column('store_results', sa.Boolean(), server_default=sa.true(), nullable=False)
+            sa.Column("store_results", sa.Boolean(), server_default=sa.true(), nullable=False)
         )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('projects') as batch_op:
-        batch_op.drop_column('store_results')
-        batch_op.drop_column('allow_privileged')
-        batch_op.drop_column('allow_introspection')
-        batch_op.drop_column('sql_functions')
+    with op.batch_alter_table("projects") as batch_op:
+        batch_op.drop_column("store_results")
+        batch_op.drop_column("allow_privileged")
+        batch_op.drop_column("allow_introspection")
+        batch_op.drop_column("sql_functions")

@@ -10,23 +10,23 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0010'
-down_revision = '0009'
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('messages') as batch_op:
-        batch_op.add_column(sa.Column('boot_id', sa.String(length=32), nullable=True))
+    with op.batch_alter_table("messages") as batch_op:
+        batch_op.add_column(sa.Column("boot_id", sa.String(length=32), nullable=True))
         batch_op.add_column(
-            sa.Column('preview_truncated', sa.Boolean(), server_default=sa.false(), nullable=False)
+            sa.Column("preview_truncated", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
-        batch_op.create_index('ix_messages_status', ['status'], unique=False)
+        batch_op.create_index("ix_messages_status", ["status"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('messages') as batch_op:
-        batch_op.drop_index('ix_messages_status')
-        batch_op.drop_column('preview_truncated')
-        batch_op.drop_column('boot_id')
+    with op.batch_alter_table("messages") as batch_op:
+        batch_op.drop_index("ix_messages_status")
+        batch_op.drop_column("preview_truncated")
+        batch_op.drop_column("boot_id")
