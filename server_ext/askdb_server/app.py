@@ -13,27 +13,28 @@ from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Float, Int, List, TraitError, Unicode, default, validate
 
+from .accounts.handlers import default_handlers as account_handlers
+from .accounts.pages import default_handlers as account_pages
 from .audit.handlers import default_handlers as audit_handlers
 from .base.handlers import AskDBHandler, UnknownEndpointHandler
 from .chat.handlers import default_handlers as chat_handlers
 from .hub.forward import forward_handlers, single_user_service_url
-from .identity.account_handlers import default_handlers as account_handlers
-from .identity.handlers import default_handlers as identity_handlers
-from .identity.invitation_handlers import default_handlers as invitation_handlers
-from .identity.pages import default_handlers as account_pages
 from .identity.standalone import AskDBAccounts
+from .invitations.handlers import default_handlers as invitation_handlers
 from .keys.handlers import default_handlers as key_handlers
+from .knowledge.handlers import default_handlers as knowledge_handlers
 from .mail.config import AskDBMail
 from .mail.delivery import OutboxDeliverer
 from .mail.wiring import MailServices
 from .openapi import OpenAPIHandler
+from .orgs.handlers import default_handlers as org_handlers
 from .projects.handlers import default_handlers as project_handlers
 from .quotas.handlers import default_handlers as quota_handlers
-from .rag.handlers import default_handlers as knowledge_handlers
 from .schemas.handlers import default_handlers as schema_handlers
 from .services import Services, Settings
 from .sqlrun.targets import BACKENDS as TARGET_BACKENDS
 from .sqlrun.targets import TargetRules
+from .users.handlers import default_handlers as user_handlers
 
 
 class AskDBApp(ExtensionApp):
@@ -355,7 +356,8 @@ class AskDBApp(ExtensionApp):
                 *schema_handlers,
                 *chat_handlers,
                 *knowledge_handlers,
-                *identity_handlers,
+                *user_handlers,
+                *org_handlers,
                 *invitation_handlers,
                 *account_handlers,
                 *account_pages,

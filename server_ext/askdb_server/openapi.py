@@ -535,7 +535,7 @@ PATHS: dict = {
 }
 
 
-# -- knowledge: docs, approved question/SQL pairs, retrieval (askdb_server.rag) ---------------
+# -- knowledge: docs, approved question/SQL pairs, retrieval (askdb_server.knowledge) ---------------
 SCHEMAS.update(
     {
         "KnowledgeDoc": {
@@ -1162,7 +1162,7 @@ PATHS.update(
 )
 
 
-# -- the pages emailed links open (identity/pages.py) -----------------------------------------
+# -- the pages emailed links open (accounts/pages.py) -----------------------------------------
 HTML = {"200": {"description": "An HTML page", "content": {"text/html": {"schema": STR}}}}
 for _path, _summary in {
     "login": "Standalone sign-in and registration page",

@@ -16,23 +16,23 @@ from .authz.authorizer import Authorizer
 from .chat.manager import ConversationManager
 from .engine.builtin import BuiltinEngine
 from .engine.pipeline import AskPipeline
-from .identity.manager import UserManager
-from .identity.orgs import OrgManager
 from .keys.gate import PgKeyGate
 from .keys.manager import ApiKeyManager
+from .knowledge.embedder import MiniLMEmbedder
+from .knowledge.index import IndexDirectory
+from .knowledge.manager import KnowledgeManager
+from .orgs.manager import OrgManager
 from .projects.manager import ProjectManager
 from .quotas.manager import QuotaManager
 from .quotas.ratelimit import RateLimiter
 from .quotas.storage import StorageQuota
-from .rag.embedder import MiniLMEmbedder
-from .rag.index import IndexDirectory
-from .rag.knowledge import KnowledgeManager
 from .schemas.manager import SchemaManager
 from .sqlrun.connections import ConnectionRegistry
 from .sqlrun.runner import DEFAULT_BYTE_CAP, QueryRunner
 from .sqlrun.targets import TargetPolicy, TargetRules
 from .store.db import Store, private_dir
 from .store.vault import SecretVault
+from .users.manager import UserManager
 
 # Two threads: one statement of the guard takes well under a millisecond of the database, so
 # two keep a process's requests flowing while one waits; more only contend for the GIL.

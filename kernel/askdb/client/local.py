@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from .base import JSON
 
 if TYPE_CHECKING:
-    from askdb_server.identity.manager import Identity
     from askdb_server.services import Services
+    from askdb_server.users.manager import Identity
 
 
 class LocalClient:

@@ -21,8 +21,8 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
 from ..errors import AskDBError, InvalidInputError
-from ..identity.manager import Identity
 from ..keys import guard
+from ..users.manager import Identity
 from . import validation
 
 if TYPE_CHECKING:

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select, update
 
 from ..errors import ConversationNotFoundError, InvalidInputError, NotFoundError
-from ..identity.manager import Identity
 from ..store.db import Store
 from ..store.models import Conversation, Message, Project, User, utcnow
+from ..users.manager import Identity
 from .boots import BootLease
 
 if TYPE_CHECKING:

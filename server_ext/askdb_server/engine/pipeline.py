@@ -26,19 +26,19 @@ from ..errors import (
     UnknownTableError,
     UnsafeSQLError,
 )
-from ..identity.manager import Identity
+from ..knowledge.synonyms import with_synonyms
 from ..projects.manager import ProjectManager
-from ..rag.synonyms import with_synonyms
 from ..schemas.manager import SchemaManager
 from ..schemas.model import Schema
 from ..sqlrun.connections import ConnectionRegistry
 from ..sqlrun.guard import QueryPolicy, check_sql
 from ..sqlrun.runner import QueryResult, QueryRunner
+from ..users.manager import Identity
 from .builtin import BuiltinEngine, Candidate
 from .values import ValueIndex
 
 if TYPE_CHECKING:
-    from ..rag.knowledge import KnowledgeManager
+    from ..knowledge.manager import KnowledgeManager
 
 EventSink = Callable[[str, dict], None]
 

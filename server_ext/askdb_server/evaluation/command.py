@@ -81,7 +81,7 @@ def run_eval_command(args: argparse.Namespace) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the embedder never reaches a model hub
     embedder = None
     if not args.no_embeddings:
-        from ..rag.embedder import MiniLMEmbedder
+        from ..knowledge.embedder import MiniLMEmbedder
 
         embedder = MiniLMEmbedder()
     model = load_model(args.model, embedder)

@@ -24,10 +24,10 @@ from sqlalchemy.orm import Session
 
 from ..authz.policy import Role
 from ..errors import InvalidInputError, PlanLimitError
-from ..identity.manager import UserManager
 from ..identity.who import Identity
 from ..store.db import Store
 from ..store.models import Notification, Organization, OrgMembership, User
+from ..users.manager import UserManager
 
 if TYPE_CHECKING:
     from ..quotas.manager import QuotaManager

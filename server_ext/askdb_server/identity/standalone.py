@@ -15,8 +15,8 @@ from tornado import web
 from traitlets import Bool, Float, Int, TraitError, default, validate
 from traitlets.config import Configurable
 
-from .accounts import AccountPolicy
-from .pages import LoginRedirectHandler
+from ..accounts.manager import AccountPolicy
+from ..accounts.pages import LoginRedirectHandler
 
 SESSION_COOKIE = "askdb_session"
 

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ..identity.accounts import AccountManager, AccountPolicy
-from ..identity.invitations import InvitationManager
+from ..accounts.manager import AccountManager, AccountPolicy
+from ..invitations.manager import InvitationManager
 from ..services import Services
 from ..store.models import utcnow
 from .config import AskDBMail

@@ -1,12 +1,14 @@
-"""REST handlers for plans, usage and notifications: thin wrappers over QuotaManager."""
+"""REST handlers for a project's usage and the organization's notifications (QuotaManager).
+
+An organization's plan is set at ``orgs/{org}/plan``: ``orgs/handlers.py``.
+"""
 
 from __future__ import annotations
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..base.handlers import AskDBHandler, reject_unknown_fields
-from ..errors import ForbiddenError
+from ..base.handlers import AskDBHandler
 from ..projects.handlers import PROJECT_ID
 
 
@@ -20,23 +22,6 @@ class NotificationsHandler(AskDBHandler):
         self.write_json({"notifications": items})
 
 
-class PlanHandler(AskDBHandler):
-    @web.authenticated
-    @authorized
-    async def put(self, org_id: str | None = None) -> None:
-        """Set an organization's ``plan`` and custom ``limits`` (integers >= 0, null for
-        unlimited): the caller's current organization, or ``org_id``. Operators only."""
-        who = await self.identity()
-        if self._askdb_key is not None:  # a project's key is no operator's credential
-            raise ForbiddenError("An API key cannot set plans.", action="plan:set")
-        body = self.json_body()
-        reject_unknown_fields(body, {"plan", "limits"})
-        result = await self.call(
-            self.services.quotas.set_plan, who, body.get("plan", ""), body.get("limits"), org_id
-        )
-        self.write_json(result)
-
-
 class UsageHandler(AskDBHandler):
     @web.authenticated
     @authorized
@@ -48,7 +33,5 @@ class UsageHandler(AskDBHandler):
 
 default_handlers = [
     (r"/askdb/api/notifications", NotificationsHandler),
-    (r"/askdb/api/orgs/current/plan", PlanHandler),
-    (r"/askdb/api/orgs/(?P<org_id>[^/]+)/plan", PlanHandler),
     (rf"/askdb/api/projects/{PROJECT_ID}/usage", UsageHandler),
 ]

@@ -22,11 +22,11 @@ from ..errors import (
     NoSchemaError,
     SchemaVersionNotFoundError,
 )
-from ..identity.manager import Identity
 from ..projects.manager import ProjectInfo, ProjectManager
 from ..sqlrun.urls import sqlglot_dialect
 from ..store.db import Store
 from ..store.models import SchemaVersion, User
+from ..users.manager import Identity
 from .ddl import parse_ddl
 from .diff import diff_schemas
 from .introspect import introspect as introspect_engine

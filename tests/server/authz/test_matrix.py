@@ -494,7 +494,7 @@ def test_every_endpoint_is_in_the_matrix():
 @pytest.fixture(scope="module")
 def embedder():
     """MiniLM, loaded once: the server would load it on the first search (seconds)."""
-    from askdb_server.rag.embedder import MiniLMEmbedder
+    from askdb_server.knowledge.embedder import MiniLMEmbedder
 
     loaded = MiniLMEmbedder()
     loaded.embed(["warm up"])

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from askdb_server.identity.invitations import InvitationManager
 from askdb_server.identity.who import Identity
+from askdb_server.invitations.manager import InvitationManager
 from askdb_server.mail.config import AskDBMail
 from askdb_server.mail.wiring import MailServices
 from askdb_server.services import Services, Settings

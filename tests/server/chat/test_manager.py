@@ -5,10 +5,10 @@ from cryptography.fernet import Fernet
 
 from askdb_server.chat.manager import ConversationManager, MessageRecord
 from askdb_server.errors import ConversationNotFoundError, InvalidInputError
-from askdb_server.identity.manager import UserManager
 from askdb_server.projects.manager import ProjectManager
 from askdb_server.store.db import Store
 from askdb_server.store.vault import SecretVault
+from askdb_server.users.manager import UserManager
 
 
 @pytest.fixture

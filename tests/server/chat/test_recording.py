@@ -14,11 +14,11 @@ from cryptography.fernet import Fernet
 
 from askdb_server.audit.log import AuditLog
 from askdb_server.chat.manager import PREVIEW_ROWS, ConversationManager, MessageRecord, _preview
-from askdb_server.identity.manager import UserManager
 from askdb_server.projects.manager import ProjectManager
 from askdb_server.store.db import Store
 from askdb_server.store.models import AuditEvent, Project
 from askdb_server.store.vault import SecretVault
+from askdb_server.users.manager import UserManager
 
 
 @pytest.fixture

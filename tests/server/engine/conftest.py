@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from askdb_server.demo import create_demo_database
 from askdb_server.engine.builtin import BuiltinEngine
 from askdb_server.engine.values import ValueIndex
-from askdb_server.rag.embedder import MiniLMEmbedder
+from askdb_server.knowledge.embedder import MiniLMEmbedder
 from askdb_server.schemas.model import Column, ForeignKey, Schema, Table
 
 LIBRARY_DDL = """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from askdb_server.rag.embedder import EmbeddingModelMissingError, MiniLMEmbedder
+from askdb_server.knowledge.embedder import EmbeddingModelMissingError, MiniLMEmbedder
 
 pytestmark = pytest.mark.slow
 
@@ -42,6 +42,6 @@ def test_import_is_light():
     import subprocess
     import sys
 
-    code = "import sys, askdb_server.rag.embedder; print('torch' in sys.modules)"
+    code = "import sys, askdb_server.knowledge.embedder; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from askdb_server.accounts.manager import AccountPolicy
 from askdb_server.errors import (
     AuthenticationFailedError,
     EmailNotVerifiedError,
@@ -19,7 +20,6 @@ from askdb_server.errors import (
     TokenGoneError,
     TooManyAttemptsError,
 )
-from askdb_server.identity.accounts import AccountPolicy
 from askdb_server.mail.wiring import MailServices
 from askdb_server.openapi import openapi_document
 from askdb_server.services import Services, Settings

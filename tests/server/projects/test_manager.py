@@ -9,10 +9,10 @@ from askdb_server.errors import (
     InvalidInputError,
     ProjectNotFoundError,
 )
-from askdb_server.identity.manager import UserManager
 from askdb_server.projects.manager import ProjectManager
 from askdb_server.store.db import Store
 from askdb_server.store.vault import SecretVault
+from askdb_server.users.manager import UserManager
 
 
 @pytest.fixture

@@ -21,11 +21,11 @@ from askdb_server.errors import (
     ProjectNotFoundError,
     SchemaVersionNotFoundError,
 )
-from askdb_server.identity.manager import UserManager
 from askdb_server.projects.manager import ProjectManager
 from askdb_server.schemas.manager import MAX_DDL_BYTES, SchemaManager
 from askdb_server.store.db import Store
 from askdb_server.store.vault import SecretVault
+from askdb_server.users.manager import UserManager
 
 DDL_V1 = """
 CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL);

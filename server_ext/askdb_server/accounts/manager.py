@@ -28,11 +28,11 @@ from ..errors import (
     TokenGoneError,
     TooManyAttemptsError,
 )
+from ..identity.who import Identity
+from ..invitations.manager import aware, hash_token, normal_email
 from ..mail.outbox import EmailOutbox
 from ..store.models import Account, AccountToken, AuthAttempt, User, utcnow
-from .invitations import aware, hash_token, normal_email
-from .manager import UserManager
-from .who import Identity
+from ..users.manager import UserManager
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024  # hashing a megabyte on every attempt would be a denial of service

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from askdb_server.rag.chunks import doc_chunk, pair_chunk, schema_chunks
-from askdb_server.rag.index import Chunk, IndexDirectory
+from askdb_server.knowledge.chunks import doc_chunk, pair_chunk, schema_chunks
+from askdb_server.knowledge.index import Chunk, IndexDirectory
 from askdb_server.schemas.ddl import parse_ddl
 
 V1 = """

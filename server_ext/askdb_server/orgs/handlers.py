@@ -1,6 +1,8 @@
-"""REST handlers for users and organizations: thin wrappers over UserManager and OrgManager.
+"""REST handlers for organizations (``/askdb/api/orgs``): the organization, its members and
+its plan; thin wrappers over OrgManager and QuotaManager.
 
 Who may do what is decided by the managers (through the one authorization layer), not here.
+An organization's invitations (``orgs/current/invitations``) are in ``invitations/handlers.py``.
 """
 
 from __future__ import annotations
@@ -10,64 +12,8 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 
 from ..base.handlers import AskDBHandler, reject_unknown_fields
-
-USER_ID = r"(?P<user_id>[^/]+)"
-
-
-class MeHandler(AskDBHandler):
-    @web.authenticated
-    @authorized
-    async def get(self) -> None:
-        """The caller's profile, current organization and role in it."""
-        who = await self.identity()
-        self.write_json((await self.call(self.services.users.me, who)).to_dict())
-
-    @web.authenticated
-    @authorized
-    async def patch(self) -> None:
-        """Change one's name, email or avatar_url, or switch org_id to another of one's
-        organizations."""
-        who = await self.identity()
-        user = await self.call(self.services.users.update_me, who, **self.json_body())
-        self.write_json(user.to_dict())
-
-
-class UsersHandler(AskDBHandler):
-    @web.authenticated
-    @authorized
-    async def get(self) -> None:
-        """The users of the caller's organization (admins and managers)."""
-        who = await self.identity()
-        users = await self.call(self.services.users.list, who)
-        self.write_json({"users": [u.to_dict() for u in users]})
-
-
-class UserHandler(AskDBHandler):
-    @web.authenticated
-    @authorized
-    async def get(self, user_id: str) -> None:
-        """One user of the caller's organization."""
-        who = await self.identity()
-        self.write_json((await self.call(self.services.users.get, who, user_id)).to_dict())
-
-    @web.authenticated
-    @authorized
-    async def patch(self, user_id: str) -> None:
-        """An admin changes a member's ``role``; their profile or ``is_active`` only where the
-        organization owns the account (``AskDBApp.org_owned_accounts``, a member of it alone)."""
-        who = await self.identity()
-        body = self.json_body()
-        user = await self.call(self.services.users.update, who, user_id, **body)
-        self.write_json(user.to_dict())
-
-    @web.authenticated
-    @authorized
-    async def delete(self, user_id: str) -> None:
-        """An admin deletes the account of a member whose account the organization owns."""
-        who = await self.identity()
-        await self.call(self.services.users.delete, who, user_id)
-        self.set_status(204)
-        self.finish()
+from ..errors import ForbiddenError
+from ..users.handlers import USER_ID
 
 
 class CurrentOrgHandler(AskDBHandler):
@@ -137,11 +83,27 @@ class MemberHandler(AskDBHandler):
         self.finish()
 
 
+class PlanHandler(AskDBHandler):
+    @web.authenticated
+    @authorized
+    async def put(self, org_id: str | None = None) -> None:
+        """Set an organization's ``plan`` and custom ``limits`` (integers >= 0, null for
+        unlimited): the caller's current organization, or ``org_id``. Operators only."""
+        who = await self.identity()
+        if self._askdb_key is not None:  # a project's key is no operator's credential
+            raise ForbiddenError("An API key cannot set plans.", action="plan:set")
+        body = self.json_body()
+        reject_unknown_fields(body, {"plan", "limits"})
+        result = await self.call(
+            self.services.quotas.set_plan, who, body.get("plan", ""), body.get("limits"), org_id
+        )
+        self.write_json(result)
+
+
 default_handlers = [
-    (r"/askdb/api/users/me", MeHandler),
-    (r"/askdb/api/users", UsersHandler),
-    (rf"/askdb/api/users/{USER_ID}", UserHandler),
     (r"/askdb/api/orgs/current", CurrentOrgHandler),
     (r"/askdb/api/orgs/current/members", MembersHandler),
     (rf"/askdb/api/orgs/current/members/{USER_ID}", MemberHandler),
+    (r"/askdb/api/orgs/current/plan", PlanHandler),
+    (r"/askdb/api/orgs/(?P<org_id>[^/]+)/plan", PlanHandler),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from askdb_server.engine.values import ValueIndex
-from askdb_server.rag.golden import adapt_sql
+from askdb_server.knowledge.golden import adapt_sql
 
 COUNT_FRANCE = "SELECT COUNT(*) FROM orders WHERE country = 'France'"
 

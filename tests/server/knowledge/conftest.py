@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from askdb_server.rag.embedder import MiniLMEmbedder
+from askdb_server.knowledge.embedder import MiniLMEmbedder
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,8 @@ from tornado import web
 
 from ..base.handlers import reject_unknown_fields
 from ..errors import TooManyAttemptsError
-from .invitation_handlers import MailHandler
-from .standalone import SESSION_COOKIE
+from ..identity.standalone import SESSION_COOKIE
+from ..invitations.handlers import MailHandler
 
 SENT = {"detail": "If the address can receive it, an email is on its way."}
 

@@ -28,10 +28,10 @@ from ..errors import (
     InvitationNotFoundError,
     TokenGoneError,
 )
+from ..identity.who import Identity
+from ..orgs.manager import _role
 from ..store.models import Invitation, Organization, OrgMembership, User, utcnow
-from .manager import UserInfo, UserManager
-from .orgs import _role
-from .who import Identity
+from ..users.manager import UserInfo, UserManager
 
 if TYPE_CHECKING:
     from ..mail.outbox import EmailOutbox

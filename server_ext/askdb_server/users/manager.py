@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..errors import ConflictError, ForbiddenError, InvalidInputError, UserNotFoundError
+from ..identity.who import Identity
 from ..store.db import Store
 from ..store.models import (
     Conversation,
@@ -26,7 +27,6 @@ from ..store.models import (
     User,
     utcnow,
 )
-from .who import Identity
 
 if TYPE_CHECKING:
     from ..audit.log import AuditLog
@@ -148,7 +148,7 @@ class UserManager:
             if set(changes) - {"role"}:
                 self._require_account_owner(s, who, grant.org_id, user)
             if "role" in changes:
-                from .orgs import set_member_role
+                from ..orgs.manager import set_member_role
 
                 set_member_role(s, self.audit, who, grant.org_id, user, str(changes.pop("role")))
             if "is_active" in changes:

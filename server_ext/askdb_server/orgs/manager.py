@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from ..authz.policy import Plan, Role
 from ..errors import ConflictError, InvalidInputError, UserNotFoundError
+from ..identity.who import Identity
 from ..store.db import Store
 from ..store.models import Organization, OrgMembership, Project, ProjectMember, User, utcnow
-from .manager import UserInfo, UserManager, reject_unknown_changes
-from .who import Identity
+from ..users.manager import UserInfo, UserManager, reject_unknown_changes
 
 if TYPE_CHECKING:
     from ..audit.log import AuditLog

@@ -18,14 +18,14 @@ from askdb_server.errors import (
     UnknownTableError,
     UnsafeSQLError,
 )
-from askdb_server.identity.manager import UserManager
+from askdb_server.knowledge.index import IndexDirectory
+from askdb_server.knowledge.manager import KnowledgeManager
 from askdb_server.projects.manager import ProjectManager
-from askdb_server.rag.index import IndexDirectory
-from askdb_server.rag.knowledge import KnowledgeManager
 from askdb_server.schemas.manager import SchemaManager
 from askdb_server.sqlrun.connections import ConnectionRegistry
 from askdb_server.store.db import Store
 from askdb_server.store.vault import SecretVault
+from askdb_server.users.manager import UserManager
 
 from ..conftest import CUSTOMERS, ORDERS, SHOP_DDL
 
@@ -189,7 +189,7 @@ def test_synonyms_come_from_the_docs(env):
 
 
 def test_synonyms_can_be_folded_into_the_schema_comments(env):
-    from askdb_server.rag.synonyms import with_synonyms
+    from askdb_server.knowledge.synonyms import with_synonyms
 
     km, schemas, alice, _, pid, _ = env
     _, schema = schemas.current_schema(alice, pid)
