@@ -7,12 +7,7 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import {
-  AnswerEvent,
-  IConversation,
-  IConversationDetail,
-  parseAnswerEvent
-} from './models';
+import { AnswerEvent, IConversation, IConversationDetail, parseAnswerEvent } from './models';
 import { readEventStream } from './sse';
 import { IUsage, parseRetryAfter } from './usage';
 

@@ -71,7 +71,12 @@ export function figureFor(result: IResult): IFigure | null {
   const kinds = names.map((_n, i) => columnKind(column(i)));
   if (kind === 'bar') {
     const [cat, num] = kinds[0] === 'category' ? [0, 1] : [1, 0];
-    return figure(kind, [{ type: 'bar', x: column(cat).map(String), y: column(num), name: names[num] }], names[cat], names[num]);
+    return figure(
+      kind,
+      [{ type: 'bar', x: column(cat).map(String), y: column(num), name: names[num] }],
+      names[cat],
+      names[num]
+    );
   }
   if (kind === 'line') {
     const when = kinds.indexOf('datetime');
@@ -83,10 +88,21 @@ export function figureFor(result: IResult): IFigure | null {
     const traces = names
       .map((name, i) => ({ name, i }))
       .filter(c => c.i !== when)
-      .map(c => ({ type: 'scatter', mode: 'lines', x, y: order.map(i => result.rows[i][c.i]), name: c.name }));
+      .map(c => ({
+        type: 'scatter',
+        mode: 'lines',
+        x,
+        y: order.map(i => result.rows[i][c.i]),
+        name: c.name
+      }));
     return figure(kind, traces, names[when], names.length === 2 ? names[1 - when] : '');
   }
-  return figure(kind, [{ type: 'scatter', mode: 'markers', x: column(0), y: column(1), name: names[1] }], names[0], names[1]);
+  return figure(
+    kind,
+    [{ type: 'scatter', mode: 'markers', x: column(0), y: column(1), name: names[1] }],
+    names[0],
+    names[1]
+  );
 }
 
 function figure(kind: ChartKind, data: Record<string, unknown>[], x: string, y: string): IFigure {

@@ -15,7 +15,9 @@ export const DEFAULT_SETTINGS: IAskDBSettings = {
 };
 
 /** Settings from the registry's composite value, with defaults for anything missing or odd. */
-export function readSettings(composite: Partial<Record<keyof IAskDBSettings, unknown>>): IAskDBSettings {
+export function readSettings(
+  composite: Partial<Record<keyof IAskDBSettings, unknown>>
+): IAskDBSettings {
   const rows = Number(composite.rowsShown);
   return {
     defaultProject:

@@ -92,12 +92,16 @@ describe('AskDBClient.listProjects', () => {
       )
     );
 
-    const error = await clientFor(base).listProjects().catch(e => e);
+    const error = await clientFor(base)
+      .listProjects()
+      .catch(e => e);
 
     expect(error).toBeInstanceOf(AskDBAPIError);
     expect(error.status).toBe(403);
     expect(error.code).toBe('forbidden');
-    expect(error.message).toBe('AskDB server error 403: You are not a member of this organization.');
+    expect(error.message).toBe(
+      'AskDB server error 403: You are not a member of this organization.'
+    );
   });
 
   it('falls back to the body text when an error is not JSON', async () => {
@@ -106,7 +110,9 @@ describe('AskDBClient.listProjects', () => {
       res.end('Bad Gateway from proxy');
     });
 
-    const error = await clientFor(base).listProjects().catch(e => e);
+    const error = await clientFor(base)
+      .listProjects()
+      .catch(e => e);
 
     expect(error).toBeInstanceOf(AskDBAPIError);
     expect(error.status).toBe(502);
@@ -117,7 +123,9 @@ describe('AskDBClient.listProjects', () => {
   it('rejects a 200 answer that is not a project list', async () => {
     const base = await serve((_req, res) => json(res, 200, { items: [] }));
 
-    const error = await clientFor(base).listProjects().catch(e => e);
+    const error = await clientFor(base)
+      .listProjects()
+      .catch(e => e);
 
     expect(error).toBeInstanceOf(AskDBAPIError);
     expect(error.message).toMatch(/unexpected project list/);
@@ -127,7 +135,9 @@ describe('AskDBClient.listProjects', () => {
     const base = await serve(() => undefined);
     await new Promise(resolve => servers.pop()!.close(resolve));
 
-    const error = await clientFor(base).listProjects().catch(e => e);
+    const error = await clientFor(base)
+      .listProjects()
+      .catch(e => e);
 
     expect(error).toBeInstanceOf(AskDBAPIError);
     expect(error.status).toBe(0);
@@ -225,11 +235,18 @@ describe('AskDBClient.ask', () => {
       json(
         res,
         404,
-        { status: 404, code: 'project_not_found', title: 'Not found', detail: "No project with id 'p'." },
+        {
+          status: 404,
+          code: 'project_not_found',
+          title: 'Not found',
+          detail: "No project with id 'p'."
+        },
         'application/problem+json'
       )
     );
-    const error = await clientFor(base).ask('p', 'q', { onEvent: () => undefined }).catch(e => e);
+    const error = await clientFor(base)
+      .ask('p', 'q', { onEvent: () => undefined })
+      .catch(e => e);
     expect(error).toBeInstanceOf(AskDBAPIError);
     expect(error.code).toBe('project_not_found');
     expect(error.detail).toBe("No project with id 'p'.");
@@ -245,7 +262,7 @@ describe('AskDBClient.getUsage', () => {
     schema_versions: 2
   };
 
-  it('GETs the project\'s usage and keeps the fields a newer server adds', async () => {
+  it("GETs the project's usage and keeps the fields a newer server adds", async () => {
     const paths: string[] = [];
     const base = await serve((req, res) => {
       paths.push(new URL(req.url!, 'http://x').pathname);
@@ -258,7 +275,9 @@ describe('AskDBClient.getUsage', () => {
 
   it('rejects an answer that is not a usage', async () => {
     const base = await serve((_req, res) => json(res, 200, { calls_today: 1 }));
-    const error = await clientFor(base).getUsage('p').catch(e => e);
+    const error = await clientFor(base)
+      .getUsage('p')
+      .catch(e => e);
     expect(error).toBeInstanceOf(AskDBAPIError);
     expect(error.message).toMatch(/unexpected usage/);
   });
@@ -282,9 +301,11 @@ describe('a refused call (429)', () => {
     });
   }
 
-  it('carries the server\'s message and the Retry-After seconds', async () => {
+  it("carries the server's message and the Retry-After seconds", async () => {
     const base = await refuse({ 'Retry-After': '3600' });
-    const error = await clientFor(base).ask('p', 'q', { onEvent: () => undefined }).catch(e => e);
+    const error = await clientFor(base)
+      .ask('p', 'q', { onEvent: () => undefined })
+      .catch(e => e);
     expect(error).toBeInstanceOf(AskDBAPIError);
     expect(error.status).toBe(429);
     expect(error.code).toBe('quota_exceeded');
@@ -292,15 +313,19 @@ describe('a refused call (429)', () => {
     expect(error.retryAfter).toBe(3600); // the header wins over the body
   });
 
-  it('reads a Retry-After date, and falls back to the problem\'s retry_after', async () => {
+  it("reads a Retry-After date, and falls back to the problem's retry_after", async () => {
     const inTwoMinutes = new Date(Date.now() + 120_000).toUTCString();
     const dated = await refuse({ 'Retry-After': inTwoMinutes });
-    const fromDate = await clientFor(dated).getUsage('p').catch(e => e);
+    const fromDate = await clientFor(dated)
+      .getUsage('p')
+      .catch(e => e);
     expect(fromDate.retryAfter).toBeGreaterThanOrEqual(118);
     expect(fromDate.retryAfter).toBeLessThanOrEqual(120);
 
     const bodyOnly = await refuse({}, { ...QUOTA, code: 'rate_limited', retry_after: 2 });
-    const fromBody = await clientFor(bodyOnly).getUsage('p').catch(e => e);
+    const fromBody = await clientFor(bodyOnly)
+      .getUsage('p')
+      .catch(e => e);
     expect(fromBody.code).toBe('rate_limited');
     expect(fromBody.retryAfter).toBe(2);
   });
@@ -310,7 +335,9 @@ describe('a refused call (429)', () => {
       res.writeHead(403, { 'Content-Type': 'application/problem+json', 'Retry-After': '5' });
       res.end(JSON.stringify({ status: 403, code: 'forbidden', detail: 'No.' }));
     });
-    const error = await clientFor(base).getUsage('p').catch(e => e);
+    const error = await clientFor(base)
+      .getUsage('p')
+      .catch(e => e);
     expect(error.retryAfter).toBeNull();
   });
 });

@@ -24,6 +24,8 @@ describe('columnKind', () => {
 });
 
 describe('chartKind', () => {
+  // One case a line, as written.
+  // prettier-ignore
   it.each([
     ['category + number', result(['country', 'n'], [['France', 44], ['Japan', 12]]), 'bar'],
     ['number + category', result(['n', 'country'], [[44, 'France'], [12, 'Japan']]), 'bar'],
@@ -40,7 +42,15 @@ describe('chartKind', () => {
 
 describe('figureFor', () => {
   it('draws a bar per category with axis titles from the columns', () => {
-    const figure = figureFor(result(['n', 'country'], [[44, 'France'], [12, 'Japan']]))!;
+    const figure = figureFor(
+      result(
+        ['n', 'country'],
+        [
+          [44, 'France'],
+          [12, 'Japan']
+        ]
+      )
+    )!;
     expect(figure.data).toEqual([{ type: 'bar', x: ['France', 'Japan'], y: [44, 12], name: 'n' }]);
     expect(figure.layout).toMatchObject({
       xaxis: { title: { text: 'country' } },
@@ -50,7 +60,13 @@ describe('figureFor', () => {
 
   it('draws one line per number column, in date order', () => {
     const figure = figureFor(
-      result(['month', 'orders', 'revenue'], [['2024-02', 3, 9.5], ['2024-01', 5, 20]])
+      result(
+        ['month', 'orders', 'revenue'],
+        [
+          ['2024-02', 3, 9.5],
+          ['2024-01', 5, 20]
+        ]
+      )
     )!;
     expect(figure.data).toEqual([
       { type: 'scatter', mode: 'lines', x: ['2024-01', '2024-02'], y: [5, 3], name: 'orders' },

@@ -29,7 +29,10 @@ class MemoryStorage implements Storage {
 describe('PanelMemoryStore', () => {
   it('remembers the project and each project’s conversation across instances', async () => {
     const storage = new MemoryStorage();
-    await new PanelMemoryStore(null, storage).save({ projectId: 'p1', conversations: { p1: 'c9' } });
+    await new PanelMemoryStore(null, storage).save({
+      projectId: 'p1',
+      conversations: { p1: 'c9' }
+    });
     expect(await new PanelMemoryStore(null, storage).load()).toEqual({
       projectId: 'p1',
       conversations: { p1: 'c9' }
@@ -38,9 +41,15 @@ describe('PanelMemoryStore', () => {
 
   it('starts empty, and survives garbage in storage', async () => {
     const storage = new MemoryStorage();
-    expect(await new PanelMemoryStore(null, storage).load()).toEqual({ projectId: null, conversations: {} });
+    expect(await new PanelMemoryStore(null, storage).load()).toEqual({
+      projectId: null,
+      conversations: {}
+    });
     storage.setItem('askdb:panel', '{not json');
-    expect(await new PanelMemoryStore(null, storage).load()).toEqual({ projectId: null, conversations: {} });
+    expect(await new PanelMemoryStore(null, storage).load()).toEqual({
+      projectId: null,
+      conversations: {}
+    });
   });
 
   it('keeps only well-formed entries', () => {
@@ -58,7 +67,9 @@ describe('readSettings', () => {
       rowsShown: 20,
       showCharts: false
     });
-    expect(readSettings({ rowsShown: 0, showCharts: 'yes' as unknown as boolean })).toEqual(DEFAULT_SETTINGS);
+    expect(readSettings({ rowsShown: 0, showCharts: 'yes' as unknown as boolean })).toEqual(
+      DEFAULT_SETTINGS
+    );
     expect(readSettings({})).toEqual(DEFAULT_SETTINGS);
   });
 });

@@ -35,17 +35,35 @@ function stream(events: AnswerEvent[]) {
 describe('parseAnswerEvent', () => {
   it.each([
     ['status', '{"step": "linking"}', { type: 'status', step: 'linking' }],
-    ['sql', '{"sql": "SELECT 1", "explanation": "x"}', { type: 'sql', sql: 'SELECT 1', explanation: 'x' }],
+    [
+      'sql',
+      '{"sql": "SELECT 1", "explanation": "x"}',
+      { type: 'sql', sql: 'SELECT 1', explanation: 'x' }
+    ],
     ['sql', '{"sql": "SELECT 1"}', { type: 'sql', sql: 'SELECT 1', explanation: null }],
     [
       'rows',
       '{"columns": ["n"], "rows": [[1]], "row_count": 1, "truncated": true}',
-      { type: 'rows', columns: ['n'], rows: [[1]], row_count: 1, truncated: true, truncated_reason: null }
+      {
+        type: 'rows',
+        columns: ['n'],
+        rows: [[1]],
+        row_count: 1,
+        truncated: true,
+        truncated_reason: null
+      }
     ],
     [
       'rows',
       '{"columns": ["n"], "rows": [[1]], "row_count": 1, "truncated": true, "truncated_reason": "bytes"}',
-      { type: 'rows', columns: ['n'], rows: [[1]], row_count: 1, truncated: true, truncated_reason: 'bytes' }
+      {
+        type: 'rows',
+        columns: ['n'],
+        rows: [[1]],
+        row_count: 1,
+        truncated: true,
+        truncated_reason: 'bytes'
+      }
     ],
     [
       'warning',
@@ -62,7 +80,12 @@ describe('parseAnswerEvent', () => {
       '{"status": 400, "code": "unsafe_sql", "title": "Unsafe SQL", "detail": "DELETE is not allowed"}',
       {
         type: 'error',
-        problem: { status: 400, code: 'unsafe_sql', title: 'Unsafe SQL', detail: 'DELETE is not allowed' }
+        problem: {
+          status: 400,
+          code: 'unsafe_sql',
+          title: 'Unsafe SQL',
+          detail: 'DELETE is not allowed'
+        }
       }
     ]
   ])('decodes a %s event', (event, data, expected) => {
@@ -112,7 +135,11 @@ describe('turns from a stream', () => {
       { type: 'status', step: 'checking' },
       { type: 'sql', sql: 'SELECT bad', explanation: null },
       { type: 'status', step: 'checking' },
-      { type: 'sql', sql: 'SELECT country, COUNT(*) FROM customers GROUP BY country', explanation: 'per country' },
+      {
+        type: 'sql',
+        sql: 'SELECT country, COUNT(*) FROM customers GROUP BY country',
+        explanation: 'per country'
+      },
       { type: 'status', step: 'running' },
       ROWS,
       { type: 'done', conversationId: 'c1', messageId: 'm1', timings: { total: 1530 } }
@@ -133,7 +160,12 @@ describe('turns from a stream', () => {
   });
 
   it('fails with the problem detail, else its title', () => {
-    const detail = stream([{ type: 'error', problem: { code: 'query_timeout', title: 'Timeout', detail: 'The query ran past 30 s.' } }]);
+    const detail = stream([
+      {
+        type: 'error',
+        problem: { code: 'query_timeout', title: 'Timeout', detail: 'The query ran past 30 s.' }
+      }
+    ]);
     expect(detail.phase).toBe('error');
     expect(detail.error).toEqual({ code: 'query_timeout', message: 'The query ran past 30 s.' });
     const title = stream([{ type: 'error', problem: { title: 'Database unreachable' } }]);
@@ -147,7 +179,9 @@ describe('turns from a stream', () => {
       message: 'Quota used up.',
       retry: { refusedAt: 1_000, after: 60 }
     });
-    const streamed = stream([{ type: 'error', problem: { code: 'rate_limited', detail: 'Slow down.', retry_after: 3 } }]);
+    const streamed = stream([
+      { type: 'error', problem: { code: 'rate_limited', detail: 'Slow down.', retry_after: 3 } }
+    ]);
     expect(streamed.error?.retry?.after).toBe(3);
     expect(failTurn(newTurn('q'), 'No.').error).toEqual({ code: null, message: 'No.' });
   });
@@ -186,8 +220,18 @@ describe('turns from recorded messages', () => {
 
   it('shows an answered question with its rows', () => {
     const turn = turnFromMessage(base, 'c1');
-    expect(turn).toMatchObject({ question: 'How many orders?', phase: 'done', conversationId: 'c1' });
-    expect(turn.result).toEqual({ columns: ['n'], rows: [[1200]], row_count: 1, truncated: false, preview: false });
+    expect(turn).toMatchObject({
+      question: 'How many orders?',
+      phase: 'done',
+      conversationId: 'c1'
+    });
+    expect(turn.result).toEqual({
+      columns: ['n'],
+      rows: [[1200]],
+      row_count: 1,
+      truncated: false,
+      preview: false
+    });
   });
 
   it('knows when only a preview of the rows was kept', () => {
@@ -201,13 +245,20 @@ describe('turns from recorded messages', () => {
 
   it('shows failures with their reason, stopped ones as stopped, and SQL runs by their SQL', () => {
     const failed = turnFromMessage(
-      { ...base, status: 'error', error: { code: 'unsafe_sql', message: 'DROP is not allowed' }, rows: null },
+      {
+        ...base,
+        status: 'error',
+        error: { code: 'unsafe_sql', message: 'DROP is not allowed' },
+        rows: null
+      },
       'c1'
     );
     expect(failed.phase).toBe('error');
     expect(failed.error).toEqual({ code: 'unsafe_sql', message: 'DROP is not allowed' });
     expect(failed.result).toBeNull();
-    expect(turnFromMessage({ ...base, status: 'cancelled', rows: null }, 'c1').phase).toBe('cancelled');
+    expect(turnFromMessage({ ...base, status: 'cancelled', rows: null }, 'c1').phase).toBe(
+      'cancelled'
+    );
     const run = turnFromMessage({ ...base, kind: 'run', question: null }, 'c1');
     expect(run).toMatchObject({ kind: 'run', question: 'SELECT COUNT(*) FROM orders' });
   });
@@ -215,7 +266,12 @@ describe('turns from recorded messages', () => {
   it('shows a message the server stopped before it finished as interrupted', () => {
     const reason = 'The AskDB service stopped before this finished (it was restarted or crashed).';
     const turn = turnFromMessage(
-      { ...base, status: 'interrupted', error: { code: 'interrupted', message: reason }, rows: null },
+      {
+        ...base,
+        status: 'interrupted',
+        error: { code: 'interrupted', message: reason },
+        rows: null
+      },
       'c1'
     );
     expect(turn.phase).toBe('error');
@@ -232,10 +288,13 @@ describe('turns from recorded messages', () => {
     expect(turnStatus(turn)).toBe('Still running when this conversation was opened');
   });
 
-  it('takes the server\'s word on whether the stored preview was cut', () => {
+  it("takes the server's word on whether the stored preview was cut", () => {
     const capped = { ...base, rows: [[1], [2]], row_count: 2, preview_truncated: true };
     expect(turnFromMessage(capped, 'c1').result?.preview).toBe(true);
-    const none = turnFromMessage({ ...base, rows: null, row_count: 4, preview_truncated: true }, 'c1');
+    const none = turnFromMessage(
+      { ...base, rows: null, row_count: 4, preview_truncated: true },
+      'c1'
+    );
     expect(none.result).toBeNull(); // the project keeps no rows: the SQL is still shown
   });
 });
@@ -251,7 +310,12 @@ describe('resultNote', () => {
   it.each([
     [result(1), 50, '1 row', false],
     [result(10), 50, '10 rows', false],
-    [result(80), 50, 'Showing 50 of 80 rows: rows were cut (the panel shows 50 (setting "Rows shown")).', true],
+    [
+      result(80),
+      50,
+      'Showing 50 of 80 rows: rows were cut (the panel shows 50 (setting "Rows shown")).',
+      true
+    ],
     [
       result(100, true),
       50,

@@ -64,7 +64,9 @@ describe('SSEParser', () => {
 
 describe('readEventStream', () => {
   it('decodes UTF-8 split inside a character and reports events in order', async () => {
-    const bytes = new TextEncoder().encode('data: {"q": "Zürich → €"}\n\nevent: done\ndata: {}\n\n');
+    const bytes = new TextEncoder().encode(
+      'data: {"q": "Zürich → €"}\n\nevent: done\ndata: {}\n\n'
+    );
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
         // Split inside the multi-byte characters.

@@ -206,7 +206,11 @@ export class AskDBPanel extends Widget {
     try {
       const conversationId = await this._ensureConversation(projectId, question);
       turn = { ...turn, conversationId };
-      await this._client.ask(projectId, question, { conversationId, onEvent, signal: abort.signal });
+      await this._client.ask(projectId, question, {
+        conversationId,
+        onEvent,
+        signal: abort.signal
+      });
       turn = endTurn(turn);
     } catch (error) {
       turn =

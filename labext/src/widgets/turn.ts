@@ -51,9 +51,7 @@ export class TurnView {
       this._renderSQL(turn);
     }
     if (turn.warnings !== before?.warnings) {
-      this._warnings.replaceChildren(
-        ...turn.warnings.map(w => h('div', 'jp-AskDB-warning', w))
-      );
+      this._warnings.replaceChildren(...turn.warnings.map(w => h('div', 'jp-AskDB-warning', w)));
       this._warnings.hidden = turn.warnings.length === 0;
     }
     this._renderError(turn);
