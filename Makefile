@@ -54,8 +54,13 @@ test: setup demo-db browser hub-deps
 	cd labext && jlpm test
 	$(BIN)/python -m pytest -ra
 
+## lint: formatting, lint rules, types, import cycles (Python) and eslint + prettier (labext)
 lint: setup
-	$(BIN)/ruff check server_ext kernel tests
+	$(BIN)/ruff format --check server_ext kernel tests .ci
+	$(BIN)/ruff check server_ext kernel tests .ci
+	$(BIN)/mypy
+	$(BIN)/python .ci/import_cycles.py
+	cd labext && jlpm lint
 
 clean:
 	rm -rf $(VENV) server_ext/askdb_server/labextension labext/lib labext/node_modules $(DEMO_DB)
