@@ -11,7 +11,7 @@ export interface IConversationListActions {
 /** Render the list, marking the open conversation. */
 export function renderConversationList(
   list: HTMLElement,
-  conversations: IConversation[],
+  conversations: readonly IConversation[],
   currentId: string | null,
   actions: IConversationListActions
 ): void {

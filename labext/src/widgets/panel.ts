@@ -1,40 +1,31 @@
 /**
  * The AskDB side panel: pick a project, ask, watch the answer stream in, stop it, follow up,
- * and manage the project's conversations. Everything comes from the AskDB REST API.
+ * and manage the project's conversations. A view only: `PanelController` (../controller.ts)
+ * holds the state and talks to the AskDB REST API; the panel draws what it says on each change
+ * and hands it the user's actions.
  */
 import { Dialog, InputDialog, showDialog } from '@jupyterlab/apputils';
 import { refreshIcon } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 
-import { AskDBAPIError, AskDBClient, IProject, isAbortError } from '../api';
+import { IProject } from '../api';
+import { PanelAPI, PanelChange, PanelController, PanelMemory, PanelState } from '../controller';
 import { SQLHighlighter } from '../highlight';
-import { IPanelMemory, PanelMemoryStore, emptyMemory } from '../memory';
-import {
-  AnswerEvent,
-  IConversation,
-  ITurn,
-  applyEvent,
-  cancelTurn,
-  endTurn,
-  failTurn,
-  newTurn,
-  unsafeNote,
-  turnFromMessage
-} from '../models';
 import { askdbIcon } from '../icons';
-import { DEFAULT_SETTINGS, IAskDBSettings } from '../settings';
-import { IUsage } from '../usage';
+import { IConversation, ITurn, unsafeNote } from '../models';
+import { IAskDBSettings } from '../settings';
 import { renderConversationList } from './conversations';
 import { button, h } from './dom';
 import { TurnView } from './turn';
 import { UsageLine } from './usage';
 
-/** What the panel is doing; also its `data-state` attribute, which the browser tests read. */
-export type PanelState = 'loading' | 'empty' | 'error' | 'idle' | 'asking';
+export type { PanelState } from '../controller';
 
 export interface IAskDBPanelOptions {
-  client: AskDBClient;
-  memory: PanelMemoryStore;
+  /** The AskDB REST API (an `AskDBClient`). */
+  client: PanelAPI;
+  /** Where the open project and conversations are remembered (a `PanelMemoryStore`). */
+  memory: PanelMemory;
   highlight: SQLHighlighter;
   insertIntoNotebook: (sql: string) => Promise<void>;
 }
@@ -43,7 +34,7 @@ export class AskDBPanel extends Widget {
   constructor(options: IAskDBPanelOptions) {
     super();
     this._options = options;
-    this._client = options.client;
+    this._controller = new PanelController({ api: options.client, memory: options.memory });
     this.id = 'askdb-panel';
     this.addClass('jp-AskDBPanel');
     this.title.icon = askdbIcon;
@@ -58,209 +49,88 @@ export class AskDBPanel extends Widget {
     this._input = h('textarea', 'jp-AskDB-input');
     this._submit = button('Ask', 'jp-mod-accept jp-AskDB-submit', () => this._onSubmit());
     this._build();
-    this._setState('loading', 'Loading projects…');
+    this._controller.changed.connect(this._onChange, this);
+    this._renderState();
+    this._renderNotice();
+  }
+
+  /** The panel's state and actions, without the DOM. */
+  get controller(): PanelController {
+    return this._controller;
   }
 
   /** What the panel is doing now. */
   get state(): PanelState {
-    return this._state;
+    return this._controller.state;
   }
 
   /** The settings in force; results are drawn again when they change. */
   get settings(): IAskDBSettings {
-    return this._settings;
+    return this._controller.settings;
   }
   set settings(value: IAskDBSettings) {
-    const first = this._settingsApplied === false;
-    this._settings = value;
-    this._settingsApplied = true;
+    this._controller.settings = value;
     this._turns.forEach(view => view.refreshResult());
-    if (first && this._projects.length > 0 && !this._memory.projectId && value.defaultProject) {
-      void this.selectProject(this._pickProject());
-    }
   }
 
   /** The open project's id, if any. */
   get projectId(): string | null {
-    return this._projectId;
+    return this._controller.projectId;
   }
 
   /** The open conversation's id, or null for a new, empty one. */
   get conversationId(): string | null {
-    return this._conversationId;
+    return this._controller.conversationId;
   }
 
   /** Load the projects (again) and open the remembered or default one. */
-  async refresh(): Promise<void> {
-    this._setState('loading', 'Loading projects…');
-    try {
-      this._memory = await this._options.memory.load();
-      this._projects = await this._client.listProjects();
-    } catch (error) {
-      this._projects = [];
-      this._renderProjects();
-      this._setState('error', errorMessage(error));
-      return;
-    }
-    this._renderProjects();
-    if (this._projects.length === 0) {
-      this._usage.show(null);
-      this._setState('empty', 'No projects yet: create one with %askdb connect in a notebook.');
-      return;
-    }
-    await this.selectProject(this._pickProject());
+  refresh(): Promise<void> {
+    return this._controller.refresh();
   }
 
-  /** Open a project: its conversations, and the one last open in it. A question asked
-   * meanwhile waits for it (else opening the remembered conversation would clear its turn). */
-  async selectProject(projectId: string): Promise<void> {
-    const opening = this._openProject(projectId);
-    this._opening = opening;
-    try {
-      await opening;
-    } finally {
-      if (this._opening === opening) {
-        this._opening = null;
-      }
-    }
-  }
-
-  private async _openProject(projectId: string): Promise<void> {
-    this.stop();
-    this._projectId = projectId;
-    this._project.value = projectId;
-    this._memory.projectId = projectId;
-    await this._options.memory.save(this._memory);
-    const remembered = this._memory.conversations[projectId] ?? null;
-    this._usage.show(null); // the previous project's figures must not stay up meanwhile
-    const note = unsafeNote(this._projects.find(p => p.id === projectId)?.unsafe);
-    this._unsafe.textContent = note ?? '';
-    this._unsafe.hidden = note === null;
-    void this.refreshUsage();
-    await this._loadConversations();
-    const exists = this._conversationList.some(c => c.id === remembered);
-    await this.openConversation(exists ? remembered : null);
+  /** Open a project: its conversations, and the one last open in it. */
+  selectProject(projectId: string): Promise<void> {
+    return this._controller.selectProject(projectId);
   }
 
   /** Show a conversation's turns, or an empty new conversation for null. */
-  async openConversation(conversationId: string | null): Promise<void> {
-    this.stop();
-    this._clearTurns();
-    this._conversationId = conversationId;
-    this._remember();
-    this._renderConversations();
-    if (conversationId === null) {
-      this._setState('idle', '');
-      this._placeholder();
-      return;
-    }
-    this._setState('loading', 'Loading the conversation…');
-    try {
-      const detail = await this._client.getConversation(conversationId);
-      if (this._conversationId !== conversationId) {
-        return; // the user switched again meanwhile
-      }
-      detail.messages.forEach(m => this._addTurn(turnFromMessage(m, detail.id)));
-      this._setState('idle', '');
-      this._placeholder();
-      this._scrollToEnd();
-    } catch (error) {
-      this._setState('idle', '');
-      this._showNotice(errorMessage(error), true);
-    }
+  openConversation(conversationId: string | null): Promise<void> {
+    return this._controller.openConversation(conversationId);
   }
 
   /** Start a new, empty conversation (the first question creates it on the server). */
   newConversation(): Promise<void> {
-    return this.openConversation(null);
+    return this._controller.newConversation();
   }
 
   /** Ask `question` in the open conversation; resolves when the answer is complete. */
-  async ask(question: string): Promise<void> {
-    while (this._opening) {
-      await this._opening.catch(() => undefined);
-    }
-    question = question.trim();
-    if (!question || this._state === 'asking' || !this._projectId) {
-      return;
-    }
-    const projectId = this._projectId;
-    this._input.value = '';
-    const abort = new AbortController();
-    this._abort = abort;
-    this._setState('asking', '');
-    this.node.querySelector('.jp-AskDB-placeholder')?.remove();
-    let turn = newTurn(question);
-    const view = this._addTurn(turn);
-    const marks = new AskTimer();
-    this._scrollToEnd();
-    const onEvent = (event: AnswerEvent) => {
-      marks.event(event);
-      turn = applyEvent(turn, event);
-      view.update(turn);
-      if (event.type === 'rows') {
-        marks.table();
-      }
-      this._scrollToEnd();
-    };
-    try {
-      const conversationId = await this._ensureConversation(projectId, question);
-      turn = { ...turn, conversationId };
-      await this._client.ask(projectId, question, {
-        conversationId,
-        onEvent,
-        signal: abort.signal
-      });
-      turn = endTurn(turn);
-    } catch (error) {
-      turn =
-        isAbortError(error) || abort.signal.aborted
-          ? cancelTurn(turn)
-          : failTurn(turn, errorMessage(error), errorCode(error), retryAfter(error));
-    }
-    view.update(turn);
-    if (this._abort === abort) {
-      this._abort = null;
-      this._setState('idle', '');
-    }
-    this._scrollToEnd();
-    if (this._projectId === projectId) {
-      void this._loadConversations();
-      void this.refreshUsage();
-    }
+  ask(question: string): Promise<void> {
+    return this._controller.ask(question);
   }
 
   /** Read the open project's usage again and show it (hidden where quotas are not enforced). */
-  async refreshUsage(): Promise<void> {
-    const projectId = this._projectId;
-    if (!projectId) {
-      this._usage.show(null);
-      return;
-    }
-    let usage: IUsage | null = null;
-    try {
-      usage = await this._client.getUsage(projectId);
-    } catch (error) {
-      // An older server, or no right to read usage: the panel works without the line.
-      console.warn('AskDB: cannot read the usage of project', projectId, error);
-    }
-    if (this._projectId === projectId) {
-      this._usage.show(usage);
-    }
+  refreshUsage(): Promise<void> {
+    return this._controller.refreshUsage();
   }
 
   /** Stop the running answer, if any: the stream closes and the server cancels the work. */
   stop(): void {
-    if (this._abort) {
-      this._abort.abort();
-      this._abort = null;
-      this._setState('idle', '');
-    }
+    this._controller.stop();
   }
 
   /** Focus the question box. */
   focusInput(): void {
     this._input.focus();
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._controller.stop();
+    this._controller.changed.disconnect(this._onChange, this);
+    this._clearTurns();
+    super.dispose();
   }
 
   protected onActivateRequest(): void {
@@ -271,39 +141,134 @@ export class AskDBPanel extends Widget {
     this._clearTurns();
   }
 
-  private async _ensureConversation(projectId: string, question: string): Promise<string> {
-    if (this._conversationId) {
-      return this._conversationId;
+  private _onChange(_sender: PanelController, change: PanelChange): void {
+    switch (change.type) {
+      case 'state':
+        this._renderState();
+        break;
+      case 'notice':
+        this._renderNotice();
+        break;
+      case 'projects':
+        this._renderProjects();
+        break;
+      case 'project':
+        this._renderProject();
+        break;
+      case 'conversations':
+        this._renderConversations();
+        break;
+      case 'turns':
+        this._renderTurns();
+        break;
+      case 'turn':
+        this._renderTurn(change.index);
+        break;
+      case 'asked':
+        this._input.value = '';
+        this._messages.querySelector('.jp-AskDB-placeholder')?.remove();
+        break;
+      case 'usage':
+        this._usage.show(this._controller.usage);
+        break;
     }
-    const conversation = await this._client.createConversation(projectId, question);
-    if (this._projectId === projectId) {
-      this._conversationId = conversation.id;
-      this._remember();
-    }
-    return conversation.id;
   }
 
-  private async _loadConversations(): Promise<void> {
-    if (!this._projectId) {
-      return;
+  private _renderState(): void {
+    const state = this._controller.state;
+    this.node.dataset.state = state;
+    const busy = state === 'asking';
+    this._submit.textContent = busy ? 'Stop' : 'Ask';
+    this._submit.classList.toggle('jp-mod-accept', !busy);
+    this._submit.classList.toggle('jp-mod-warn', busy);
+    this._submit.disabled = state === 'loading' || state === 'empty' || state === 'error';
+    this._input.disabled = this._submit.disabled;
+    this._project.disabled = busy || this._controller.projects.length === 0;
+  }
+
+  private _renderNotice(): void {
+    const { text, isError } = this._controller.notice;
+    this._notice.textContent = text;
+    this._notice.hidden = !text;
+    this._notice.classList.toggle('jp-mod-error', isError);
+    if (isError) {
+      this._notice.setAttribute('role', 'alert');
+    } else {
+      this._notice.removeAttribute('role');
     }
-    try {
-      this._conversationList = await this._client.listConversations(this._projectId);
-      this._showNotice('', false);
-    } catch (error) {
-      this._conversationList = [];
-      this._showNotice(errorMessage(error), true);
-    }
-    this._renderConversations();
+  }
+
+  private _renderProjects(): void {
+    const projects = this._controller.projects;
+    this._project.replaceChildren(
+      ...projects.map(p => {
+        const option = h('option', '', projectLabel(p));
+        option.value = p.id;
+        return option;
+      })
+    );
+    this._project.disabled = projects.length === 0;
+  }
+
+  private _renderProject(): void {
+    this._project.value = this._controller.projectId ?? '';
+    const note = unsafeNote(this._controller.project?.unsafe);
+    this._unsafe.textContent = note ?? '';
+    this._unsafe.hidden = note === null;
   }
 
   private _renderConversations(): void {
-    renderConversationList(this._conversations, this._conversationList, this._conversationId, {
+    const list = this._controller.conversations;
+    renderConversationList(this._conversations, list, this._controller.conversationId, {
       open: c => void this.openConversation(c.id),
       rename: c => void this._rename(c),
       remove: c => void this._delete(c)
     });
-    this._conversations.hidden = this._conversationList.length === 0;
+    this._conversations.hidden = list.length === 0;
+  }
+
+  /** Draw the turns anew (another conversation), or the invitation to a first question. */
+  private _renderTurns(): void {
+    this._clearTurns();
+    this._controller.turns.forEach(turn => this._addTurnView(turn));
+    if (this._controller.placeholder) {
+      const project = this._controller.project;
+      const text = project
+        ? `Ask a question about ${project.name}, e.g. “how many rows per …?”`
+        : 'Pick a project, then ask a question.';
+      this._messages.append(h('div', 'jp-AskDB-placeholder', text));
+    }
+    this._scrollToEnd();
+  }
+
+  /** Draw the turn at `index`, added or changed. */
+  private _renderTurn(index: number): void {
+    const turn = this._controller.turns[index];
+    if (index < this._turns.length) {
+      this._turns[index].update(turn);
+    } else if (index === this._turns.length) {
+      this._addTurnView(turn);
+    } else {
+      this._renderTurns(); // the views were cleared (the panel was detached)
+      return;
+    }
+    this._scrollToEnd();
+  }
+
+  private _addTurnView(turn: ITurn): void {
+    const view = new TurnView(turn, {
+      highlight: this._options.highlight,
+      insertIntoNotebook: this._options.insertIntoNotebook,
+      settings: () => this._controller.settings
+    });
+    this._turns.push(view);
+    this._messages.append(view.node);
+  }
+
+  private _clearTurns(): void {
+    this._turns.forEach(view => view.dispose());
+    this._turns = [];
+    this._messages.replaceChildren();
   }
 
   private async _rename(conversation: IConversation): Promise<void> {
@@ -316,12 +281,7 @@ export class AskDBPanel extends Widget {
     if (!answer.button.accept || !title) {
       return;
     }
-    try {
-      await this._client.renameConversation(conversation.id, title);
-    } catch (error) {
-      this._showNotice(errorMessage(error), true);
-    }
-    await this._loadConversations();
+    await this._controller.renameConversation(conversation.id, title);
   }
 
   private async _delete(conversation: IConversation): Promise<void> {
@@ -330,84 +290,13 @@ export class AskDBPanel extends Widget {
       body: `Delete “${conversation.title}” and its questions?`,
       buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Delete' })]
     });
-    if (!answer.button.accept) {
-      return;
+    if (answer.button.accept) {
+      await this._controller.deleteConversation(conversation.id);
     }
-    try {
-      await this._client.deleteConversation(conversation.id);
-    } catch (error) {
-      this._showNotice(errorMessage(error), true);
-      return;
-    }
-    if (conversation.id === this._conversationId) {
-      await this.openConversation(null);
-    }
-    await this._loadConversations();
-  }
-
-  private _pickProject(): string {
-    const ids = this._projects.map(p => p.id);
-    const remembered = this._memory.projectId;
-    if (remembered && ids.includes(remembered)) {
-      return remembered;
-    }
-    const preferred = this._settings.defaultProject;
-    const match = this._projects.find(p => p.id === preferred || p.name === preferred);
-    return (match ?? this._projects[0]).id;
-  }
-
-  private _renderProjects(): void {
-    this._project.replaceChildren(
-      ...this._projects.map(p => {
-        const option = h('option', '', projectLabel(p));
-        option.value = p.id;
-        return option;
-      })
-    );
-    this._project.disabled = this._projects.length === 0;
-  }
-
-  private _addTurn(turn: ITurn): TurnView {
-    const view = new TurnView(turn, {
-      highlight: this._options.highlight,
-      insertIntoNotebook: this._options.insertIntoNotebook,
-      settings: () => this._settings
-    });
-    this._turns.push(view);
-    this._messages.append(view.node);
-    return view;
-  }
-
-  private _clearTurns(): void {
-    this._turns.forEach(view => view.dispose());
-    this._turns = [];
-    this._messages.replaceChildren();
-  }
-
-  private _placeholder(): void {
-    if (this._turns.length === 0) {
-      const project = this._projects.find(p => p.id === this._projectId);
-      const text = project
-        ? `Ask a question about ${project.name}, e.g. “how many rows per …?”`
-        : 'Pick a project, then ask a question.';
-      this._messages.append(h('div', 'jp-AskDB-placeholder', text));
-    }
-  }
-
-  private _remember(): void {
-    if (!this._projectId) {
-      return;
-    }
-    if (this._conversationId) {
-      this._memory.conversations[this._projectId] = this._conversationId;
-    } else {
-      delete this._memory.conversations[this._projectId];
-    }
-    void this._options.memory.save(this._memory);
   }
 
   private _onSubmit(): void {
-    if (this._state === 'asking') {
+    if (this._controller.state === 'asking') {
       this.stop();
     } else {
       void this.ask(this._input.value);
@@ -449,95 +338,23 @@ export class AskDBPanel extends Widget {
     );
   }
 
-  private _setState(state: PanelState, message: string): void {
-    this._state = state;
-    this.node.dataset.state = state;
-    const busy = state === 'asking';
-    this._submit.textContent = busy ? 'Stop' : 'Ask';
-    this._submit.classList.toggle('jp-mod-accept', !busy);
-    this._submit.classList.toggle('jp-mod-warn', busy);
-    this._submit.disabled = state === 'loading' || state === 'empty' || state === 'error';
-    this._input.disabled = this._submit.disabled;
-    this._project.disabled = busy || this._projects.length === 0;
-    this._showNotice(message, state === 'error');
-  }
-
-  private _showNotice(message: string, isError: boolean): void {
-    this._notice.textContent = message;
-    this._notice.hidden = !message;
-    this._notice.classList.toggle('jp-mod-error', isError);
-    if (isError) {
-      this._notice.setAttribute('role', 'alert');
-    } else {
-      this._notice.removeAttribute('role');
-    }
-  }
-
   private _scrollToEnd(): void {
     this._messages.scrollTop = this._messages.scrollHeight;
   }
 
   private readonly _options: IAskDBPanelOptions;
-  private readonly _client: AskDBClient;
+  private readonly _controller: PanelController;
   private readonly _project: HTMLSelectElement;
   private readonly _conversations: HTMLUListElement;
   private readonly _notice: HTMLElement;
   private readonly _messages: HTMLElement;
   private readonly _usage: UsageLine;
   private readonly _unsafe = h('div', 'jp-AskDB-warning jp-AskDB-unsafe');
-  private _opening: Promise<void> | null = null;
   private readonly _input: HTMLTextAreaElement;
   private readonly _submit: HTMLButtonElement;
-  private _state: PanelState = 'loading';
-  private _settings: IAskDBSettings = { ...DEFAULT_SETTINGS };
-  private _settingsApplied = false;
-  private _projects: IProject[] = [];
-  private _projectId: string | null = null;
-  private _conversationId: string | null = null;
-  private _conversationList: IConversation[] = [];
-  private _memory: IPanelMemory = emptyMemory();
   private _turns: TurnView[] = [];
-  private _abort: AbortController | null = null;
-}
-
-/**
- * Performance marks of an ask (`askdb:ask`, `askdb:first-event`, `askdb:table`), so the time
- * from Enter to the first streamed event and to the result table can be read in the browser.
- */
-class AskTimer {
-  constructor() {
-    performance.mark('askdb:ask');
-  }
-
-  event(_event: AnswerEvent): void {
-    if (!this._first) {
-      this._first = true;
-      performance.mark('askdb:first-event');
-    }
-  }
-
-  table(): void {
-    performance.mark('askdb:table');
-  }
-
-  private _first = false;
 }
 
 function projectLabel(project: IProject): string {
   return project.dialect ? `${project.name} (${project.dialect})` : project.name;
-}
-
-function errorMessage(error: unknown): string {
-  if (error instanceof AskDBAPIError) {
-    return error.detail;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
-
-function errorCode(error: unknown): string | null {
-  return error instanceof AskDBAPIError ? error.code : null;
-}
-
-function retryAfter(error: unknown): number | null {
-  return error instanceof AskDBAPIError ? error.retryAfter : null;
 }
