@@ -11,6 +11,10 @@ export default tseslint.config(
     extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: { project: './tsconfig.eslint.json', tsconfigRootDir: import.meta.dirname }
+    },
+    rules: {
+      // `const { type: _type, ...rest } = event` is how a field is left out of a copy.
+      '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }]
     }
   },
   {

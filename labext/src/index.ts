@@ -36,10 +36,10 @@ export const PLUGIN_ID = 'askdb:plugin';
 export const SETTINGS_ID = 'jupyter-askdb:plugin';
 
 /** Command ids. */
-export namespace CommandIDs {
-  export const openChat = 'askdb:open-chat';
-  export const newConversation = 'askdb:new-conversation';
-}
+export const CommandIDs = {
+  openChat: 'askdb:open-chat',
+  newConversation: 'askdb:new-conversation'
+} as const;
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
@@ -117,7 +117,7 @@ async function loadSettings(registry: ISettingRegistry, panel: AskDBPanel): Prom
   try {
     const settings = await registry.load(SETTINGS_ID);
     const apply = () => {
-      panel.settings = readSettings(settings.composite as Record<string, unknown>);
+      panel.settings = readSettings(settings.composite);
     };
     apply();
     settings.changed.connect(apply);

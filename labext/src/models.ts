@@ -111,12 +111,12 @@ export function parseAnswerEvent(event: IServerEvent): AnswerEvent | null {
     case 'done':
       return {
         type: 'done',
-        conversationId: String(data.conversation_id ?? ''),
-        messageId: String(data.message_id ?? ''),
-        timings: (data.timings_ms ?? {}) as Record<string, number>
+        conversationId: idOf(data.conversation_id),
+        messageId: idOf(data.message_id),
+        timings: isTimings(data.timings_ms) ? data.timings_ms : {}
       };
     case 'error':
-      return { type: 'error', problem: data as IProblem };
+      return { type: 'error', problem: data };
     default:
       return null;
   }
@@ -337,6 +337,16 @@ function formatMs(ms: number): string {
 
 function stringOrNull(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
+}
+
+/** An id the server sent as a string (or a number); '' when it sent none. */
+function idOf(value: unknown): string {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+}
+
+/** The `timings_ms` of a done event: milliseconds by step (taken as the server sends them). */
+function isTimings(value: unknown): value is Record<string, number> {
+  return typeof value === 'object' && value !== null;
 }
 
 /** What the panel says about a project whose settings weaken the guard; null when none do. */

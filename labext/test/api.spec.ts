@@ -9,17 +9,27 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { AskDBAPIError, AskDBClient, IProject } from '../src/api';
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
 const servers: Server[] = [];
 
 /** Start a loopback server with `handler`; returns its base URL with a Jupyter-like prefix. */
 async function serve(handler: Handler, prefix = '/user/ada/'): Promise<string> {
-  const server = createServer(handler);
+  const server = createServer((req, res) => void handler(req, res));
   servers.push(server);
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return `http://127.0.0.1:${port}${prefix}`;
+}
+
+/** The error `promise` rejects with; fails the test when it resolves. */
+async function rejection(promise: Promise<unknown>): Promise<AskDBAPIError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as AskDBAPIError;
+  }
+  throw new Error('expected the call to be refused');
 }
 
 function clientFor(baseUrl: string, token = ''): AskDBClient {
@@ -92,9 +102,7 @@ describe('AskDBClient.listProjects', () => {
       )
     );
 
-    const error = await clientFor(base)
-      .listProjects()
-      .catch(e => e);
+    const error = await rejection(clientFor(base).listProjects());
 
     expect(error).toBeInstanceOf(AskDBAPIError);
     expect(error.status).toBe(403);
@@ -110,9 +118,7 @@ describe('AskDBClient.listProjects', () => {
       res.end('Bad Gateway from proxy');
     });
 
-    const error = await clientFor(base)
-      .listProjects()
-      .catch(e => e);
+    const error = await rejection(clientFor(base).listProjects());
 
     expect(error).toBeInstanceOf(AskDBAPIError);
     expect(error.status).toBe(502);
@@ -123,9 +129,7 @@ describe('AskDBClient.listProjects', () => {
   it('rejects a 200 answer that is not a project list', async () => {
     const base = await serve((_req, res) => json(res, 200, { items: [] }));
 
-    const error = await clientFor(base)
-      .listProjects()
-      .catch(e => e);
+    const error = await rejection(clientFor(base).listProjects());
 
     expect(error).toBeInstanceOf(AskDBAPIError);
     expect(error.message).toMatch(/unexpected project list/);
@@ -135,9 +139,7 @@ describe('AskDBClient.listProjects', () => {
     const base = await serve(() => undefined);
     await new Promise(resolve => servers.pop()!.close(resolve));
 
-    const error = await clientFor(base)
-      .listProjects()
-      .catch(e => e);
+    const error = await rejection(clientFor(base).listProjects());
 
     expect(error).toBeInstanceOf(AskDBAPIError);
     expect(error.status).toBe(0);
@@ -215,8 +217,8 @@ describe('AskDBClient.ask', () => {
     });
     const abort = new AbortController();
 
-    const error = await clientFor(base)
-      .ask('p', 'slow', {
+    const error = await rejection(
+      clientFor(base).ask('p', 'slow', {
         signal: abort.signal,
         onEvent: event => {
           if (event.type === 'status') {
@@ -224,7 +226,7 @@ describe('AskDBClient.ask', () => {
           }
         }
       })
-      .catch(e => e);
+    );
 
     expect(error.name).toBe('AbortError');
     await serverSawClose;
@@ -244,9 +246,7 @@ describe('AskDBClient.ask', () => {
         'application/problem+json'
       )
     );
-    const error = await clientFor(base)
-      .ask('p', 'q', { onEvent: () => undefined })
-      .catch(e => e);
+    const error = await rejection(clientFor(base).ask('p', 'q', { onEvent: () => undefined }));
     expect(error).toBeInstanceOf(AskDBAPIError);
     expect(error.code).toBe('project_not_found');
     expect(error.detail).toBe("No project with id 'p'.");
@@ -275,9 +275,7 @@ describe('AskDBClient.getUsage', () => {
 
   it('rejects an answer that is not a usage', async () => {
     const base = await serve((_req, res) => json(res, 200, { calls_today: 1 }));
-    const error = await clientFor(base)
-      .getUsage('p')
-      .catch(e => e);
+    const error = await rejection(clientFor(base).getUsage('p'));
     expect(error).toBeInstanceOf(AskDBAPIError);
     expect(error.message).toMatch(/unexpected usage/);
   });
@@ -303,9 +301,7 @@ describe('a refused call (429)', () => {
 
   it("carries the server's message and the Retry-After seconds", async () => {
     const base = await refuse({ 'Retry-After': '3600' });
-    const error = await clientFor(base)
-      .ask('p', 'q', { onEvent: () => undefined })
-      .catch(e => e);
+    const error = await rejection(clientFor(base).ask('p', 'q', { onEvent: () => undefined }));
     expect(error).toBeInstanceOf(AskDBAPIError);
     expect(error.status).toBe(429);
     expect(error.code).toBe('quota_exceeded');
@@ -316,16 +312,12 @@ describe('a refused call (429)', () => {
   it("reads a Retry-After date, and falls back to the problem's retry_after", async () => {
     const inTwoMinutes = new Date(Date.now() + 120_000).toUTCString();
     const dated = await refuse({ 'Retry-After': inTwoMinutes });
-    const fromDate = await clientFor(dated)
-      .getUsage('p')
-      .catch(e => e);
+    const fromDate = await rejection(clientFor(dated).getUsage('p'));
     expect(fromDate.retryAfter).toBeGreaterThanOrEqual(118);
     expect(fromDate.retryAfter).toBeLessThanOrEqual(120);
 
     const bodyOnly = await refuse({}, { ...QUOTA, code: 'rate_limited', retry_after: 2 });
-    const fromBody = await clientFor(bodyOnly)
-      .getUsage('p')
-      .catch(e => e);
+    const fromBody = await rejection(clientFor(bodyOnly).getUsage('p'));
     expect(fromBody.code).toBe('rate_limited');
     expect(fromBody.retryAfter).toBe(2);
   });
@@ -335,9 +327,7 @@ describe('a refused call (429)', () => {
       res.writeHead(403, { 'Content-Type': 'application/problem+json', 'Retry-After': '5' });
       res.end(JSON.stringify({ status: 403, code: 'forbidden', detail: 'No.' }));
     });
-    const error = await clientFor(base)
-      .getUsage('p')
-      .catch(e => e);
+    const error = await rejection(clientFor(base).getUsage('p'));
     expect(error.retryAfter).toBeNull();
   });
 });

@@ -67,9 +67,7 @@ describe('readSettings', () => {
       rowsShown: 20,
       showCharts: false
     });
-    expect(readSettings({ rowsShown: 0, showCharts: 'yes' as unknown as boolean })).toEqual(
-      DEFAULT_SETTINGS
-    );
+    expect(readSettings({ rowsShown: 0, showCharts: 'yes' })).toEqual(DEFAULT_SETTINGS);
     expect(readSettings({})).toEqual(DEFAULT_SETTINGS);
   });
 });

@@ -43,7 +43,7 @@ async function openPanel() {
   panel.settings = { defaultProject: '', rowsShown: 50, showCharts: false };
   Widget.attach(panel, document.body);
   const $ = (selector: string) => panel.node.querySelector<HTMLElement>(selector);
-  const $$ = (selector: string) => [...panel.node.querySelectorAll<HTMLElement>(selector)];
+  const $$ = (selector: string) => Array.from(panel.node.querySelectorAll<HTMLElement>(selector));
   expect(panel.node.dataset.state).toBe('loading');
   const refreshed = panel.refresh();
   await fake.resolve('listProjects', [
@@ -109,7 +109,7 @@ describe('AskDBPanel', () => {
     expect(turn.querySelector('.jp-AskDB-sqlCode')?.getAttribute('data-sql')).toBe(
       'SELECT COUNT(*) FROM orders'
     );
-    expect([...turn.querySelectorAll('.jp-AskDB-table td')].map(td => td.textContent)).toEqual([
+    expect(Array.from(turn.querySelectorAll('.jp-AskDB-table td'), td => td.textContent)).toEqual([
       '12'
     ]);
     expect(panel.node.dataset.state).toBe('idle');

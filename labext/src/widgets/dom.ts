@@ -30,8 +30,11 @@ export function cellText(value: unknown): string {
   if (value === null || value === undefined) {
     return 'NULL';
   }
-  if (typeof value === 'object') {
-    return JSON.stringify(value);
+  if (typeof value === 'string') {
+    return value;
   }
-  return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return String(value);
+  }
+  return JSON.stringify(value); // objects and arrays, JSON's other values
 }

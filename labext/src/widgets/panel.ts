@@ -49,7 +49,7 @@ export class AskDBPanel extends Widget {
     this._input = h('textarea', 'jp-AskDB-input');
     this._submit = button('Ask', 'jp-mod-accept jp-AskDB-submit', () => this._onSubmit());
     this._build();
-    this._controller.changed.connect(this._onChange, this);
+    this._controller.changed.connect(this._onChange);
     this._renderState();
     this._renderNotice();
   }
@@ -128,7 +128,7 @@ export class AskDBPanel extends Widget {
       return;
     }
     this._controller.stop();
-    this._controller.changed.disconnect(this._onChange, this);
+    this._controller.changed.disconnect(this._onChange);
     this._clearTurns();
     super.dispose();
   }
@@ -141,7 +141,7 @@ export class AskDBPanel extends Widget {
     this._clearTurns();
   }
 
-  private _onChange(_sender: PanelController, change: PanelChange): void {
+  private readonly _onChange = (_sender: PanelController, change: PanelChange): void => {
     switch (change.type) {
       case 'state':
         this._renderState();
@@ -172,7 +172,7 @@ export class AskDBPanel extends Widget {
         this._usage.show(this._controller.usage);
         break;
     }
-  }
+  };
 
   private _renderState(): void {
     const state = this._controller.state;
