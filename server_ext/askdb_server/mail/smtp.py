@@ -28,6 +28,7 @@ class SMTPSender:
         msg["Subject"] = subject
         msg.set_content(body)
         context = ssl.create_default_context(cafile=c.smtp_ca_file or None)
+        client: smtplib.SMTP
         if c.smtp_security == "ssl":
             client = smtplib.SMTP_SSL(
                 c.smtp_host, c.smtp_port, timeout=c.smtp_timeout, context=context

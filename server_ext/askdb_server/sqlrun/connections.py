@@ -66,7 +66,7 @@ def unreachable(url: URL | str, reason: object) -> DatabaseUnreachableError:
 
 def driver_message(error: object) -> str:
     """A driver error's own first line, without codes, tracebacks or SQL echoes."""
-    args = getattr(error, "args", ())
+    args: tuple[object, ...] = getattr(error, "args", ())
     if len(args) >= 2 and isinstance(args[0], int):  # PyMySQL: (code, message)
         text = str(args[1])
     else:

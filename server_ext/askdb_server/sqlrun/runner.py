@@ -15,6 +15,7 @@ import os
 import re
 import socket
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.mysql.base import MySQLDialect
 from sqlalchemy.engine import Engine
 
 from ..errors import (
@@ -455,7 +457,7 @@ class _BoundedPrintf:
             position += 1
         if self._formatter is None:
             self._formatter = sqlite3.connect(":memory:", check_same_thread=False)
-            self._formatter.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, SQLITE_MAX_LENGTH)
+            _limit_sqlite(self._formatter)
         marks = ", ".join("?" for _ in range(len(args) + 1))
         return self._formatter.execute(f"SELECT printf({marks})", (fmt, *args)).fetchone()[0]
 
@@ -488,6 +490,16 @@ class _BoundedJSONPatch:
             self._db.close()
 
 
+def _limit_sqlite(db: sqlite3.Connection, *, like_pattern: int | None = None) -> None:
+    """Cap the strings and blobs ``db`` makes at ``SQLITE_MAX_LENGTH`` and, if given, its LIKE
+    patterns at ``like_pattern`` characters."""
+    if sys.version_info < (3, 11):  # no Connection.setlimit: refuse rather than run uncapped
+        raise RuntimeError("SQLite queries need Python 3.11 or later (sqlite3 setlimit)")
+    db.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, SQLITE_MAX_LENGTH)
+    if like_pattern is not None:
+        db.setlimit(sqlite3.SQLITE_LIMIT_LIKE_PATTERN_LENGTH, like_pattern)
+
+
 class _SQLiteBackend(_Backend):
     """A fresh read-only connection per query (see connections.py), ``query_only`` on, the
     limits above, and a watcher that calls ``interrupt()`` at the deadline."""
@@ -496,8 +508,7 @@ class _SQLiteBackend(_Backend):
         self, checked: CheckedQuery, limit: int, stop: _Stop
     ) -> tuple[list[str], list, str | None]:
         db: sqlite3.Connection = self.dbapi
-        db.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, SQLITE_MAX_LENGTH)
-        db.setlimit(sqlite3.SQLITE_LIMIT_LIKE_PATTERN_LENGTH, SQLITE_MAX_LIKE_PATTERN)
+        _limit_sqlite(db, like_pattern=SQLITE_MAX_LIKE_PATTERN)
         # SQLite's instr() and replace() search naively (length x length in one step);
         # Python's searches are linear. Same names and arities override the built-ins.
         db.create_function("instr", 2, _py_instr, deterministic=True)
@@ -644,6 +655,11 @@ class _MySQLBackend(_Backend):
     # Server error codes: MariaDB max_statement_time, MySQL max_execution_time.
     TIMEOUT_CODES = (1969, 3024)
 
+    @property
+    def _mariadb(self) -> bool:
+        dialect = self.engine.dialect
+        return isinstance(dialect, MySQLDialect) and dialect.is_mariadb
+
     def facts(self) -> SessionFacts:
         cursor = self.dbapi.cursor()
         cursor.execute("SELECT DATABASE()")
@@ -672,7 +688,7 @@ class _MySQLBackend(_Backend):
         import pymysql.cursors
 
         cursor = self.dbapi.cursor()
-        read_only = "tx_read_only" if self.engine.dialect.is_mariadb else "transaction_read_only"
+        read_only = "tx_read_only" if self._mariadb else "transaction_read_only"
         # One statement pins the character set and sql_mode the lexer depends on and makes the
         # session read-only (DDL commits implicitly; the transaction after it is read-only
         # only if the session is). end() resets the whole session.
@@ -688,7 +704,7 @@ class _MySQLBackend(_Backend):
         abort = lambda: _shutdown_socket(self.dbapi._sock.fileno())  # noqa: E731
         kill = lambda: self._kill_query(thread_id)  # noqa: E731
         with _Watcher(stop, kill, _SERVER_TIMEOUT_GRACE_S, abort) as watcher:
-            if self.engine.dialect.is_mariadb:
+            if self._mariadb:
                 stream.execute(f"SET STATEMENT max_statement_time = {stop.timeout_s:.3f} FOR {sql}")
             else:
                 ms = max(1, int(stop.timeout_s * 1000))

@@ -42,6 +42,7 @@ def json_safe(value: Any) -> JSONValue:
 def _decimal(value: Decimal) -> int | float | str:
     if not value.is_finite():
         return str(value)
-    if value == value.to_integral_value() and value.as_tuple().exponent >= 0:
+    exponent = value.as_tuple().exponent  # an int once finite ('n', 'N', 'F' are NaN, sNaN, inf)
+    if value == value.to_integral_value() and isinstance(exponent, int) and exponent >= 0:
         return int(value)  # COUNT/SUM in PostgreSQL come back as numeric
     return float(value)

@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 from sqlalchemy.engine import URL, make_url
 
@@ -219,6 +220,8 @@ class TargetPolicy:
     def _check_network(self, url: URL, *, connecting: bool) -> URL:
         backend = url.get_backend_name()
         target = self._server_of(url, connecting=connecting)
+        # _check let through only allowed_drivers, which are BACKENDS: files or DEFAULT_PORTS
+        assert target is not None
         rules = self.rules
         if rules.allowed_ports and target.port not in rules.allowed_ports:
             self._refuse(url, "port", f"port {target.port} is not allowed", "allowed_ports")
@@ -310,7 +313,7 @@ class TargetPolicy:
                     url=redact(url),
                 ) from None
             addresses = None
-        local = bool(addresses) and any(self._is_this_machine(a) for a in addresses)
+        local = any(self._is_this_machine(a) for a in addresses or ())
         return _Server(addresses, local=local, port=port)
 
     def _is_this_machine(self, address: IPAddress) -> bool:
@@ -328,7 +331,7 @@ class TargetPolicy:
     def _in_allowed(self, address: IPAddress) -> bool:
         return any(address in n for n in self._allowed)
 
-    def _refuse(self, url: URL, rule: str, reason: str, setting: str | None = None) -> None:
+    def _refuse(self, url: URL, rule: str, reason: str, setting: str | None = None) -> NoReturn:
         how = (
             f"An operator can allow it with c.AskDBApp.{setting}."
             if setting

@@ -159,7 +159,7 @@ def _credentials_in_userinfo(url: URL) -> URL:
             raise InvalidDatabaseURLError(
                 f"The URL gives the {attribute} twice (before the host and as ?{option}=)."
             )
-        url = url.set(**{attribute: value})
+        url = url.set(password=value) if attribute == "password" else url.set(username=value)
     return url.set(query=query)
 
 

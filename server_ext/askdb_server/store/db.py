@@ -112,6 +112,7 @@ class Store:
     def dispose(self) -> None:
         if self.raw is not None:
             self.raw.close()
+        if self.raw_async is not None:
             self.raw_async.close()
         self.engine.dispose()
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from .models import Base
+from .models import Organization, Project
 
 
-def lock_row(s: Session, model: type[Base], row_id: str) -> None:
+def lock_row(s: Session, model: type[Organization | Project], row_id: str) -> None:
     """Hold the row ``row_id`` of ``model``'s table until ``s``'s transaction ends.
 
     PostgreSQL: ``SELECT ... FOR UPDATE`` locks that row only; a second transaction locking it
@@ -28,7 +28,7 @@ def lock_row(s: Session, model: type[Base], row_id: str) -> None:
     count that follows runs inside the writing transaction, after any other writer committed.
     """
     if s.get_bind().dialect.name == "sqlite":
-        table = model.__table__.name
+        table = model.__tablename__
         s.execute(text(f'UPDATE "{table}" SET id = id WHERE id = :id'), {"id": row_id})
         return
     s.execute(select(model.id).where(model.id == row_id).with_for_update())

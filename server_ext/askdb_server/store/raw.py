@@ -107,12 +107,13 @@ class AsyncRawPool:
 
     async def _acquire(self) -> psycopg.AsyncConnection:
         loop = asyncio.get_running_loop()
-        if self._loop is not loop:
+        if self._loop is not loop or self._freed is None:
             self.close()
             self._loop, self._freed = loop, asyncio.Condition()
-        async with self._freed:
+        freed = self._freed
+        async with freed:
             while not self._idle and self._open >= self.size:
-                await self._freed.wait()
+                await freed.wait()
             if self._idle:
                 return self._idle.pop()
             self._open += 1
@@ -124,9 +125,9 @@ class AsyncRawPool:
                 await conn.execute(setting)
             self._mine.add(id(conn))
         except BaseException:
-            async with self._freed:
+            async with freed:
                 self._open -= 1
-                self._freed.notify()
+                freed.notify()
             raise
         return conn
 
@@ -134,14 +135,16 @@ class AsyncRawPool:
         if id(conn) not in self._mine:  # made on a loop this pool has left
             conn.pgconn.finish()
             return
-        async with self._freed:
+        freed = self._freed
+        assert freed is not None  # set by the _acquire that made conn on this loop
+        async with freed:
             if conn.closed or conn.broken:
                 self._open -= 1
                 self._mine.discard(id(conn))
                 conn.pgconn.finish()
             else:
                 self._idle.append(conn)
-            self._freed.notify()
+            freed.notify()
 
     def close(self) -> None:
         """Close the idle connections (a sync close: it needs no running loop)."""

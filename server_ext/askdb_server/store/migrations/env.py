@@ -12,7 +12,12 @@ config = context.config
 def run_migrations() -> None:
     connection = config.attributes.get("connection")
     if connection is None:  # e.g. `alembic revision --autogenerate` from the command line
-        engine = create_engine(config.get_main_option("sqlalchemy.url"))
+        url = config.get_main_option("sqlalchemy.url")
+        if url is None:
+            raise RuntimeError(
+                "the Alembic config has no sqlalchemy.url: set it to the store's URL"
+            )
+        engine = create_engine(url)
         with engine.begin() as conn:
             _run(conn)
     else:
