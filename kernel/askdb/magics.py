@@ -7,8 +7,9 @@ instance of each shell: its client, the connected project and the running conver
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
@@ -95,9 +96,9 @@ class AskDBMagics(Magics):
 
     # -- dispatch ---------------------------------------------------------------------------------
     def _line(self, line: str) -> None:
-        name, _, rest = line.strip().partition(" ")
+        name, _, after = line.strip().partition(" ")
         if name == "keys":  # its subcommands have options of their own (--scopes, --overlap...)
-            return self._keys(rest)
+            return self._keys(after)
         args = parse_argstring(self.askdb, line)
         if args.sql or args.plot or args.out:
             raise UsageError("--sql, --plot and -o go with the cell magic %%askdb.\n\n" + USAGE)
@@ -143,6 +144,8 @@ class AskDBMagics(Magics):
         frame = answer_to_frame(answer["columns"], answer["rows"])
         display(AnswerView(answer))
         if args.out:
+            if self.shell is None:
+                raise UsageError("-o needs the IPython shell these magics were loaded in.")
             self.shell.user_ns[args.out] = frame
         if args.plot:
             from .plotting import figure_for  # plotly loads only when a chart is asked for
@@ -224,7 +227,15 @@ def _keys_rotate(line: str) -> None:
     """Rotate an API key."""
 
 
-def _parse_subcommand(spec: Callable[[str], None], line: str) -> Any:
+class _MagicSpec(Protocol):
+    """A function decorated with ``@magic_arguments``, which gives it its parser."""
+
+    parser: argparse.ArgumentParser
+
+    def __call__(self, line: str) -> None: ...
+
+
+def _parse_subcommand(spec: _MagicSpec, line: str) -> Any:
     """``line`` parsed by the ``@magic_arguments`` of ``spec``; a mistake names the subcommand."""
     try:
         return parse_argstring(spec, line)

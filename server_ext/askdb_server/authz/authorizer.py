@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NoReturn
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -157,8 +158,8 @@ class Authorizer:
     ) -> Grant:
         project = s.get(Project, project_id)
         role = self.role(s, user.id, project.org_id) if project else None
-        permission = self.permission(s, user.id, project) if role else None
-        if project is None or permission is None:
+        permission = self.permission(s, user.id, project) if project and role else None
+        if project is None or role is None or permission is None:
             # Another organization's project, or one not shared with the caller: as if missing.
             raise ProjectNotFoundError(f"No project with id {project_id!r}.")
         if not allowed(action, role, permission):
@@ -180,7 +181,7 @@ class Authorizer:
         org_id: str | None,
         project_id: str | None,
         message: str,
-    ) -> None:
+    ) -> NoReturn:
         self.audit.record(
             who,
             "access.denied",

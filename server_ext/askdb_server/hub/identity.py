@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from collections.abc import Callable
 from typing import Any
 from unittest import mock
 
@@ -28,6 +29,9 @@ from traitlets import Dict, Instance, Unicode, default
 from traitlets.config import Configurable
 
 from .mapping import GroupMapping, HubMembershipSync, HubUser
+
+# Where get_user keeps the caller it found on the handler, for the rest of the request.
+_HUB_USER = "_askdb_hub_user"
 
 
 class AskDBHub(Configurable):
@@ -75,7 +79,9 @@ class HubLogoutHandler(LogoutHandler):
 
     @allow_unauthenticated
     def get(self) -> None:
-        hub_auth = self.identity_provider.hub_auth
+        provider = self.identity_provider
+        assert isinstance(provider, HubIdentityProvider)  # the one logout_handler_class uses this
+        hub_auth = provider.hub_auth
         hub_auth.clear_cookie(self)
         self.redirect(hub_auth.hub_host + url_path_join(hub_auth.hub_prefix, "logout"))
 
@@ -128,9 +134,9 @@ class HubIdentityProvider(IdentityProvider):
 
     async def get_user(self, handler: RequestHandler) -> User | None:
         """The caller, or None (an API request then answers 403, a page redirects to login)."""
-        if hasattr(handler, "_askdb_hub_user"):
-            return handler._askdb_hub_user
-        handler._askdb_hub_user = None
+        if hasattr(handler, _HUB_USER):
+            return getattr(handler, _HUB_USER)
+        setattr(handler, _HUB_USER, None)
         self._patch_login_url(handler)
         self.hub_auth._patch_xsrf(handler)
         model = await self.hub_auth.get_user(handler, sync=False)
@@ -141,12 +147,13 @@ class HubIdentityProvider(IdentityProvider):
             def refuse(*args: Any, **kwargs: Any) -> None:
                 raise HTTPError(403, f"{model['kind']} {model['name']} may not use AskDB.")
 
-            handler.redirect = refuse
+            _override(handler, "redirect", refuse)
             return None
         hub_user = HubUser.from_model(model)
         await self._sync(handler, hub_user)
-        handler._askdb_hub_user = User(username=hub_user.name)
-        return handler._askdb_hub_user
+        user = User(username=hub_user.name)
+        setattr(handler, _HUB_USER, user)
+        return user
 
     async def _sync(self, handler: RequestHandler, hub_user: HubUser) -> None:
         """Apply the group mapping when the hub's view of the user changed (or first sight)."""
@@ -186,7 +193,7 @@ class HubIdentityProvider(IdentityProvider):
             )
             return url_concat(login_url, params)
 
-        handler.get_login_url = get_login_url
+        _override(handler, "get_login_url", get_login_url)
 
     def get_handlers(self) -> list:
         return [
@@ -198,3 +205,8 @@ class HubIdentityProvider(IdentityProvider):
     def validate_security(self, app: Any, ssl_options: dict | None = None) -> None:
         """The hub and its proxy guard the service; Jupyter's token warnings do not apply."""
         return
+
+
+def _override(handler: RequestHandler, name: str, method: Callable[..., Any]) -> None:
+    """Replace the method ``name`` of this one handler (this request), not of its class."""
+    setattr(handler, name, method)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -201,7 +201,7 @@ class HubMembershipSync:
             self.audit.append(
                 s, None, "member.removed", org_id=org_id, target=user.username, details=details
             )
-        elif membership is not None and membership.role != role.value:
+        elif membership is not None and role is not None and membership.role != role.value:
             old, membership.role = membership.role, role.value
             self.audit.append(
                 s,
@@ -221,7 +221,8 @@ class HubMembershipSync:
         try:
             self.quotas.require_room(s, org_id, "team_members")
         except PlanLimitError as e:
-            self._tell_refused(s, user, org_id, int(e.details["limit"]))
+            # require_room puts the plan's count, an int, under "limit"
+            self._tell_refused(s, user, org_id, cast(int, e.details["limit"]))
             return False
         return True
 
@@ -229,6 +230,8 @@ class HubMembershipSync:
         """Notify the organization that its plan kept ``user`` out: once per user and limit,
         however often they sign in meanwhile."""
         org = s.get(Organization, org_id)
+        if org is None:  # deleted since sign_in looked it up: no one left to tell
+            return
         message = (
             f"{user.username} signed in through JupyterHub but was not added to {org.name}: "
             f"its plan allows {limit} team members. Raise the plan or remove a member; "

@@ -91,7 +91,7 @@ def hub_proxy_networks(service_host: str) -> list[str]:
             infos = socket.getaddrinfo(service_host, None, proto=socket.IPPROTO_TCP)
         except OSError:
             return []
-        addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+        addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     networks: list[str] = []
     for a in addresses:
         # A connection to 0.0.0.0 or :: (all interfaces) is a connection to this machine.
