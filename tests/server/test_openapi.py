@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import jsonschema
+import pytest
 from openapi_spec_validator import validate
 
 from askdb_server.app import AskDBApp
-from askdb_server.openapi import openapi_document
+from askdb_server.authz.policy import Permission, Role
+from askdb_server.keys.scopes import SCOPES
+from askdb_server.openapi import DuplicateEntryError, assemble, openapi_document
+from askdb_server.projects import openapi as projects_fragment
+from askdb_server.quotas.plans import PLANS
 
 
 def _validator(doc: dict, method: str, path: str, status: int):
@@ -82,3 +88,45 @@ async def test_real_responses_match_the_document(api, shop_db):
         _validator(doc, method, template, status).validate(data)
         statuses.add(status)
     assert {200, 201, 400, 404} <= statuses
+
+
+ROLES = [role.value for role in Role]
+PERMISSIONS = [permission.value for permission in Permission]
+
+
+def _schema(doc: dict, name: str) -> dict:
+    """The component schema ``name``, or the request body of ``name`` = ``METHOD /path``."""
+    if " " not in name:
+        return doc["components"]["schemas"][name]
+    method, path = name.split(" ")
+    body = doc["paths"][path][method.lower()]["requestBody"]
+    return body["content"]["application/json"]["schema"]
+
+
+@pytest.mark.parametrize(
+    ("schema", "prop", "enum"),
+    [
+        ("POST /askdb/api/projects/{project_id}/keys", "scopes", list(SCOPES)),
+        ("Organization", "plan", list(PLANS)),
+        ("PUT /askdb/api/orgs/current/plan", "plan", list(PLANS)),
+        ("Organization", "role", ROLES),
+        ("User", "role", [*ROLES, None]),
+        ("Invitation", "role", ROLES),
+        ("ProjectMember", "permission", PERMISSIONS),
+        ("Project", "permission", [*PERMISSIONS, None]),
+    ],
+)
+def test_enums_are_the_codes_own_constants(schema, prop, enum):
+    described = _schema(openapi_document(), schema)["properties"][prop]
+    assert described.get("items", described)["enum"] == enum
+
+
+def test_assembly_refuses_a_duplicate_and_leaves_fragments_alone():
+    one = SimpleNamespace(__name__="one", PATHS={}, SCHEMAS={"Thing": {}})
+    two = SimpleNamespace(__name__="two", PATHS={}, SCHEMAS={"Thing": {}})
+    with pytest.raises(DuplicateEntryError, match="Thing is in both one and two"):
+        assemble([one, two])
+    # Every API operation may answer 401 (a refused key) in the document, not in its fragment.
+    path, method = "/askdb/api/projects", "get"
+    assert "401" in openapi_document()["paths"][path][method]["responses"]
+    assert "401" not in projects_fragment.PATHS[path][method]["responses"]
