@@ -57,8 +57,7 @@ def parse_statements(text: str, dialect: str) -> list[exp.Expr]:
     try:
         tokens = d.tokenize(text)
     except TokenError as e:
-        line = _token_error_line(text, e)
-        raise DDLParseError(_token_error_message(e), line=line) from e
+        raise DDLParseError(_token_error_message(e), line=_token_error_line(text, e)) from e
     parser = _strict_parser_class(type(d).parser_class)(dialect=d)
     try:
         return [s for s in parser.parse(tokens, text) if s is not None]
@@ -89,7 +88,7 @@ def _strict_parser_class(base: type) -> type:
     """A subclass of the dialect's parser that refuses to fall back to an opaque command on a
     CREATE TABLE (sqlglot's default), so garbage inside a table definition is reported."""
 
-    class StrictDDLParser(base):  # type: ignore[misc, valid-type]
+    class StrictDDLParser(base):
         def _parse_as_command(self, start):  # sqlglot's hook
             if _starts_create_table(self._tokens, start):
                 self.raise_error("Unexpected or unsupported syntax in CREATE TABLE", self._curr)
@@ -347,7 +346,8 @@ class _SchemaBuilder:
 
 
 def _foreign_key(columns: list[exp.Expr], reference: exp.Expr | None) -> tuple:
-    ref_schema, ref_name, ref_columns = "", "", ()
+    ref_schema, ref_name = "", ""
+    ref_columns: tuple[str, ...] = ()
     if isinstance(reference, exp.Reference):
         target = reference.this
         if isinstance(target, exp.Schema):

@@ -27,9 +27,11 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeGuard
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 from sqlglot.dialects.mysql import MySQL
 from sqlglot.errors import ParseError, SqlglotError, TokenError
 from sqlglot.optimizer.scope import Scope, traverse_scope
@@ -84,7 +86,7 @@ class CheckedQuery:
     dialect: str
     tables: tuple[str, ...]
     has_order_by: bool
-    tree: exp.Expression | None = field(default=None, compare=False, repr=False)
+    tree: exp.Expr | None = field(default=None, compare=False, repr=False)
 
     def capped(self, limit: int) -> str:
         """``sql`` returning at most ``limit`` rows: the query's own literal LIMIT lowered to
@@ -341,22 +343,29 @@ def normalize_dialect(name: str) -> str:
     return _DIALECT_ALIASES.get(name.lower(), name.lower())
 
 
+if TYPE_CHECKING:
+    # What MySQL.Generator is; mypy reads that class attribute as a variable, not a base class.
+    from sqlglot.generators.mysql import MySQLGenerator as _MySQLGenerator
+else:
+    _MySQLGenerator = MySQL.Generator
+
+
 class _MySQL(MySQL):
     """sqlglot's MySQL, writing ``x REGEXP y`` (MySQL and MariaDB) for REGEXP_LIKE (MySQL 8
     only): the SQL the runner sends must run on both."""
 
-    class Generator(MySQL.Generator):
+    class Generator(_MySQLGenerator):
         TRANSFORMS = {
-            **MySQL.Generator.TRANSFORMS,
+            **_MySQLGenerator.TRANSFORMS,
             exp.RegexpLike: lambda self, e: self.binary(e, "REGEXP"),
             exp.Median: lambda self, e: self.func("MEDIAN", e.this),
         }
 
 
-_WRITERS: dict[str, object] = {"mysql": _MySQL}
+_WRITERS: dict[str, type[Dialect]] = {"mysql": _MySQL}
 
 
-def _render(tree: exp.Expression, dialect: str) -> str:
+def _render(tree: exp.Expr, dialect: str) -> str:
     writer = _WRITERS.get(dialect, dialect)
     return tree.sql(dialect=writer, comments=False, normalize_functions=False)
 
@@ -424,7 +433,7 @@ def _single_statement(tokens: list[Token], dialect: str) -> list[Token]:
     return statement
 
 
-def _parse(text: str, dialect: str, tokens: list[Token]) -> exp.Expression:
+def _parse(text: str, dialect: str, tokens: list[Token]) -> exp.Expr:
     try:
         trees = sqlglot.parse(text, read=dialect, error_level=sqlglot.ErrorLevel.RAISE)
     except ParseError as e:
@@ -434,13 +443,13 @@ def _parse(text: str, dialect: str, tokens: list[Token]) -> exp.Expression:
         raise _syntax_error(e) from e
     except (SqlglotError, RecursionError) as e:
         raise SQLSyntaxError(f"Could not parse the SQL: {e}") from e
-    trees = [t for t in trees if t is not None and not isinstance(t, exp.Semicolon)]
-    if len(trees) != 1:
+    statements = [t for t in trees if t is not None and not isinstance(t, exp.Semicolon)]
+    if len(statements) != 1:
         raise UnsafeSQLError("only one statement may run at a time")
-    return trees[0]
+    return statements[0]
 
 
-def _drop_dual(tree: exp.Expression) -> None:
+def _drop_dual(tree: exp.Expr) -> None:
     """``SELECT … FROM DUAL`` is ``SELECT …`` (sqlglot would quote DUAL as a table name)."""
     for select in tree.find_all(exp.Select):
         source = select.args.get("from_") or select.args.get("from")
@@ -479,7 +488,7 @@ def _syntax_error(e: ParseError) -> SQLSyntaxError:
     return SQLSyntaxError(message, line=line, column=col)
 
 
-def _check_read_only(tree: exp.Expression) -> None:
+def _check_read_only(tree: exp.Expr) -> None:
     if not isinstance(tree, (exp.Query, exp.Values)):
         raise UnsafeSQLError(f"only read-only queries may run, not {tree.key.upper()}")
     for node in tree.walk():
@@ -531,17 +540,17 @@ def _function_identity(func: exp.Func, dialect: str) -> tuple[str | None, str] |
     return qualifier, name
 
 
-def _dotted_parts(node: exp.Expression) -> list[exp.Identifier | str]:
+def _dotted_parts(node: exp.Expr) -> list[exp.Identifier | str]:
     if isinstance(node, exp.Dot):
         return _dotted_parts(node.this) + _dotted_parts(node.expression)
     if isinstance(node, exp.Column):
-        return [p for p in node.parts]
+        return [p if isinstance(p, exp.Identifier) else p.sql() for p in node.parts]
     if isinstance(node, exp.Identifier):
         return [node]
     return [node.sql()]
 
 
-def _check_functions(tree: exp.Expression, dialect: str, policy: QueryPolicy) -> None:
+def _check_functions(tree: exp.Expr, dialect: str, policy: QueryPolicy) -> None:
     allowed = ALLOWED_FUNCTIONS.get(
         dialect,
         ALLOWED_FUNCTIONS["postgres"] & ALLOWED_FUNCTIONS["mysql"] & ALLOWED_FUNCTIONS["sqlite"],
@@ -573,7 +582,7 @@ MAX_GENERATED_LENGTH = 100_000
 _PRINTF_WIDTH = re.compile(r"%(?:\d+\$)?[-0 +#]*(\*(?:\d+\$)?|\d+)?")
 
 
-def _bounded(node: exp.Expression) -> exp.Expression:
+def _bounded(node: exp.Expr) -> exp.Expr:
     """``node`` if it is a small integer literal, else LEAST(node, MAX_GENERATED_LENGTH)."""
     if isinstance(node, exp.Literal) and node.is_int and int(node.name) <= MAX_GENERATED_LENGTH:
         return node
@@ -584,7 +593,7 @@ def _bounded(node: exp.Expression) -> exp.Expression:
 # that servers do not interrupt (trim sets, translate, searches, LIKE patterns): the
 # pattern-like argument is cut to this many characters, which no real pattern reaches.
 MAX_PATTERN_LENGTH = 100
-_PATTERN_ARGS: dict[type, tuple[str, ...]] = {
+_PATTERN_ARGS: dict[type[exp.Expr], tuple[str, ...]] = {
     exp.Trim: ("expression",),
     exp.Translate: ("from_", "to"),
     exp.StrPosition: ("substr",),
@@ -629,7 +638,7 @@ _CONTAINMENT = tuple(
 )
 
 
-def _simple_operand(node: exp.Expression) -> bool:
+def _simple_operand(node: exp.Expr) -> bool:
     while isinstance(node, (exp.Cast, exp.Paren)):
         node = node.this
     if isinstance(node, (exp.Column, exp.Literal, exp.Null)):
@@ -639,7 +648,7 @@ def _simple_operand(node: exp.Expression) -> bool:
     return False
 
 
-def _cut(node: exp.Expression) -> exp.Expression:
+def _cut(node: exp.Expr) -> exp.Expr:
     """``node`` if it is a short string literal, else its first MAX_PATTERN_LENGTH characters."""
     if isinstance(node, exp.Literal) and node.is_string and len(node.name) <= MAX_PATTERN_LENGTH:
         return node
@@ -650,7 +659,7 @@ def _cut(node: exp.Expression) -> exp.Expression:
     )
 
 
-def _bound_amplifiers(tree: exp.Expression, dialect: str) -> None:
+def _bound_amplifiers(tree: exp.Expr, dialect: str) -> None:
     """Bound the sizes that padding and repeating functions take from their arguments, and
     the pattern-like arguments of functions whose work is the product of two lengths."""
     for func in list(tree.find_all(exp.Pad, exp.Repeat, exp.Space)):
@@ -714,12 +723,12 @@ def _bound_amplifiers(tree: exp.Expression, dialect: str) -> None:
 
 
 # -- tables -------------------------------------------------------------------------------
-def _with_of(node: exp.Expression) -> exp.With | None:
+def _with_of(node: exp.Expr) -> exp.With | None:
     w = node.args.get("with_") if "with_" in node.args else node.args.get("with")
     return w if isinstance(w, exp.With) else None
 
 
-def _cte_references(tree: exp.Expression, dialect: str) -> set[int]:
+def _cte_references(tree: exp.Expr, dialect: str) -> set[int]:
     """Ids of the Table nodes that name a CTE visible where they stand, as the server sees it.
 
     A CTE is visible in its query's body and in later CTEs of its WITH; with RECURSIVE also in
@@ -736,7 +745,7 @@ def _cte_references(tree: exp.Expression, dialect: str) -> set[int]:
         ):
             continue
         name = _resolve(table.this, dialect)
-        child: exp.Expression = table
+        child: exp.Expr = table
         node = table.parent
         while node is not None:
             if isinstance(node, exp.With) and isinstance(child, exp.CTE):
@@ -771,7 +780,7 @@ def _cte_name(cte: exp.CTE, dialect: str) -> str:
     return _resolve(cte.alias_or_name, dialect)
 
 
-def _table_refs(tree: exp.Expression, ctes: set[int]) -> Iterator[exp.Table]:
+def _table_refs(tree: exp.Expr, ctes: set[int]) -> Iterator[exp.Table]:
     """The named tables a query reads (not table functions, not CTEs, not MySQL's DUAL)."""
     for table in tree.find_all(exp.Table):
         if isinstance(table.this, exp.Identifier) and id(table) not in ctes:
@@ -797,7 +806,7 @@ def _system_relation(table: exp.Table, dialect: str) -> tuple[str, str] | None:
 
 
 def _check_tables(
-    tree: exp.Expression,
+    tree: exp.Expr,
     dialect: str,
     schema: Schema | None,
     policy: QueryPolicy,
@@ -867,7 +876,7 @@ def _schema_table(table: exp.Table, schema: Schema, dialect: str) -> Table | Non
     return exact[0] if exact else None
 
 
-def _base_tables(tree: exp.Expression, ctes: set[int]) -> list[str]:
+def _base_tables(tree: exp.Expr, ctes: set[int]) -> list[str]:
     seen, names = set(), []
     for table in _table_refs(tree, ctes):
         if table.name.lower() not in seen:
@@ -876,14 +885,14 @@ def _base_tables(tree: exp.Expression, ctes: set[int]) -> list[str]:
     return names
 
 
-def _has_order_by(tree: exp.Expression) -> bool:
+def _has_order_by(tree: exp.Expr) -> bool:
     while isinstance(tree, exp.Subquery):
         tree = tree.this
     return bool(tree.args.get("order"))
 
 
 # -- columns ------------------------------------------------------------------------------
-def _check_columns(tree: exp.Expression, schema: Schema, dialect: str, ctes: set[int]) -> None:
+def _check_columns(tree: exp.Expr, schema: Schema, dialect: str, ctes: set[int]) -> None:
     try:
         scopes = traverse_scope(tree)
     except (SqlglotError, RecursionError):
@@ -899,7 +908,7 @@ def _check_columns(tree: exp.Expression, schema: Schema, dialect: str, ctes: set
 
 
 def _owning_scope(column: exp.Column, by_expression: dict[int, Scope]) -> Scope | None:
-    node: exp.Expression | None = column
+    node: exp.Expr | None = column
     while node is not None and id(node) not in by_expression:
         node = node.parent
     return by_expression.get(id(node)) if node is not None else None
@@ -922,7 +931,7 @@ def _nearest(name: str, known: list[str]) -> list[str]:
     return [by_lower[m] for m in difflib.get_close_matches(name.lower(), list(by_lower), 3, 0.5)]
 
 
-def _is_project_table(source: object, ctes: set[int]) -> bool:
+def _is_project_table(source: object, ctes: set[int]) -> TypeGuard[exp.Table]:
     return (
         isinstance(source, exp.Table)
         and isinstance(source.this, exp.Identifier)
