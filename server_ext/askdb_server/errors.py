@@ -3,9 +3,25 @@
 Managers raise these; the HTTP layer maps each class to a status code in one place
 (``askdb_server.base.handlers``) and the kernel magics turn them into ``UsageError``.
 Each error carries a short machine-readable ``code`` and a message written for the user.
+
+Every error is built the same way, ``Cls(message, **details)``: no class has a constructor of
+its own, so the kernel client rebuilds any of them from a problem+json body as
+``cls(body["detail"], **the other fields)``. The details are the body's extra fields and the
+error's attributes (``e.reason``, ``e.retry_after``); a class names the details it documents,
+with their defaults, as class attributes. Where a message is composed from its details, a
+class method composes it (``UnsafeSQLError.refusing(reason)``, ``DDLParseError.at(...)``).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+# What a detail may not be called: the error's own attributes (``headers``: response
+# headers, never in the body) and the problem+json fields.
+RESERVED_DETAILS = frozenset(
+    {"message", "details", "args", "headers", "type", "title", "status", "detail", "code"}
+)
 
 
 class AskDBError(Exception):
@@ -14,11 +30,23 @@ class AskDBError(Exception):
     code = "askdb_error"
     status = 400
     title = "AskDB error"
+    # Response headers to send with the error (``RateLimit-*``): never part of the body.
+    headers: Mapping[str, str] = MappingProxyType({})
 
     def __init__(self, message: str, **details: object) -> None:
+        reserved = RESERVED_DETAILS.intersection(details)
+        if reserved:
+            raise TypeError(f"Not a detail of an error: {', '.join(sorted(reserved))}.")
         super().__init__(message)
         self.message = message
         self.details = details
+        for name, value in details.items():
+            setattr(self, name, value)
+
+    def __reduce__(self) -> tuple:
+        # Pickled (a worker process's error) as it is built, message and details, then the
+        # attributes set after (``headers``).
+        return _rebuild, (type(self), self.message, self.details), self.__dict__
 
     def to_problem(self) -> dict:
         """An ``application/problem+json`` body for this error."""
@@ -31,6 +59,10 @@ class AskDBError(Exception):
         }
         body.update({k: v for k, v in self.details.items() if v is not None})
         return body
+
+
+def _rebuild(cls: type[AskDBError], message: str, details: dict) -> AskDBError:
+    return cls(message, **details)
 
 
 class NotFoundError(AskDBError):
@@ -75,12 +107,14 @@ class DDLParseError(InvalidInputError):
 
     code = "ddl_parse_error"
     title = "Malformed DDL"
+    line: int | None = None
+    column: int | None = None
 
-    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+    @classmethod
+    def at(cls, message: str, line: int | None, column: int | None = None) -> DDLParseError:
+        """The error at ``line`` (and ``column``), its message prefixed with where."""
         where = f"line {line}" + (f", column {column}" if column else "") if line else ""
-        super().__init__(f"{where}: {message}" if where else message, line=line, column=column)
-        self.line = line
-        self.column = column
+        return cls(f"{where}: {message}" if where else message, line=line, column=column)
 
 
 class NoSchemaError(InvalidInputError):
@@ -92,10 +126,12 @@ class UnsafeSQLError(AskDBError):
     """SQL the guard refuses; ``reason`` says why. Nothing was run."""
 
     code, status, title = "unsafe_sql", 400, "Unsafe SQL"
+    reason: str | None = None
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"Refused: {reason}", reason=reason)
-        self.reason = reason
+    @classmethod
+    def refusing(cls, reason: str) -> UnsafeSQLError:
+        """The guard's refusal: "Refused: <reason>", with ``reason`` in the details."""
+        return cls(f"Refused: {reason}", reason=reason)
 
 
 class PrivilegedConnectionError(AskDBError):
@@ -133,11 +169,8 @@ class ConnectionNotAllowedError(AskDBError):
     it (None where no setting does, e.g. the metadata store itself)."""
 
     code, status, title = "connection_not_allowed", 403, "Connection not allowed"
-
-    def __init__(self, message: str, rule: str, setting: str | None = None) -> None:
-        super().__init__(message, rule=rule, setting=setting)
-        self.rule = rule
-        self.setting = setting
+    rule: str | None = None
+    setting: str | None = None
 
 
 class QueryTimeoutError(AskDBError):
@@ -225,10 +258,7 @@ class TokenGoneError(AskDBError):
     """A link token that was valid once: used, revoked or expired (``reason`` says which)."""
 
     code, status, title = "token_gone", 410, "Link no longer valid"
-
-    def __init__(self, message: str, reason: str) -> None:
-        super().__init__(message, reason=reason)
-        self.reason = reason
+    reason: str | None = None
 
 
 class AuthenticationFailedError(AskDBError):
@@ -245,10 +275,7 @@ class TooManyAttemptsError(AskDBError):
     """Too many attempts of one account action from one address; ``retry_after`` in seconds."""
 
     code, status, title = "too_many_attempts", 429, "Too many attempts"
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message, retry_after=retry_after)
-        self.retry_after = retry_after
+    retry_after: int | None = None
 
 
 class ApiKeyNotFoundError(NotFoundError):
@@ -262,10 +289,7 @@ class ApiKeyRejectedError(AskDBError):
     (``reason`` says which once the secret matched)."""
 
     code, status, title = "api_key_rejected", 401, "API key rejected"
-
-    def __init__(self, message: str, reason: str) -> None:
-        super().__init__(message, reason=reason)
-        self.reason = reason
+    reason: str | None = None
 
 
 class ApiKeyForbiddenError(AskDBError):
@@ -273,10 +297,7 @@ class ApiKeyForbiddenError(AskDBError):
     network (``reason`` says which)."""
 
     code, status, title = "api_key_forbidden", 403, "API key not allowed here"
-
-    def __init__(self, message: str, reason: str) -> None:
-        super().__init__(message, reason=reason)
-        self.reason = reason
+    reason: str | None = None
 
 
 class QuotaExceededError(AskDBError):
@@ -284,10 +305,9 @@ class QuotaExceededError(AskDBError):
     (``retry_after`` in seconds) or the plan is raised."""
 
     code, status, title = "quota_exceeded", 429, "Quota exceeded"
-
-    def __init__(self, message: str, quota: str, limit: int, retry_after: int) -> None:
-        super().__init__(message, quota=quota, limit=limit, retry_after=retry_after)
-        self.retry_after = retry_after
+    quota: str | None = None
+    limit: int | None = None
+    retry_after: int | None = None
 
 
 class PlanLimitError(AskDBError):
@@ -300,14 +320,12 @@ class PlanLimitError(AskDBError):
 
 class RateLimitedError(AskDBError):
     """Too many requests in a short window for one API key or one client address (``limit``
-    names which); ``retry_after`` in seconds."""
+    names which); ``retry_after`` in seconds. Whoever refuses the request sets ``headers``,
+    the ``RateLimit-*`` response headers."""
 
     code, status, title = "rate_limited", 429, "Too many requests"
-
-    def __init__(self, message: str, limit: str, retry_after: int, headers: dict) -> None:
-        super().__init__(message, limit=limit, retry_after=retry_after)
-        self.retry_after = retry_after
-        self.headers = headers
+    limit: str | None = None
+    retry_after: int | None = None
 
 
 class BodyTooLargeError(AskDBError):

@@ -7,7 +7,7 @@ from askdb_server import errors
 
 
 def test_known_code_gives_the_server_class_with_its_message() -> None:
-    original = errors.UnsafeSQLError("DELETE modifies data")
+    original = errors.UnsafeSQLError.refusing("DELETE modifies data")
     err = error_from_problem(400, original.to_problem())
     assert type(err) is errors.UnsafeSQLError
     assert str(err) == str(original) == "Refused: DELETE modifies data"

@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 try:  # the kernel may run where only the client half is installed
-    from askdb_server.errors import AskDBError
+    from askdb_server.errors import RESERVED_DETAILS, AskDBError
 except ImportError:  # pragma: no cover - both halves ship together today
     AskDBError = None  # type: ignore[assignment,misc]
+    RESERVED_DETAILS = frozenset()
 
 
 class AskDBClientError(Exception):
@@ -44,22 +45,13 @@ def _error_classes() -> dict[str, type]:
 
 
 def error_from_problem(status: int, body: dict[str, Any]) -> Exception:
-    """Turn a problem+json body into the exception the server raised.
-
-    Some error classes build their message in ``__init__`` (``UnsafeSQLError`` prefixes
-    "Refused:"); calling it again on the already-built ``detail`` would double that, so the
-    instance is made with ``__new__`` and given the server's message as it is.
-    """
+    """Turn a problem+json body into the exception the server raised: its class (by
+    ``code``) built as every AskDB error is, ``cls(detail, **details)``, where the details
+    are the body's fields other than the problem+json ones."""
     code = str(body.get("code") or f"http_{status}")
     detail = str(body.get("detail") or body.get("message") or body.get("title") or code)
     cls = _error_classes().get(code)
     if cls is None:
         return AskDBClientError(code, detail, status)
-    standard = {"type", "title", "status", "detail", "code"}
-    extras = {k: v for k, v in body.items() if k not in standard}
-    err = cls.__new__(cls)
-    AskDBError.__init__(err, detail, **extras)
-    for key, value in extras.items():  # e.g. UnsafeSQLError.reason, DDLParseError.line
-        if key.isidentifier() and not hasattr(type(err), key):
-            setattr(err, key, value)
-    return err
+    details = {k: v for k, v in body.items() if k not in RESERVED_DETAILS}
+    return cls(detail, **details)

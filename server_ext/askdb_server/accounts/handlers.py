@@ -6,27 +6,20 @@ has an account; the session token travels only in an HttpOnly cookie.
 
 from __future__ import annotations
 
-from typing import Any
-
 from jupyter_server.auth.decorator import allow_unauthenticated, authorized
 from tornado import web
 
 from ..base.handlers import reject_unknown_fields
-from ..errors import TooManyAttemptsError
 from ..identity.standalone import SESSION_COOKIE
 from ..invitations.handlers import MailHandler
+from ..keys.scopes import ADMIN_ONLY
 
 SENT = {"detail": "If the address can receive it, an email is on its way."}
 
 
 class AccountHandler(MailHandler):
-    """Account endpoints: a 429 carries Retry-After; cookies follow the request's scheme."""
-
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        exc = kwargs.get("exc_info", (None, None, None))[1]
-        if isinstance(exc, TooManyAttemptsError):
-            self.set_header("Retry-After", str(exc.retry_after))
-        super().write_error(status_code, **kwargs)
+    """Account endpoints: cookies follow the request's scheme (a 429's Retry-After comes
+    from ``write_error``, as for every error with a ``retry_after``)."""
 
     def body(self, fields: set[str]) -> dict:
         body = self.json_body()
@@ -50,6 +43,8 @@ class AccountHandler(MailHandler):
 
 
 class RegisterHandler(AccountHandler):
+    key_access = ADMIN_ONLY
+
     @allow_unauthenticated
     async def post(self) -> None:
         """Create an account ``{email, password, name?}``; a verification link is emailed."""
@@ -65,6 +60,8 @@ class RegisterHandler(AccountHandler):
 
 
 class VerifyHandler(AccountHandler):
+    key_access = ADMIN_ONLY
+
     @allow_unauthenticated
     async def post(self) -> None:
         """Confirm an email address with the emailed ``{token}``; then log in."""
@@ -74,6 +71,8 @@ class VerifyHandler(AccountHandler):
 
 
 class LoginHandler(AccountHandler):
+    key_access = ADMIN_ONLY
+
     @allow_unauthenticated
     async def post(self) -> None:
         """Log in with ``{email, password}``: sets the session cookie, answers the profile."""
@@ -91,6 +90,8 @@ class LoginHandler(AccountHandler):
 
 
 class LogoutHandler(AccountHandler):
+    key_access = ADMIN_ONLY
+
     @allow_unauthenticated
     async def post(self) -> None:
         """End this session and clear its cookie (also when already signed out)."""
@@ -101,6 +102,8 @@ class LogoutHandler(AccountHandler):
 
 
 class PasswordHandler(AccountHandler):
+    key_access = ADMIN_ONLY
+
     @web.authenticated
     @authorized
     async def post(self) -> None:
@@ -119,6 +122,8 @@ class PasswordHandler(AccountHandler):
 
 
 class PasswordResetHandler(AccountHandler):
+    key_access = ADMIN_ONLY
+
     @allow_unauthenticated
     async def post(self) -> None:
         """Ask for a password reset link ``{email}`` (the same answer for any address)."""
@@ -128,6 +133,8 @@ class PasswordResetHandler(AccountHandler):
 
 
 class PasswordResetConfirmHandler(AccountHandler):
+    key_access = ADMIN_ONLY
+
     @allow_unauthenticated
     async def post(self) -> None:
         """Set a new password ``{token, password}`` with the emailed token; sessions end."""

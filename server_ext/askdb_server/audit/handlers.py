@@ -6,11 +6,14 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ..base.handlers import AskDBHandler
+from ..keys.scopes import ADMIN_ONLY
 
 FILTERS = ("actor", "project_id", "action", "since", "until")
 
 
 class AuditHandler(AskDBHandler):
+    key_access = ADMIN_ONLY
+
     # No put/patch/delete/post: tornado answers 405, so no one rewrites history over HTTP.
 
     @web.authenticated

@@ -1,8 +1,13 @@
 """The base of every AskDB REST handler: identity, JSON in and out, and errors as problem+json.
 
 Domain errors (``AskDBError``) are mapped to HTTP in exactly one place, ``write_error``: the
-status comes from the error class and the body is ``application/problem+json``. Anything else
-is a 500 whose body says nothing about internals (the traceback goes to the server log).
+status comes from the error class and the body is ``application/problem+json``, written by
+``problem_body`` (which also writes the SSE ``error`` event of a stream). Anything else is a
+500 whose body says nothing about internals (the traceback goes to the server log).
+
+Every handler declares how API keys reach it, ``key_access`` (``keys/scopes.py``), the way
+it declares ``auth_resource``; ``prepare`` turns a keyed request into a ``GuardRequest`` for
+the key guard, which never sees the handler.
 """
 
 from __future__ import annotations
@@ -11,17 +16,19 @@ import asyncio
 import functools
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import quote
 
 from jupyter_server.auth.identity import User
 from jupyter_server.base.call_context import CallContext
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
-from tornado import web
+from tornado import httputil, web
 
 from ..errors import AskDBError, InvalidInputError
 from ..keys import guard
+from ..keys.network import client_ip
+from ..keys.scopes import ADMIN_ONLY, KeyAccess, key_access_of
 from ..users.manager import Identity
 from . import validation
 
@@ -37,6 +44,13 @@ class AskDBHandler(ExtensionHandlerMixin, APIHandler):
     """Common behaviour of the AskDB API handlers."""
 
     auth_resource = AUTH_RESOURCE
+    # How API keys reach this handler: its route name and the scope of each method, or
+    # ADMIN_ONLY. Every handler declares it on its own class; None (undeclared) is closed to
+    # keys as ADMIN_ONLY is, and fails the test that walks the registered handlers.
+    key_access: ClassVar[KeyAccess | None] = None
+    # Whether an API-key request's call is charged to the quota with the key check (one
+    # transaction); ``charge_call`` then skips it.
+    charges_call: ClassVar[bool] = False
     # The API key this request authenticated with (None: Jupyter's own authentication).
     _askdb_key: KeyContext | None = None
     # The request's JSON body once parsed and checked (validation.parse_json).
@@ -60,11 +74,47 @@ class AskDBHandler(ExtensionHandlerMixin, APIHandler):
         self.current_user = self._jupyter_current_user = None
         if not self.check_host():
             raise web.HTTPError(403)
-        self._askdb_key, rate = await guard.authenticate(self, token)
+        self._askdb_key, rate = await guard.authenticate(
+            token, self.guard_request(), self.key_gate()
+        )
         for name, value in (rate.headers() if rate else {}).items():
             self.set_header(name, value)
         self.current_user = self._jupyter_current_user = User(username=self._askdb_key.username)
         self.set_cors_headers()
+
+    def guard_request(self) -> guard.GuardRequest:
+        """This request as the API-key guard sees it, with the route and scope this handler
+        class declares (``key_access``) for its method."""
+        access = key_access_of(type(self))
+        method = self.request.method or "GET"
+        return guard.GuardRequest(
+            method=method,
+            path=self.request.path,
+            client_ip=self.request_ip(),
+            headers=self.request.headers,
+            project_id=(self.path_kwargs or {}).get("project_id"),
+            route=access.route,
+            scope=access.scope(method),
+            charge=self.charges_call,
+        )
+
+    def request_ip(self) -> str:
+        """The client's address: the socket's peer, or the forwarded client when the peer is
+        one of the configured ``trusted_proxies`` (``X-Forwarded-For`` is ignored otherwise,
+        even when the Jupyter server trusts X-headers)."""
+        request = self.request
+        context = getattr(request.connection, "context", None)
+        peer = getattr(context, "_orig_remote_ip", None) or request.remote_ip or ""
+        trusted = self.settings.get("askdb_trusted_proxies") or []
+        return client_ip(peer, request.headers.get("X-Forwarded-For"), trusted)
+
+    def key_gate(self) -> guard.KeyGate:
+        """What checks a key: PostgreSQL's ``PgKeyGate`` when the store has one, else the ORM
+        check on the guard's own threads."""
+        services = self.services
+        if services.key_gate is not None:
+            return services.key_gate
+        return guard.OrmKeyGate(services, services.guard_executor)
 
     @property
     def services(self) -> Services:
@@ -121,7 +171,7 @@ class AskDBHandler(ExtensionHandlerMixin, APIHandler):
         QuotaExceededError (429); a no-op unless quotas are enforced. A handler that sets
         ``charges_call`` had an API-key request charged with the key check already."""
         key = self._askdb_key
-        if key is not None and getattr(self, "charges_call", False):
+        if key is not None and self.charges_call:
             return
         await self.call(
             self.services.quotas.charge_call,
@@ -200,34 +250,42 @@ class AskDBHandler(ExtensionHandlerMixin, APIHandler):
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(exc, AskDBError):
-            problem = exc.to_problem()
             self.set_status(exc.status, reason=exc.title)
             if getattr(exc, "retry_after", None):
                 self.set_header("Retry-After", str(exc.retry_after))
-            for name, value in getattr(exc, "headers", {}).items():
+            for name, value in exc.headers.items():
                 self.set_header(name, value)
-        else:
-            reason = exc.log_message if isinstance(exc, web.HTTPError) and exc.log_message else None
-            problem = {
-                "type": "about:blank",
-                "title": self._reason,
-                "status": status_code,
-                "detail": reason
-                or (
-                    "Internal server error: see the server log."
-                    if status_code >= 500
-                    else self._reason
-                ),
-                "code": "internal_error" if status_code >= 500 else "http_error",
-            }
+        problem = problem_body(exc, status_code, self._reason)
         self.finish(json.dumps(problem, default=str), set_content_type="application/problem+json")
 
-    def log_exception(self, typ, value, tb) -> None:  # noqa: ANN001
+    def log_exception(self, typ, value, tb) -> None:
         # A user's mistake is not a server fault: log it briefly, without a traceback.
         if isinstance(value, AskDBError):
             self.log.info("AskDB %s: %s", value.code, value.message)
             return
         super().log_exception(typ, value, tb)
+
+
+def problem_body(
+    error: BaseException | None, status: int = 500, reason: str | None = None
+) -> dict[str, Any]:
+    """The ``application/problem+json`` body that reports ``error``: an AskDBError's own
+    (its code, status, message and details); for anything else a body with the HTTP
+    ``status`` and ``reason`` that says nothing about internals (a tornado HTTPError's log
+    message is the detail when it has one). What ``write_error`` answers and what a stream
+    sends as its ``error`` event."""
+    if isinstance(error, AskDBError):
+        return error.to_problem()
+    title = reason or httputil.responses.get(status, "Unknown")
+    said = error.log_message if isinstance(error, web.HTTPError) and error.log_message else None
+    internal = status >= 500
+    return {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": said or ("Internal server error: see the server log." if internal else title),
+        "code": "internal_error" if internal else "http_error",
+    }
 
 
 def reject_unknown_fields(body: dict, allowed: set[str]) -> None:
@@ -240,6 +298,8 @@ def reject_unknown_fields(body: dict, allowed: set[str]) -> None:
 class UnknownEndpointHandler(AskDBHandler):
     """Every path under ``askdb/api/`` that no AskDB route serves: a problem+json 404 for
     any method (registered last, so it never shadows a real route)."""
+
+    key_access = ADMIN_ONLY  # never reached: prepare answers 404 before any authentication
 
     async def prepare(self) -> None:
         raise validation.UnknownEndpointError(f"No AskDB endpoint at {self.request.path}.")

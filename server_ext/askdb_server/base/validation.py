@@ -46,14 +46,6 @@ _FORBIDDEN = re.compile("[\x00\ud800-\udfff]")
 _INTEGER = re.compile(r"-?[0-9]+")
 
 
-def InvalidRequestError(message: str, field: str | None = None) -> InvalidInputError:  # noqa: N802
-    """A request whose body or parameter breaks its operation's schema; ``field`` names it.
-
-    An ``invalid_input`` error like any other (one class per problem code, so that the kernel
-    client rebuilds exactly the server's error), with the field in its details."""
-    return InvalidInputError(message, field=field)
-
-
 # A path id that cannot exist answers the same 404 as one that does not.
 _NOT_FOUND: dict[str, type[NotFoundError]] = {
     "project_id": ProjectNotFoundError,
@@ -68,19 +60,19 @@ _NOT_FOUND: dict[str, type[NotFoundError]] = {
 
 
 def parse_json(raw: bytes) -> Any:
-    """``raw`` as JSON, or an InvalidRequestError/BodyTooLargeError saying what is wrong."""
+    """``raw`` as JSON, or an InvalidInputError/BodyTooLargeError saying what is wrong."""
     if len(raw) > MAX_JSON_BYTES:
         raise BodyTooLargeError(f"A JSON body may be at most {MAX_JSON_BYTES} bytes.")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise InvalidRequestError(f"The request body is not UTF-8 (byte {e.start}).") from e
+        raise InvalidInputError(f"The request body is not UTF-8 (byte {e.start}).") from e
     try:
         value = json.loads(text, parse_constant=_no_constant)
     except RecursionError as e:  # the C scanner's own guard, before ours can count
         raise _too_deep() from e
     except ValueError as e:
-        raise InvalidRequestError(f"The request body is not valid JSON: {_short(e)}") from e
+        raise InvalidInputError(f"The request body is not valid JSON: {_short(e)}") from e
     check_values(value)
     return value
 
@@ -98,10 +90,10 @@ def check_values(value: Any) -> None:
             continue
         elif isinstance(item, int):
             if not INT64_MIN <= item <= INT64_MAX:
-                raise InvalidRequestError(f"{_name(where)} is beyond a 64-bit integer.", where)
+                raise InvalidInputError(f"{_name(where)} is beyond a 64-bit integer.", field=where)
         elif isinstance(item, float):
             if item != item or item in (float("inf"), float("-inf")):
-                raise InvalidRequestError(f"{_name(where)} is not a finite number.", where)
+                raise InvalidInputError(f"{_name(where)} is not a finite number.", field=where)
         elif isinstance(item, (dict, list)):
             if depth >= MAX_DEPTH:
                 raise _too_deep(where)
@@ -147,7 +139,7 @@ class RequestSchemas:
         self, op: _Operation, path_kwargs: Mapping[str, str], query: Mapping[str, list[str]]
     ) -> None:
         """Path parameters that cannot name anything raise the resource's 404; query
-        parameters of the wrong type or range raise InvalidRequestError."""
+        parameters of the wrong type or range raise InvalidInputError (its ``field`` names them)."""
         for name, validator in op.path.items():
             value = path_kwargs.get(name)
             if value is None:
@@ -161,17 +153,17 @@ class RequestSchemas:
                 value = _coerce(raw.decode("utf-8", "replace"), validator)
                 error = best_match(validator.iter_errors(value))
                 if error is not None:
-                    raise InvalidRequestError(f"Query parameter {_describe(error, name)}", name)
+                    raise InvalidInputError(f"Query parameter {_describe(error, name)}", field=name)
 
     def check_body(self, op: _Operation, body: Any) -> None:
-        """An InvalidRequestError naming the first field of ``body`` that breaks the
+        """An InvalidInputError naming (``field``) the first field of ``body`` that breaks the
         operation's request schema."""
         if op.body is None:
             return
         error = best_match(op.body.iter_errors(body))
         if error is not None:
             where = ".".join(str(p) for p in error.absolute_path)
-            raise InvalidRequestError(_describe(error, where), _field(error, where))
+            raise InvalidInputError(_describe(error, where), field=_field(error, where))
 
 
 def _strict_integer(_checker: Any, instance: Any) -> bool:
@@ -257,11 +249,12 @@ def _check_string(value: str, where: str) -> None:
     found = _FORBIDDEN.search(value)
     if found:
         what = "a NUL character" if found.group() == "\x00" else "a lone surrogate"
-        raise InvalidRequestError(f"{_name(where)} contains {what}.", where or None)
+        raise InvalidInputError(f"{_name(where)} contains {what}.", field=where or None)
 
 
-def _too_deep(where: str = "") -> InvalidRequestError:
-    return InvalidRequestError(f"The request body nests deeper than {MAX_DEPTH} levels.", where)
+def _too_deep(where: str = "") -> InvalidInputError:
+    message = f"The request body nests deeper than {MAX_DEPTH} levels."
+    return InvalidInputError(message, field=where)
 
 
 def _no_constant(name: str) -> None:

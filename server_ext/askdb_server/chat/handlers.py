@@ -16,8 +16,9 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 from tornado.iostream import StreamClosedError
 
-from ..base.handlers import AskDBHandler
+from ..base.handlers import AskDBHandler, problem_body
 from ..errors import AskDBError, InvalidInputError
+from ..keys.scopes import ADMIN_ONLY, KeyAccess
 from ..projects.handlers import PROJECT_ID
 
 # While a long query runs no event is due; a comment every few seconds keeps proxies from timing
@@ -38,7 +39,7 @@ class _AnswerHandler(AskDBHandler):
     def wants_stream(self) -> bool:
         return "text/event-stream" in self.request.headers.get("Accept", "")
 
-    async def answer(self, fn, *args, **kwargs) -> None:  # noqa: ANN001
+    async def answer(self, fn, *args, **kwargs) -> None:
         project_id = args[1]
         await self.charge_call(project_id)
         if not self.wants_stream():
@@ -48,7 +49,7 @@ class _AnswerHandler(AskDBHandler):
             return
         await self._stream(fn, *args, **kwargs)
 
-    async def _stream(self, fn, *args, **kwargs) -> None:  # noqa: ANN001
+    async def _stream(self, fn, *args, **kwargs) -> None:
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue = asyncio.Queue()
         self._cancel = threading.Event()
@@ -81,25 +82,16 @@ class _AnswerHandler(AskDBHandler):
                         "timings_ms": answer.timings_ms,
                     },
                 )
-            except AskDBError as e:
-                await self._send("error", e.to_problem())
-            except Exception:
-                self.log.exception("AskDB: unexpected error while answering")
-                await self._send(
-                    "error",
-                    {
-                        "status": 500,
-                        "code": "internal_error",
-                        "title": "Internal server error",
-                        "detail": "Internal server error: see the server log.",
-                    },
-                )
+            except Exception as e:
+                if not isinstance(e, AskDBError):
+                    self.log.exception("AskDB: unexpected error while answering")
+                await self._send("error", problem_body(e))
         except StreamClosedError:
             self._cancel.set()
             return
         self.finish(set_content_type="text/event-stream")
 
-    async def _next_event(self, queue: asyncio.Queue):  # noqa: ANN201
+    async def _next_event(self, queue: asyncio.Queue):
         try:
             return await asyncio.wait_for(queue.get(), KEEP_ALIVE_SECONDS)
         except asyncio.TimeoutError:
@@ -117,6 +109,8 @@ class _AnswerHandler(AskDBHandler):
 
 
 class AskHandler(_AnswerHandler):
+    key_access = KeyAccess("ask", {"POST": "query:generate"})
+
     @web.authenticated
     @authorized
     async def post(self, project_id: str) -> None:
@@ -136,6 +130,8 @@ class AskHandler(_AnswerHandler):
 
 
 class RunHandler(_AnswerHandler):
+    key_access = KeyAccess("run", {"POST": "query:execute"})
+
     @web.authenticated
     @authorized
     async def post(self, project_id: str) -> None:
@@ -155,12 +151,13 @@ class RunHandler(_AnswerHandler):
 
 
 class ConversationsHandler(AskDBHandler):
+    key_access = KeyAccess("conversations", {"GET": "chat:read", "*": "chat:write"})
+
     @web.authenticated
     @authorized
     async def get(self, project_id: str) -> None:
         """The caller's conversations on a project, most recent first."""
         who = await self.identity()
-        await self.call(self.services.projects.get, who, project_id)
         items = await self.call(self.services.conversations.list, who, project_id)
         self.write_json({"conversations": items})
 
@@ -173,7 +170,6 @@ class ConversationsHandler(AskDBHandler):
         title = self.json_body().get("title") or "New conversation"
         if not isinstance(title, str):
             raise InvalidInputError('Send {"title": "..."} or an empty object.')
-        await self.call(self.services.projects.get, who, project_id)
         conv_id = await self.call(self.services.conversations.open, who, project_id, None, title)
         conv = await self.call(self.services.conversations.get, who, conv_id)
         self.set_header(
@@ -183,6 +179,8 @@ class ConversationsHandler(AskDBHandler):
 
 
 class ConversationHandler(AskDBHandler):
+    key_access = ADMIN_ONLY
+
     @web.authenticated
     @authorized
     async def get(self, conversation_id: str) -> None:

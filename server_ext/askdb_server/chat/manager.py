@@ -77,8 +77,10 @@ class ConversationManager:
         """The id of ``conversation_id`` (checked to be the caller's, on this project) or of a
         new, empty conversation titled ``title``.
 
-        PlanLimitError (403) when the project's history is full."""
+        ProjectNotFoundError (404) unless the caller may read the project; PlanLimitError
+        (403) when the project's history is full."""
         with self.store.session() as s:
+            self._require_project(s, who, project_id)
             return self._open(s, who, project_id, conversation_id, title).id
 
     def _open(
@@ -254,7 +256,10 @@ class ConversationManager:
         return [(q or "", sql) for q, sql in reversed(rows)]
 
     def list(self, who: Identity, project_id: str) -> list[dict]:
+        """The caller's conversations on a project, most recent first; ProjectNotFoundError
+        (404) unless the caller may read the project."""
         with self.store.session() as s:
+            self._require_project(s, who, project_id)
             counts = (
                 select(Message.conversation_id, func.count().label("n"))
                 .group_by(Message.conversation_id)
@@ -294,6 +299,12 @@ class ConversationManager:
         if conv is None or conv.user_id != who.user_id or not self._may_read(s, who, conv):
             raise ConversationNotFoundError(f"No conversation with id {conversation_id!r}.")
         return conv
+
+    def _require_project(self, s, who: Identity, project_id: str) -> None:
+        """ProjectNotFoundError (404) unless the caller may read the project (ForbiddenError
+        for a deactivated account), as ``ProjectManager.get`` decides."""
+        if self.authz is not None:
+            self.authz.check(s, who, "project:read", project_id)
 
     def _may_read(self, s, who: Identity, conv: Conversation) -> bool:
         """Whether the caller still sees the conversation's project: one's own history goes

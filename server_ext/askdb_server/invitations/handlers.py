@@ -8,6 +8,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ..base.handlers import AskDBHandler, reject_unknown_fields
+from ..keys.scopes import ADMIN_ONLY
 
 if TYPE_CHECKING:
     from ..mail.wiring import MailServices
@@ -24,6 +25,8 @@ class MailHandler(AskDBHandler):
 
 
 class InvitationsHandler(MailHandler):
+    key_access = ADMIN_ONLY
+
     @web.authenticated
     @authorized
     async def get(self) -> None:
@@ -46,6 +49,8 @@ class InvitationsHandler(MailHandler):
 
 
 class InvitationHandler(MailHandler):
+    key_access = ADMIN_ONLY
+
     @web.authenticated
     @authorized
     async def delete(self, invitation_id: str) -> None:
@@ -57,6 +62,8 @@ class InvitationHandler(MailHandler):
 
 
 class AcceptInvitationHandler(MailHandler):
+    key_access = ADMIN_ONLY
+
     @web.authenticated
     @authorized
     async def post(self) -> None:
@@ -69,6 +76,8 @@ class AcceptInvitationHandler(MailHandler):
 
 
 class ReceivedInvitationsHandler(MailHandler):
+    key_access = ADMIN_ONLY
+
     @web.authenticated
     @authorized
     async def get(self) -> None:
@@ -79,6 +88,8 @@ class ReceivedInvitationsHandler(MailHandler):
 
 
 class AcceptReceivedHandler(MailHandler):
+    key_access = ADMIN_ONLY
+
     @web.authenticated
     @authorized
     async def post(self, invitation_id: str) -> None:
@@ -90,6 +101,8 @@ class AcceptReceivedHandler(MailHandler):
 
 
 class DeclineReceivedHandler(MailHandler):
+    key_access = ADMIN_ONLY
+
     @web.authenticated
     @authorized
     async def post(self, invitation_id: str) -> None:

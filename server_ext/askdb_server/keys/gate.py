@@ -291,7 +291,7 @@ class PgKeyGate:
                     # cache), a deleted one is forgotten.
                     if row.id is None:
                         self._keys.pop(key_id, None)
-                    return None, None, ApiKeyRejectedError(INVALID, "invalid")
+                    return None, None, ApiKeyRejectedError(INVALID, reason="invalid")
                 error = refusal(row, request, now)
                 if error is not None:
                     self._keys.pop(row.id, None)

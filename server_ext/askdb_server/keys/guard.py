@@ -1,23 +1,30 @@
 """The HTTP side of API keys: find a request's ``Bearer askdb_`` key and authenticate it.
 
 ``AskDBHandler.prepare`` calls ``bearer_key`` first; a request without an AskDB key goes
-through Jupyter's own authentication unchanged.
+through Jupyter's own authentication unchanged. A request with one is described by a
+``GuardRequest`` (built by the handler from its declared ``key_access``) and checked by a
+key gate: ``PgKeyGate`` on PostgreSQL, ``OrmKeyGate`` (``check_with_orm`` on the guard's
+threads) elsewhere. Nothing here sees the handler.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import asyncio
+import functools
+from collections.abc import Mapping
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from ..errors import QuotaExceededError, RateLimitedError
 from ..quotas.ratelimit import WINDOW
 from .manager import PREFIX, KeyContext, KeyRequest
-from .network import client_ip
-from .scopes import route_of
 
 if TYPE_CHECKING:
-    from ..base.handlers import AskDBHandler
-    from ..quotas.ratelimit import RateResult
-    from ..services import Services
+    from ..quotas.manager import QuotaManager
+    from ..quotas.ratelimit import RateLimiter, RateResult
+    from ..store.db import Store
+    from .manager import ApiKeyManager
 
 
 def bearer_key(authorization: str | None) -> str | None:
@@ -31,68 +38,105 @@ def bearer_key(authorization: str | None) -> str | None:
     return value
 
 
-def request_ip(handler: AskDBHandler) -> str:
-    """The client's address: the socket's peer, or the forwarded client when the peer is one
-    of the configured ``trusted_proxies`` (``X-Forwarded-For`` is ignored otherwise, even
-    when the Jupyter server trusts X-headers)."""
-    request = handler.request
-    context = getattr(request.connection, "context", None)
-    peer = getattr(context, "_orig_remote_ip", None) or request.remote_ip or ""
-    trusted = handler.settings.get("askdb_trusted_proxies") or []
-    return client_ip(peer, request.headers.get("X-Forwarded-For"), trusted)
+@dataclass(frozen=True)
+class GuardRequest:
+    """One request made with an API key, as the guard sees it: what was called, from which
+    client address (already resolved through the trusted proxies), and what the called
+    handler declares it needs (``route``, ``scope``; ``charge``: the call is charged to the
+    quota with the key check, in one transaction)."""
+
+    method: str
+    path: str
+    client_ip: str
+    headers: Mapping[str, str]
+    project_id: str | None
+    route: str
+    scope: str
+    charge: bool = False
+
+    def key_request(self) -> KeyRequest:
+        """What the key manager checks a key against (and logs as its activity)."""
+        return KeyRequest(
+            project_id=self.project_id,
+            route=self.route,
+            scope=self.scope,
+            method=self.method,
+            ip=self.client_ip,
+            user_agent=self.headers.get("User-Agent", ""),
+        )
 
 
-async def authenticate(handler: AskDBHandler, token: str) -> tuple[KeyContext, RateResult | None]:
-    """The key's context for this request and its rate-limit state, or the AskDB error that
-    refuses it (401, 403, or 429 past a rate limit)."""
-    route, scope = route_of(type(handler).__name__, handler.request.method or "GET")
-    request = KeyRequest(
-        project_id=(handler.path_kwargs or {}).get("project_id"),
-        route=route,
-        scope=scope,
-        method=handler.request.method or "GET",
-        ip=request_ip(handler),
-        user_agent=handler.request.headers.get("User-Agent", ""),
-    )
-    charge = getattr(handler, "charges_call", False)
-    return await check(handler, token, request, charge)
+class KeyGate(Protocol):
+    """Checks a key for one request: ``PgKeyGate`` or ``OrmKeyGate``."""
+
+    async def check(
+        self, token: str, request: KeyRequest, charge: bool = False
+    ) -> tuple[KeyContext, RateResult | None]: ...
 
 
-async def check(
-    handler: AskDBHandler, token: str, request: KeyRequest, charge: bool = False
+class GuardSettings(Protocol):
+    ip_rate_limit: int
+    key_rate_limit: int
+
+
+class GuardParts(Protocol):
+    """What ``check_with_orm`` works with (a ``Services`` has them all)."""
+
+    settings: GuardSettings
+    store: Store
+    rate_limiter: RateLimiter
+    keys: ApiKeyManager
+    quotas: QuotaManager
+
+
+async def authenticate(
+    token: str, request: GuardRequest, gate: KeyGate
 ) -> tuple[KeyContext, RateResult | None]:
-    """One transaction for the whole check: the address's rate limit first (it also slows
-    down guessing), then the key, then the key's own rate limit, then (``charge``) the
-    call's quota. A refusal after the address's hit is raised after the commit, so that the
-    hit and the key's activity row are kept.
+    """The key's context for this request and its rate-limit state, or the AskDB error that
+    refuses it (401, 403, or 429 past a rate limit or quota).
 
-    On PostgreSQL ``PgKeyGate`` runs it on the event loop (one statement for a key the
-    process knows, no ORM); elsewhere ``check_with_orm`` on a guard thread, which is the
-    reference the gate's tests compare it with."""
-    services = handler.services
-    if services.key_gate is not None:
-        return await services.key_gate.check(token, request, charge)
-    return await handler.call_guard(check_with_orm, services, token, request, charge)
+    One transaction for the whole check: the address's rate limit first (it also slows
+    down guessing), then the key, then the key's own rate limit, then (``request.charge``)
+    the call's quota. A refusal after the address's hit is raised after the commit, so that
+    the hit and the key's activity row are kept."""
+    return await gate.check(token, request.key_request(), request.charge)
+
+
+class OrmKeyGate:
+    """``check_with_orm`` as a key gate: run on ``executor`` (the guard's own threads), off
+    the event loop. The gate of stores without ``PgKeyGate``, and the reference the gate's
+    tests compare ``PgKeyGate`` with."""
+
+    def __init__(self, parts: GuardParts, executor: Executor | None = None) -> None:
+        self.parts = parts
+        self.executor = executor
+
+    async def check(
+        self, token: str, request: KeyRequest, charge: bool = False
+    ) -> tuple[KeyContext, RateResult | None]:
+        loop = asyncio.get_running_loop()
+        check = functools.partial(check_with_orm, self.parts, token, request, charge)
+        return await loop.run_in_executor(self.executor, check)
 
 
 def check_with_orm(
-    services: Services, token: str, request: KeyRequest, charge: bool = False
+    parts: GuardParts, token: str, request: KeyRequest, charge: bool = False
 ) -> tuple[KeyContext, RateResult | None]:
-    """``check`` through SQLAlchemy sessions in one transaction, on any store (blocking: run
-    it on a worker thread)."""
-    settings, limiter = services.settings, services.rate_limiter
+    """The whole check (see ``authenticate``) through SQLAlchemy sessions in one
+    transaction, on any store (blocking: run it on a worker thread)."""
+    settings, limiter = parts.settings, parts.rate_limiter
     refusal: Exception | None = None
     rate = None
-    with services.store.session() as s:
+    with parts.store.session() as s:
         limiter.hit(f"ip:{request.ip}", settings.ip_rate_limit, WINDOW, "per_ip", s)
-        ctx, refusal = services.keys.check(s, token, request, log_success=False)
+        ctx, refusal = parts.keys.check(s, token, request, log_success=False)
         if ctx is not None:
             try:
                 rate = limiter.hit(
                     f"key:{ctx.key_id}", settings.key_rate_limit, WINDOW, "per_key", s
                 )
                 if charge:
-                    services.quotas.charge_call(
+                    parts.quotas.charge_call(
                         ctx.project_id,
                         ctx.key_id,
                         ctx.calls_per_day,
@@ -101,7 +145,7 @@ def check_with_orm(
                     )
             except (RateLimitedError, QuotaExceededError) as e:
                 refusal = e
-            services.keys.log(s, ctx.key_id, request, refusal)
+            parts.keys.log(s, ctx.key_id, request, refusal)
     if refusal is not None:
         raise refusal
     return ctx, rate

@@ -6,12 +6,15 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ..base.handlers import AskDBHandler, reject_unknown_fields
+from .scopes import ADMIN, KeyAccess
 
 PROJECT_ID = r"(?P<project_id>[^/]+)"
 KEY_ID = r"(?P<key_id>[^/]+)"
 
 
 class ApiKeysHandler(AskDBHandler):
+    key_access = KeyAccess("keys", {"*": ADMIN})
+
     @web.authenticated
     @authorized
     async def get(self, project_id: str) -> None:
@@ -31,6 +34,8 @@ class ApiKeysHandler(AskDBHandler):
 
 
 class ApiKeyHandler(AskDBHandler):
+    key_access = KeyAccess("key", {"*": ADMIN})
+
     @web.authenticated
     @authorized
     async def get(self, project_id: str, key_id: str) -> None:
@@ -55,6 +60,8 @@ class ApiKeyHandler(AskDBHandler):
 
 
 class ApiKeyRotateHandler(AskDBHandler):
+    key_access = KeyAccess("key_rotate", {"*": ADMIN})
+
     @web.authenticated
     @authorized
     async def post(self, project_id: str, key_id: str) -> None:
@@ -69,6 +76,8 @@ class ApiKeyRotateHandler(AskDBHandler):
 
 
 class ApiKeyActivityHandler(AskDBHandler):
+    key_access = KeyAccess("key_activity", {"*": ADMIN})
+
     @web.authenticated
     @authorized
     async def get(self, project_id: str, key_id: str) -> None:

@@ -222,7 +222,7 @@ class ApiKeyManager:
             .where(ApiKey.id == key_id)
         ).first()
         if not secret_matches(row[0].secret_hash if row else None, secret):
-            return None, ApiKeyRejectedError(INVALID, "invalid")
+            return None, ApiKeyRejectedError(INVALID, reason="invalid")
         key, username = row
         now = self.clock()
         error = refusal(key, request, now)
@@ -310,10 +310,10 @@ class ApiKeyManager:
 def parse_token(token: str) -> tuple[str, str]:
     """(id, secret) of ``askdb_<id>_<secret>``, or ApiKeyRejectedError."""
     if not token.startswith(PREFIX):
-        raise ApiKeyRejectedError(INVALID, "invalid")
+        raise ApiKeyRejectedError(INVALID, reason="invalid")
     key_id, _, secret = token[len(PREFIX) :].partition("_")
     if not key_id or not secret or len(key_id) > 32 or len(secret) > 256:
-        raise ApiKeyRejectedError(INVALID, "invalid")
+        raise ApiKeyRejectedError(INVALID, reason="invalid")
     return key_id, secret
 
 
@@ -360,26 +360,29 @@ def refusal(key: ApiKey, r: KeyRequest, now: datetime) -> Exception | None:
     """Why ``key`` may not serve request ``r`` at ``now`` (None: it may); ``key`` is the row
     or anything with its fields."""
     if key.revoked_at is not None:
-        return ApiKeyRejectedError("This API key was revoked.", "revoked")
+        return ApiKeyRejectedError("This API key was revoked.", reason="revoked")
     if key.overlap_until is not None and now >= _aware(key.overlap_until):
         return ApiKeyRejectedError(
-            "This API key was replaced by a rotation and its overlap has ended.", "rotated"
+            "This API key was replaced by a rotation and its overlap has ended.", reason="rotated"
         )
     if key.expires_at is not None and now >= _aware(key.expires_at):
-        return ApiKeyRejectedError("This API key has expired.", "expired")
+        return ApiKeyRejectedError("This API key has expired.", reason="expired")
     if not ip_allowed(r.ip, key.ip_allow):
         return ApiKeyForbiddenError(
-            f"Requests from {r.ip} are outside this API key's IP allow-list.", "network"
+            f"Requests from {r.ip} are outside this API key's IP allow-list.", reason="network"
         )
     if r.project_id != key.project_id:
         return ApiKeyForbiddenError(
-            "This API key works only on its own project's endpoints.", "project"
+            "This API key works only on its own project's endpoints.", reason="project"
         )
     if key.endpoints is not None and r.route not in key.endpoints:
-        return ApiKeyForbiddenError(f"This API key may not call endpoint {r.route!r}.", "endpoint")
+        return ApiKeyForbiddenError(
+            f"This API key may not call endpoint {r.route!r}.", reason="endpoint"
+        )
     if not grants(key.scopes, r.scope):
         return ApiKeyForbiddenError(
-            f"This API key lacks scope {r.scope!r}, which endpoint {r.route!r} needs.", "scope"
+            f"This API key lacks scope {r.scope!r}, which endpoint {r.route!r} needs.",
+            reason="scope",
         )
     return None
 

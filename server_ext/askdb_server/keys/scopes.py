@@ -1,11 +1,19 @@
-"""What an API key may do: its scopes, and the scope and route name of each AskDB endpoint.
+"""What an API key may do: its scopes, and how each AskDB handler lets keys reach it.
 
-A route name is the endpoint's short name (``ask``, ``schemas``...), what a key's optional
-``endpoints`` list names. An endpoint missing from ``ROUTES`` needs ``admin:*``: a new
-endpoint is closed to keys until someone decides otherwise.
+Every AskDB handler declares ``key_access`` on its class, the way jupyter-server handlers
+declare ``auth_resource``: either ``KeyAccess(route, {method: scope})`` or ``ADMIN_ONLY``. The
+route name is the endpoint's short name (``ask``, ``schemas``...), what a key's optional
+``endpoints`` list names; ``ROUTE_NAMES`` lists them all. ``ADMIN_ONLY`` handlers answer only
+keys holding ``admin:*``, and no ``endpoints`` list can name them. A handler that declares
+nothing is treated as ``ADMIN_ONLY`` (closed to keys until someone decides otherwise), and the
+test that walks every registered handler fails on it (tests/server/test_handler_scopes.py).
+Nothing here looks at a class's name: renaming a handler never changes what a key may do.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from ..errors import InvalidInputError
 
@@ -21,32 +29,51 @@ SCOPES = (
 )
 ADMIN = "admin:*"
 
-# handler class name -> (route name, {HTTP method: scope}); "*" is every other method.
-ROUTES: dict[str, tuple[str, dict[str, str]]] = {
-    "AskHandler": ("ask", {"POST": "query:generate"}),
-    "RunHandler": ("run", {"POST": "query:execute"}),
-    "ConversationsHandler": ("conversations", {"GET": "chat:read", "*": "chat:write"}),
-    "ProjectHandler": ("project", {"GET": "schema:read", "*": ADMIN}),
-    "SchemasHandler": ("schemas", {"GET": "schema:read", "*": "schema:write"}),
-    "SchemaVersionHandler": ("schema", {"GET": "schema:read", "*": "schema:write"}),
-    "DocsHandler": ("docs", {"GET": "schema:read", "*": "schema:write"}),
-    "DocHandler": ("doc", {"GET": "schema:read", "*": "schema:write"}),
-    "GoldenPairsHandler": ("golden", {"GET": "schema:read", "*": "schema:write"}),
-    "GoldenPairHandler": ("golden_pair", {"GET": "schema:read", "*": "schema:write"}),
-    "SearchHandler": ("search", {"*": "schema:read"}),
-    "RebuildHandler": ("index_rebuild", {"*": "schema:write"}),
-    "UsageHandler": ("usage", {"*": "analytics:read"}),
-    "ApiKeysHandler": ("keys", {"*": ADMIN}),
-    "ApiKeyHandler": ("key", {"*": ADMIN}),
-    "ApiKeyRotateHandler": ("key_rotate", {"*": ADMIN}),
-    "ApiKeyActivityHandler": ("key_activity", {"*": ADMIN}),
-}
+# Every route name a key's ``endpoints`` list may hold: exactly the routes some handler
+# declares with ``KeyAccess`` (the walking test checks both directions).
+ROUTE_NAMES = (
+    "ask",
+    "run",
+    "conversations",
+    "project",
+    "schemas",
+    "schema",
+    "docs",
+    "doc",
+    "golden",
+    "golden_pair",
+    "search",
+    "index_rebuild",
+    "usage",
+    "keys",
+    "key",
+    "key_rotate",
+    "key_activity",
+)
 
 
-def route_of(handler_class: str, method: str) -> tuple[str, str]:
-    """(route name, scope needed) of ``method`` on the handler class named ``handler_class``."""
-    name, scopes = ROUTES.get(handler_class, (handler_class, {}))
-    return name, scopes.get(method, scopes.get("*", ADMIN))
+@dataclass(frozen=True)
+class KeyAccess:
+    """How API keys reach one handler: its route name and the scope each HTTP method needs
+    (``"*"``: every method not named; a method with neither needs ``admin:*``)."""
+
+    route: str
+    scopes: Mapping[str, str]
+
+    def scope(self, method: str) -> str:
+        """The scope a key needs to call ``method`` here."""
+        return self.scopes.get(method, self.scopes.get("*", ADMIN))
+
+
+# Reachable only by keys holding admin:*; the route name is in no ``endpoints`` list, so a
+# key restricted to named endpoints never reaches it.
+ADMIN_ONLY = KeyAccess("admin", {"*": ADMIN})
+
+
+def key_access_of(handler_class: type) -> KeyAccess:
+    """The handler class's declared ``key_access``; ``ADMIN_ONLY`` when it declares none."""
+    access = getattr(handler_class, "key_access", None)
+    return access if isinstance(access, KeyAccess) else ADMIN_ONLY
 
 
 def grants(scopes: list[str], needed: str) -> bool:
@@ -70,9 +97,8 @@ def check_endpoints(endpoints: object) -> list[str] | None:
     """``endpoints`` as a list of route names (None: every endpoint), or InvalidInputError."""
     if endpoints is None:
         return None
-    known = {name for name, _ in ROUTES.values()}
-    if not isinstance(endpoints, list) or any(e not in known for e in endpoints):
+    if not isinstance(endpoints, list) or any(e not in ROUTE_NAMES for e in endpoints):
         raise InvalidInputError(
-            f"endpoints must be a list of route names among: {', '.join(sorted(known))}."
+            f"endpoints must be a list of route names among: {', '.join(sorted(ROUTE_NAMES))}."
         )
     return sorted(set(endpoints))

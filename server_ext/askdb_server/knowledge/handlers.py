@@ -7,6 +7,7 @@ from tornado import web
 
 from ..base.handlers import AskDBHandler, reject_unknown_fields
 from ..errors import InvalidInputError
+from ..keys.scopes import KeyAccess
 from ..projects.handlers import PROJECT_ID
 
 DOC_ID = r"(?P<doc_id>[^/]+)"
@@ -14,6 +15,8 @@ PAIR_ID = r"(?P<pair_id>[^/]+)"
 
 
 class DocsHandler(AskDBHandler):
+    key_access = KeyAccess("docs", {"GET": "schema:read", "*": "schema:write"})
+
     @web.authenticated
     @authorized
     async def get(self, project_id: str) -> None:
@@ -41,6 +44,8 @@ class DocsHandler(AskDBHandler):
 
 
 class DocHandler(AskDBHandler):
+    key_access = KeyAccess("doc", {"GET": "schema:read", "*": "schema:write"})
+
     @web.authenticated
     @authorized
     async def delete(self, project_id: str, doc_id: str) -> None:
@@ -52,6 +57,8 @@ class DocHandler(AskDBHandler):
 
 
 class GoldenPairsHandler(AskDBHandler):
+    key_access = KeyAccess("golden", {"GET": "schema:read", "*": "schema:write"})
+
     @web.authenticated
     @authorized
     async def get(self, project_id: str) -> None:
@@ -84,6 +91,8 @@ class GoldenPairsHandler(AskDBHandler):
 
 
 class GoldenPairHandler(AskDBHandler):
+    key_access = KeyAccess("golden_pair", {"GET": "schema:read", "*": "schema:write"})
+
     @web.authenticated
     @authorized
     async def delete(self, project_id: str, pair_id: str) -> None:
@@ -95,6 +104,8 @@ class GoldenPairHandler(AskDBHandler):
 
 
 class SearchHandler(AskDBHandler):
+    key_access = KeyAccess("search", {"*": "schema:read"})
+
     @web.authenticated
     @authorized
     async def get(self, project_id: str) -> None:
@@ -120,6 +131,8 @@ class SearchHandler(AskDBHandler):
 
 
 class RebuildHandler(AskDBHandler):
+    key_access = KeyAccess("index_rebuild", {"*": "schema:write"})
+
     @web.authenticated
     @authorized
     async def post(self, project_id: str) -> None:

@@ -13,10 +13,13 @@ from tornado import web
 
 from ..base.handlers import AskDBHandler, reject_unknown_fields
 from ..errors import ForbiddenError
+from ..keys.scopes import ADMIN_ONLY
 from ..users.handlers import USER_ID
 
 
 class CurrentOrgHandler(AskDBHandler):
+    key_access = ADMIN_ONLY
+
     @web.authenticated
     @authorized
     async def get(self) -> None:
@@ -34,6 +37,8 @@ class CurrentOrgHandler(AskDBHandler):
 
 
 class MembersHandler(AskDBHandler):
+    key_access = ADMIN_ONLY
+
     @web.authenticated
     @authorized
     async def get(self) -> None:
@@ -63,6 +68,8 @@ class MembersHandler(AskDBHandler):
 
 
 class MemberHandler(AskDBHandler):
+    key_access = ADMIN_ONLY
+
     @web.authenticated
     @authorized
     async def patch(self, user_id: str) -> None:
@@ -84,6 +91,8 @@ class MemberHandler(AskDBHandler):
 
 
 class PlanHandler(AskDBHandler):
+    key_access = ADMIN_ONLY
+
     @web.authenticated
     @authorized
     async def put(self, org_id: str | None = None) -> None:

@@ -6,12 +6,15 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ..base.handlers import AskDBHandler, reject_unknown_fields
+from ..keys.scopes import ADMIN, ADMIN_ONLY, KeyAccess
 
 PROJECT_ID = r"(?P<project_id>[^/]+)"
 USER_ID = r"(?P<user_id>[^/]+)"
 
 
 class ProjectsHandler(AskDBHandler):
+    key_access = ADMIN_ONLY
+
     @web.authenticated
     @authorized
     async def get(self) -> None:
@@ -52,6 +55,8 @@ class ProjectsHandler(AskDBHandler):
 
 
 class ProjectHandler(AskDBHandler):
+    key_access = KeyAccess("project", {"GET": "schema:read", "*": ADMIN})
+
     @web.authenticated
     @authorized
     async def get(self, project_id: str) -> None:
@@ -72,6 +77,8 @@ class ProjectHandler(AskDBHandler):
 
 
 class ProjectArchiveHandler(AskDBHandler):
+    key_access = ADMIN_ONLY
+
     @web.authenticated
     @authorized
     async def post(self, project_id: str) -> None:
@@ -83,6 +90,8 @@ class ProjectArchiveHandler(AskDBHandler):
 
 
 class ProjectRestoreHandler(AskDBHandler):
+    key_access = ADMIN_ONLY
+
     @web.authenticated
     @authorized
     async def post(self, project_id: str) -> None:
@@ -94,6 +103,8 @@ class ProjectRestoreHandler(AskDBHandler):
 
 
 class ProjectMembersHandler(AskDBHandler):
+    key_access = ADMIN_ONLY
+
     @web.authenticated
     @authorized
     async def get(self, project_id: str) -> None:
@@ -104,6 +115,8 @@ class ProjectMembersHandler(AskDBHandler):
 
 
 class ProjectShareHandler(AskDBHandler):
+    key_access = ADMIN_ONLY
+
     @web.authenticated
     @authorized
     async def post(self, project_id: str) -> None:
@@ -124,6 +137,8 @@ class ProjectShareHandler(AskDBHandler):
 
 
 class ProjectShareMemberHandler(AskDBHandler):
+    key_access = ADMIN_ONLY
+
     @web.authenticated
     @authorized
     async def delete(self, project_id: str, user_id: str) -> None:
@@ -135,6 +150,8 @@ class ProjectShareMemberHandler(AskDBHandler):
 
 
 class ProjectPermissionHandler(AskDBHandler):
+    key_access = ADMIN_ONLY
+
     @web.authenticated
     @authorized
     async def patch(self, project_id: str, user_id: str) -> None:
@@ -153,6 +170,8 @@ class ProjectPermissionHandler(AskDBHandler):
 
 
 class ProjectTransferHandler(AskDBHandler):
+    key_access = ADMIN_ONLY
+
     @web.authenticated
     @authorized
     async def post(self, project_id: str) -> None:
@@ -167,6 +186,8 @@ class ProjectTransferHandler(AskDBHandler):
 
 
 class ProjectCloneHandler(AskDBHandler):
+    key_access = ADMIN_ONLY
+
     @web.authenticated
     @authorized
     async def post(self, project_id: str) -> None:

@@ -9,10 +9,13 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ..base.handlers import AskDBHandler
+from ..keys.scopes import ADMIN_ONLY, KeyAccess
 from ..projects.handlers import PROJECT_ID
 
 
 class NotificationsHandler(AskDBHandler):
+    key_access = ADMIN_ONLY
+
     @web.authenticated
     @authorized
     async def get(self) -> None:
@@ -23,6 +26,8 @@ class NotificationsHandler(AskDBHandler):
 
 
 class UsageHandler(AskDBHandler):
+    key_access = KeyAccess("usage", {"*": "analytics:read"})
+
     @web.authenticated
     @authorized
     async def get(self, project_id: str) -> None:

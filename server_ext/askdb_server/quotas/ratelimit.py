@@ -95,9 +95,10 @@ def refused(current: float, now: float, limit: int, period: float, name: str) ->
     step = period / limit
     retry = max(1, math.ceil(current + step - period - now))
     result = RateResult(limit, 0, math.ceil(current - now))
-    return RateLimitedError(
+    error = RateLimitedError(
         f"Rate limit {name} ({limit} requests per {period:g} s) reached: retry in {retry} s.",
         limit=name,
         retry_after=retry,
-        headers=result.headers(),
     )
+    error.headers = result.headers()  # response headers, not details of the body
+    return error

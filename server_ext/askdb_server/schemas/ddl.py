@@ -57,14 +57,14 @@ def parse_statements(text: str, dialect: str) -> list[exp.Expr]:
     try:
         tokens = d.tokenize(text)
     except TokenError as e:
-        raise DDLParseError(_token_error_message(e), line=_token_error_line(text, e)) from e
+        raise DDLParseError.at(_token_error_message(e), line=_token_error_line(text, e)) from e
     parser = _strict_parser_class(type(d).parser_class)(dialect=d)
     try:
         return [s for s in parser.parse(tokens, text) if s is not None]
     except ParseError as e:
         first = e.errors[0] if e.errors else {}
         line, column = first.get("line"), _start_column(first)
-        raise DDLParseError(_parse_error_message(first, e), line=line, column=column) from e
+        raise DDLParseError.at(_parse_error_message(first, e), line=line, column=column) from e
 
 
 def build_schema(statements: list[exp.Expr], parse_dialect: str, dialect: str) -> Schema:
@@ -217,7 +217,7 @@ class _SchemaBuilder:
             if stmt.args.get("exists"):
                 return  # IF NOT EXISTS on a table already defined: a no-op, as in SQL
             first = self.tables[draft.key].line
-            raise DDLParseError(
+            raise DDLParseError.at(
                 f"table {draft.name!r} is already defined on line {first}", line=draft.line
             )
         for item in target.expressions:

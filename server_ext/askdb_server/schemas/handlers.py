@@ -7,10 +7,13 @@ from tornado import web
 
 from ..base.handlers import AskDBHandler
 from ..errors import InvalidInputError
+from ..keys.scopes import KeyAccess
 from ..projects.handlers import PROJECT_ID
 
 
 class SchemasHandler(AskDBHandler):
+    key_access = KeyAccess("schemas", {"GET": "schema:read", "*": "schema:write"})
+
     @web.authenticated
     @authorized
     async def get(self, project_id: str) -> None:
@@ -63,6 +66,8 @@ class SchemasHandler(AskDBHandler):
 
 
 class SchemaVersionHandler(AskDBHandler):
+    key_access = KeyAccess("schema", {"GET": "schema:read", "*": "schema:write"})
+
     @web.authenticated
     @authorized
     async def get(self, project_id: str, version: str) -> None:

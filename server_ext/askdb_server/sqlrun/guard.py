@@ -398,12 +398,12 @@ def _check_characters(sql: str, tokens: list[Token], dialect: str) -> None:
         for c in gap:
             if _unsafe_char(c):
                 name = unicodedata.name(c, f"U+{ord(c):04X}")
-                raise UnsafeSQLError(
+                raise UnsafeSQLError.refusing(
                     f"the SQL contains the character {name} (U+{ord(c):04X}) outside a string: "
                     "servers may read it differently, so it is not allowed"
                 )
         if dialect == "mysql" and re.search(r"/\*M?!", sql[position:end], re.IGNORECASE):
-            raise UnsafeSQLError("executable comments (/*! ... */) are not allowed")
+            raise UnsafeSQLError.refusing("executable comments (/*! ... */) are not allowed")
         if token is not None:
             position = token.end + 1
 
@@ -418,15 +418,15 @@ def _single_statement(tokens: list[Token], dialect: str) -> list[Token]:
             statements[-1].append(token)
     statements = [s for s in statements if s]
     if not statements:
-        raise UnsafeSQLError("the SQL is empty: there is no query to run")
+        raise UnsafeSQLError.refusing("the SQL is empty: there is no query to run")
     if len(statements) > 1:
-        raise UnsafeSQLError(
+        raise UnsafeSQLError.refusing(
             f"only one statement may run at a time, and this SQL has {len(statements)}"
         )
     statement = statements[0]
     first = statement[0]
     if first.token_type not in _QUERY_STARTS | _DIALECT_QUERY_STARTS.get(dialect, set()):
-        raise UnsafeSQLError(
+        raise UnsafeSQLError.refusing(
             f"only read-only queries (SELECT) may run, and this statement starts with "
             f"{first.text.upper()}"
         )
@@ -439,13 +439,13 @@ def _parse(text: str, dialect: str, tokens: list[Token]) -> exp.Expr:
     except ParseError as e:
         if any(t.token_type == TokenType.INTO for t in tokens):
             # sqlglot cannot parse MySQL's INTO OUTFILE/DUMPFILE: refuse it as what it is.
-            raise UnsafeSQLError("SELECT ... INTO creates a table or writes a file") from e
+            raise UnsafeSQLError.refusing("SELECT ... INTO creates a table or writes a file") from e
         raise _syntax_error(e) from e
     except (SqlglotError, RecursionError) as e:
         raise SQLSyntaxError(f"Could not parse the SQL: {e}") from e
     statements = [t for t in trees if t is not None and not isinstance(t, exp.Semicolon)]
     if len(statements) != 1:
-        raise UnsafeSQLError("only one statement may run at a time")
+        raise UnsafeSQLError.refusing("only one statement may run at a time")
     return statements[0]
 
 
@@ -473,7 +473,7 @@ def _check_round_trip(rendered: str, dialect: str) -> None:
     except (SqlglotError, RecursionError):
         same = False
     if not same:
-        raise UnsafeSQLError(
+        raise UnsafeSQLError.refusing(
             "the query could not be rewritten unambiguously for the database; simplify it"
         )
 
@@ -490,13 +490,13 @@ def _syntax_error(e: ParseError) -> SQLSyntaxError:
 
 def _check_read_only(tree: exp.Expr) -> None:
     if not isinstance(tree, (exp.Query, exp.Values)):
-        raise UnsafeSQLError(f"only read-only queries may run, not {tree.key.upper()}")
+        raise UnsafeSQLError.refusing(f"only read-only queries may run, not {tree.key.upper()}")
     for node in tree.walk():
         for kind, reason in _REFUSED_TYPES:
             if isinstance(node, kind):
-                raise UnsafeSQLError(reason)
+                raise UnsafeSQLError.refusing(reason)
         if isinstance(node, exp.Select) and node.args.get("locks"):
-            raise UnsafeSQLError("locking reads (FOR UPDATE/SHARE) are not allowed")
+            raise UnsafeSQLError.refusing("locking reads (FOR UPDATE/SHARE) are not allowed")
 
 
 # -- functions ----------------------------------------------------------------------------
@@ -530,7 +530,7 @@ def _function_identity(func: exp.Func, dialect: str) -> tuple[str | None, str] |
             # Rendered as an operator or keyword, not as a call of a named function; only
             # keyword forms with an effect of their own are refused.
             if type(func).__name__ in _KEYWORD_FORMS_REFUSED:
-                raise UnsafeSQLError(f"{type(func).__name__} is not allowed")
+                raise UnsafeSQLError.refusing(f"{type(func).__name__} is not allowed")
             return None
         name = match.group(1).lower()
     qualifier = None
@@ -568,7 +568,7 @@ def _check_functions(tree: exp.Expr, dialect: str, policy: QueryPolicy) -> None:
             ok = f"{qualifier}.{name}" in policy.functions
         if not ok:
             shown = f"{qualifier}.{name}" if qualifier else name
-            raise UnsafeSQLError(
+            raise UnsafeSQLError.refusing(
                 f"the function {shown.upper()}() is not allowed (not on the list of "
                 "side-effect-free functions; a project admin can allow a function by name)"
             )
@@ -679,7 +679,7 @@ def _bound_amplifiers(tree: exp.Expr, dialect: str) -> None:
                 for k in ("this", "expression")
                 if isinstance(node.args.get(k), exp.Expression)
             ):
-                raise UnsafeSQLError(
+                raise UnsafeSQLError.refusing(
                     "array and JSON containment (@>, <@, &&) compare a column or a literal "
                     "with a column or a literal, not computed values"
                 )
@@ -690,7 +690,7 @@ def _bound_amplifiers(tree: exp.Expr, dialect: str) -> None:
         # bounded like any other generated size, and the dimensions must be written out.
         dims = func.expressions[1] if len(func.expressions) > 1 else None
         if not isinstance(dims, exp.Array):
-            raise UnsafeSQLError("array_fill() needs its dimensions written as ARRAY[...]")
+            raise UnsafeSQLError.refusing("array_fill() needs its dimensions written as ARRAY[...]")
         dims.set("expressions", [_bounded(d) for d in dims.expressions])
     for func in list(tree.find_all(exp.Anonymous)):
         positions = _PATTERN_POSITIONS.get(str(func.name).lower(), ())
@@ -713,11 +713,11 @@ def _bound_amplifiers(tree: exp.Expr, dialect: str) -> None:
         )
         template = args[0] if args else None
         if not (isinstance(template, exp.Literal) and template.is_string):
-            raise UnsafeSQLError("format() needs a literal format string")
+            raise UnsafeSQLError.refusing("format() needs a literal format string")
         for match in _PRINTF_WIDTH.finditer(template.name):
             width = match.group(1) or ""
             if width.startswith("*") or (width.isdigit() and int(width) > MAX_GENERATED_LENGTH):
-                raise UnsafeSQLError(
+                raise UnsafeSQLError.refusing(
                     f"format() widths must be literal and at most {MAX_GENERATED_LENGTH:,}"
                 )
 
@@ -817,7 +817,7 @@ def _check_tables(
     for node in tree.find_all(exp.Table):
         if not isinstance(node.this, (exp.Identifier, exp.Func)):
             # DuckDB reads FROM 'file.csv'; only named tables and table functions may be read.
-            raise UnsafeSQLError("only tables and table functions may appear in FROM")
+            raise UnsafeSQLError.refusing("only tables and table functions may appear in FROM")
     for datatype in tree.find_all(exp.DataType):
         if datatype.this == exp.DataType.Type.USERDEFINED:
             _check_user_type(datatype, dialect, schema, namespaces)
@@ -827,7 +827,7 @@ def _check_tables(
         if system is not None:
             if policy.allow_introspection and system in _INTROSPECTION_VIEWS.get(dialect, ()):
                 continue
-            raise UnsafeSQLError(
+            raise UnsafeSQLError.refusing(
                 f"the system table {shown} is not part of the project"
                 + (
                     ""
@@ -837,10 +837,10 @@ def _check_tables(
             )
         catalog = table.args.get("catalog")
         if catalog is not None and _resolve(catalog, dialect) not in catalogs:
-            raise UnsafeSQLError(f"the table {shown} is outside the project's database")
+            raise UnsafeSQLError.refusing(f"the table {shown} is outside the project's database")
         db = table.args.get("db")
         if db is not None and _resolve(db, dialect) not in namespaces:
-            raise UnsafeSQLError(f"the table {shown} is outside the project's schema")
+            raise UnsafeSQLError.refusing(f"the table {shown} is outside the project's schema")
         if schema is not None and _schema_table(table, schema, dialect) is None:
             raise _unknown_table(table.name, schema)
 
@@ -863,7 +863,9 @@ def _check_user_type(
     )
     outside = qualifier is not None and qualifier not in namespaces
     if len(names) > 2 or outside or name.lower().startswith("pg_") or not project_table:
-        raise UnsafeSQLError(f"the type {shown} is not allowed (only the project's tables)")
+        raise UnsafeSQLError.refusing(
+            f"the type {shown} is not allowed (only the project's tables)"
+        )
 
 
 def _schema_table(table: exp.Table, schema: Schema, dialect: str) -> Table | None:

@@ -10,11 +10,14 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ..base.handlers import AskDBHandler
+from ..keys.scopes import ADMIN_ONLY
 
 USER_ID = r"(?P<user_id>[^/]+)"
 
 
 class MeHandler(AskDBHandler):
+    key_access = ADMIN_ONLY
+
     @web.authenticated
     @authorized
     async def get(self) -> None:
@@ -33,6 +36,8 @@ class MeHandler(AskDBHandler):
 
 
 class UsersHandler(AskDBHandler):
+    key_access = ADMIN_ONLY
+
     @web.authenticated
     @authorized
     async def get(self) -> None:
@@ -43,6 +48,8 @@ class UsersHandler(AskDBHandler):
 
 
 class UserHandler(AskDBHandler):
+    key_access = ADMIN_ONLY
+
     @web.authenticated
     @authorized
     async def get(self, user_id: str) -> None:
