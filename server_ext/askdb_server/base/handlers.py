@@ -251,8 +251,9 @@ class AskDBHandler(ExtensionHandlerMixin, APIHandler):
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(exc, AskDBError):
             self.set_status(exc.status, reason=exc.title)
-            if getattr(exc, "retry_after", None):
-                self.set_header("Retry-After", str(exc.retry_after))
+            retry_after = getattr(exc, "retry_after", None)
+            if retry_after:
+                self.set_header("Retry-After", str(retry_after))
             for name, value in exc.headers.items():
                 self.set_header(name, value)
         problem = problem_body(exc, status_code, self._reason)

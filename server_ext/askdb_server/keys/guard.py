@@ -82,11 +82,16 @@ class GuardSettings(Protocol):
 class GuardParts(Protocol):
     """What ``check_with_orm`` works with (a ``Services`` has them all)."""
 
-    settings: GuardSettings
-    store: Store
-    rate_limiter: RateLimiter
-    keys: ApiKeyManager
-    quotas: QuotaManager
+    @property
+    def settings(self) -> GuardSettings: ...
+    @property
+    def store(self) -> Store: ...
+    @property
+    def rate_limiter(self) -> RateLimiter: ...
+    @property
+    def keys(self) -> ApiKeyManager: ...
+    @property
+    def quotas(self) -> QuotaManager: ...
 
 
 async def authenticate(
@@ -148,4 +153,5 @@ def check_with_orm(
             parts.keys.log(s, ctx.key_id, request, refusal)
     if refusal is not None:
         raise refusal
+    assert ctx is not None  # no context comes with a refusal
     return ctx, rate
