@@ -5,7 +5,7 @@
 
 Starts ``jupyter server`` with AskDB on each store (SQLite, and a fresh PostgreSQL database at
 127.0.0.1:5432), makes a project, a conversation and an API key, then sends generated requests
-to every operation of the document, half valid and half invalid (tests/server/fuzz.py). Prints
+to every operation of the document, half valid and half invalid (tests/helpers/fuzz.py). Prints
 per store: cases, server errors (5xx) and schema violations (undocumented status, content type
 or body), with the first of each. The bounded run in the suite is
 tests/server/test_schemathesis.py.
@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.server.fuzz import fuzz  # noqa: E402
-from tests.server.live import live_server, shop_world, store_database  # noqa: E402
+from tests.helpers.fuzz import fuzz
+from tests.helpers.live import live_server, shop_world, store_database
 
 
 def main() -> int:

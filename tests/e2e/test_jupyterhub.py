@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.loopback import free_port
+from tests.helpers.loopback import free_port
 
 pytestmark = pytest.mark.postgres
 

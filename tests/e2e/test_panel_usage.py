@@ -13,8 +13,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from .conftest import LabServer, run_jupyter_lab
-from .test_panel import PANEL, ask, open_panel, pick_project, wait_answer, wait_state
+from tests.helpers.lab import LabServer, run_jupyter_lab
+from tests.helpers.panel import PANEL, ask, open_panel, pick_project, wait_answer, wait_state
 
 pytestmark = pytest.mark.timeout(180)
 

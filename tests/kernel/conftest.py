@@ -1,4 +1,5 @@
-"""Fixtures for the kernel package: a small shop database, an isolated AskDB, an IPython shell."""
+"""Fixtures for the kernel package: a small shop database, an isolated AskDB, an IPython shell,
+and a real Jupyter server with AskDB for the REST tests (``tests.helpers.rest_server``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.helpers.rest_server import server, server_url  # noqa: F401
 
 SHOP_DDL = """
 create table countries (code text primary key, name text not null);

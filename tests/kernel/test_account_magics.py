@@ -25,11 +25,8 @@ from askdb_server.errors import (
 )
 from askdb_server.keys.manager import KeyRequest
 from askdb_server.services import Services, Settings
-
-from .shell_helpers import connect, printed, user_error
-
-# The module-scoped `jupyter server` subprocess of the RestClient tests (its fixtures).
-from .test_rest_client import TOKEN, server, server_url  # noqa: F401
+from tests.helpers.rest_server import TOKEN
+from tests.helpers.shell import connect, printed, user_error
 
 TOKEN_RE = re.compile(r"askdb_[0-9a-f]+_[\w-]+")
 
@@ -289,7 +286,7 @@ def test_usage_listing_mentions_the_new_commands(shell, magics: AskDBMagics, cap
 # -- the same over REST, against a real Jupyter server --------------------------------------------
 
 
-def test_keys_usage_and_notifications_over_rest(server_url: str, shop_db: Path) -> None:  # noqa: F811
+def test_keys_usage_and_notifications_over_rest(server_url: str, shop_db: Path) -> None:
     client = RestClient(server_url, TOKEN)
     try:
         pid = client.create_project("rest-keys", connection_url=f"sqlite:///{shop_db}")["id"]
@@ -317,7 +314,7 @@ def test_keys_usage_and_notifications_over_rest(server_url: str, shop_db: Path) 
 
 def test_magics_over_rest(
     shell,
-    server_url: str,  # noqa: F811
+    server_url: str,
     shop_db: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys,

@@ -9,9 +9,7 @@ from IPython.core.error import UsageError
 
 from askdb.commands.knowledge import NOTHING_TO_APPROVE
 from askdb.magics import AskDBMagics
-
-# The module-scoped `jupyter server` subprocess of the RestClient tests (its fixtures).
-from .test_rest_client import TOKEN, server, server_url  # noqa: F401
+from tests.helpers.rest_server import TOKEN
 
 
 def _connect(shell, db: Path) -> None:
@@ -99,7 +97,7 @@ def test_usage_mentions_the_new_commands(shell, magics: AskDBMagics, capsys) -> 
 # -- the same commands over REST, against a real Jupyter server ---------------------------------
 
 
-def test_approve_and_docs_over_rest(server_url: str, shop_db: Path) -> None:  # noqa: F811
+def test_approve_and_docs_over_rest(server_url: str, shop_db: Path) -> None:
     from askdb.client import RestClient
     from askdb_server.errors import MessageNotFoundError, UnsafeSQLError
 

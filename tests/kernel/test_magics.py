@@ -14,9 +14,8 @@ from IPython.core.error import UsageError
 
 import askdb
 from askdb.magics import AskDBMagics
-
-from .shell_helpers import connect as _connect
-from .shell_helpers import user_error as _user_error
+from tests.helpers.shell import connect as _connect
+from tests.helpers.shell import user_error as _user_error
 
 
 def test_load_ext_registers_the_magics(shell, askdb_env: Path) -> None:

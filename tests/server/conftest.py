@@ -3,47 +3,21 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 from tornado.httpclient import HTTPClientError
 
-SHOP_DDL = """
-CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, country TEXT NOT NULL);
-CREATE TABLE orders (
-    id INTEGER PRIMARY KEY,
-    customer_id INTEGER NOT NULL REFERENCES customers(id),
-    total REAL NOT NULL,
-    ordered_on TEXT NOT NULL
-);
-"""
-CUSTOMERS = [(1, "Ada", "France"), (2, "Bo", "France"), (3, "Cy", "Japan"), (4, "Di", "Peru")]
-ORDERS = [(1, 1, 10.0, "2024-01-02"), (2, 1, 5.5, "2024-02-03"), (3, 3, 7.25, "2023-05-06")]
+from askdb_server.openapi import openapi_document
+from tests.helpers.openapi import path_template, response_validator
+from tests.helpers.servers import askdb_server_config
+from tests.helpers.shop import write_shop
 
 
 @pytest.fixture
 def shop_db(tmp_path) -> Path:
     """A small SQLite database made by the test: customers and their orders."""
-    path = tmp_path / "shop.db"
-    with sqlite3.connect(path) as con:
-        con.executescript(SHOP_DDL)
-        con.executemany("INSERT INTO customers VALUES (?, ?, ?)", CUSTOMERS)
-        con.executemany("INSERT INTO orders VALUES (?, ?, ?, ?)", ORDERS)
-    return path
-
-
-def askdb_server_config(tmp_path, **askdb) -> dict:
-    """A Jupyter server config with AskDB enabled, its data in ``tmp_path``, no MiniLM, and
-    ``askdb`` as further ``AskDBApp`` settings (a module's ``jp_server_config`` returns it)."""
-    return {
-        "ServerApp": {"jpserver_extensions": {"askdb_server": True}},
-        "AskDBApp": {
-            "data_dir": str(tmp_path / "askdb-data"),
-            "use_embeddings": False,
-            **askdb,
-        },
-    }
+    return write_shop(tmp_path / "shop.db")
 
 
 @pytest.fixture
@@ -69,6 +43,24 @@ def api(jp_fetch):
             return resp
         text = resp.body.decode() if resp.body else ""
         return resp.code, (json.loads(text) if text else None)
+
+    return call
+
+
+@pytest.fixture
+def as_user(api):
+    """``await as_user("a-admin", "GET", "projects")`` → (status, json), checked against the
+    OpenAPI document; the server's ``jp_server_config`` takes the user from ``X-Test-User``
+    (``tests.helpers.servers.HeaderIdentityProvider``)."""
+    doc = openapi_document()
+
+    async def call(username, method, path, body=None, **kw):
+        headers = {"X-Test-User": username}
+        status, data = await api(method, path, body, headers=headers, **kw)
+        if status not in (204, 405):
+            template = path_template(doc, "/askdb/api/" + path)
+            response_validator(doc, method, template, status).validate(data)
+        return status, data
 
     return call
 

@@ -2,7 +2,7 @@
 
 One line per kind of bad input, on a SQLite and a PostgreSQL store; every JSON endpoint of the
 OpenAPI document (``auth/*`` included, before sign-in) also gets deeply nested JSON. The server
-runs in a process of its own (tests/server/live.py) for the whole module, and the last test
+runs in a process of its own (tests/helpers/live.py) for the whole module, and the last test
 checks that its log holds no server error.
 """
 
@@ -14,8 +14,7 @@ import pytest
 
 from askdb_server.base.validation import MAX_JSON_BYTES
 from askdb_server.openapi import openapi_document
-
-from .live import live_server, shop_world, store_database
+from tests.helpers.live import live_server, shop_world, store_database
 
 BIG = 2**64  # beyond 64 bits
 DEEP = "[" * 100_000 + "]" * 100_000

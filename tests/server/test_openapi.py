@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from types import SimpleNamespace
 
-import jsonschema
 import pytest
 from openapi_spec_validator import validate
 
@@ -15,24 +14,7 @@ from askdb_server.keys.scopes import SCOPES
 from askdb_server.openapi import DuplicateEntryError, assemble, openapi_document
 from askdb_server.projects import openapi as projects_fragment
 from askdb_server.quotas.plans import PLANS
-
-
-def _validator(doc: dict, method: str, path: str, status: int):
-    op = doc["paths"][path][method.lower()]
-    content = op["responses"][str(status)]["content"]
-    schema = next(iter(content.values()))["schema"]
-    # Resolve $refs against the whole document.
-    return jsonschema.Draft202012Validator(
-        {**schema, "components": doc["components"]},
-    )
-
-
-def _template(doc: dict, concrete: str) -> str:
-    for template in doc["paths"]:
-        pattern = "^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$"
-        if re.match(pattern, concrete):
-            return template
-    raise AssertionError(f"{concrete} is not described in the OpenAPI document")
+from tests.helpers.openapi import path_template, response_validator
 
 
 async def test_document_is_valid_and_served(api):
@@ -50,7 +32,7 @@ async def test_every_route_is_documented():
         if route == r"/askdb/api/.*":  # the catch-all: problem+json 404 for unknown paths
             continue
         concrete = re.sub(r"\(\?P<[^>]+>[^)]*\)", "x", route)
-        _template(doc, concrete)
+        path_template(doc, concrete)
 
 
 async def test_real_responses_match_the_document(api, shop_db):
@@ -84,8 +66,8 @@ async def test_real_responses_match_the_document(api, shop_db):
     await call("POST", f"projects/{pid}/restore")
     statuses = set()
     for method, path, status, data in calls:
-        template = _template(doc, path)
-        _validator(doc, method, template, status).validate(data)
+        template = path_template(doc, path)
+        response_validator(doc, method, template, status).validate(data)
         statuses.add(status)
     assert {200, 201, 400, 404} <= statuses
 

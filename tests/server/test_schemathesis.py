@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from .fuzz import fuzz
-from .live import live_server, shop_world, store_database
+from tests.helpers.fuzz import fuzz
+from tests.helpers.live import live_server, shop_world, store_database
 
 # About 500 cases per store: 8 per operation, half valid and half invalid (hypothesis
 # stops early where an operation has fewer distinct inputs).

@@ -12,25 +12,12 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from jupyter_server.auth.identity import IdentityProvider, User
 
-from askdb_server.openapi import openapi_document  # noqa: I001
+from tests.helpers.servers import HeaderIdentityProvider
+from tests.helpers.shop import SHOP_DDL
+from tests.helpers.world import ROLES
 
-from ..conftest import SHOP_DDL
-from ..test_openapi import _template, _validator
-from .world import ROLES
-
-DOC = openapi_document()
 WRITE = "PUT", "PATCH", "DELETE", "POST"
-
-
-class HeaderIdentityProvider(IdentityProvider):
-    """Test only: after the token check, ``X-Test-User`` names the user."""
-
-    async def _get_user(self, handler):
-        user = await super()._get_user(handler)
-        name = handler.request.headers.get("X-Test-User")
-        return User(username=name) if user is not None and name else user
 
 
 @pytest.fixture
@@ -47,21 +34,6 @@ def jp_server_config(tmp_path):
             "sqlite_roots": [str(tmp_path)],  # a shared deployment: the test's databases only
         },
     }
-
-
-@pytest.fixture
-def as_user(api):
-    """``await as_user("a-admin", "GET", "projects")`` → (status, json), checked against the
-    OpenAPI document."""
-
-    async def call(username, method, path, body=None, **kw):
-        headers = {"X-Test-User": username}
-        status, data = await api(method, path, body, headers=headers, **kw)
-        if status not in (204, 405):
-            _validator(DOC, method, _template(DOC, "/askdb/api/" + path), status).validate(data)
-        return status, data
-
-    return call
 
 
 @pytest.fixture

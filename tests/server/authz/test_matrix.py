@@ -30,10 +30,9 @@ from askdb_server.app import AskDBApp
 from askdb_server.authz.policy import Permission, Role, allowed
 from askdb_server.identity.who import Identity
 from askdb_server.openapi import openapi_document
-
-from ..conftest import SHOP_DDL
-from .test_api import HeaderIdentityProvider
-from .world import ROLES
+from tests.helpers.servers import HeaderIdentityProvider
+from tests.helpers.shop import SHOP_DDL
+from tests.helpers.world import ROLES
 
 B_ROLES = (*ROLES, None)
 # On PostgreSQL (the same code, a second store) B is ADMIN or nothing, to keep the run short.

@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 
 from askdb_server.errors import ForbiddenError, ProjectNotFoundError
-
-from .world import join
+from tests.helpers.world import join
 
 SHOP = {"name": "probe", "scopes": ["query:generate"]}
 

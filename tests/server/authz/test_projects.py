@@ -12,8 +12,7 @@ from askdb_server.errors import (
     UserNotFoundError,
 )
 from askdb_server.store.models import User
-
-from .world import ROLES
+from tests.helpers.world import ROLES
 
 
 def _names(services, who):

@@ -7,8 +7,7 @@ import jsonschema
 import pytest
 
 from askdb_server.openapi import openapi_document
-
-from ..conftest import askdb_server_config
+from tests.helpers.servers import askdb_server_config
 
 SQL = "SELECT id, name FROM customers ORDER BY id"
 

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
-import sqlalchemy as sa
 
 from askdb_server.demo import create_demo_database
 from askdb_server.engine.builtin import BuiltinEngine
-from askdb_server.engine.values import ValueIndex
 from askdb_server.knowledge.embedder import MiniLMEmbedder
-from askdb_server.schemas.model import Column, ForeignKey, Schema, Table
+from tests.helpers.engine import Domain, sqlite_domain
 
 LIBRARY_DDL = """
 CREATE TABLE authors (id INTEGER PRIMARY KEY, name TEXT NOT NULL, country TEXT);
@@ -93,51 +87,6 @@ FLEET_ROWS = {
 }
 
 
-@dataclass
-class Domain:
-    engine: sa.Engine
-    schema: Schema
-    values: ValueIndex
-
-    def run(self, sql: str) -> list[tuple]:
-        with self.engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(sa.text(sql)).fetchall()]
-
-
-def schema_of(engine: sa.Engine) -> Schema:
-    """The database's schema, read with SQLAlchemy's inspector."""
-    insp = sa.inspect(engine)
-    tables = []
-    for name in insp.get_table_names():
-        pk = tuple(insp.get_pk_constraint(name)["constrained_columns"])
-        cols = tuple(
-            Column(c["name"], str(c["type"]), c["nullable"], c["name"] in pk)
-            for c in insp.get_columns(name)
-        )
-        fks = tuple(
-            ForeignKey(
-                tuple(f["constrained_columns"]), f["referred_table"], tuple(f["referred_columns"])
-            )
-            for f in insp.get_foreign_keys(name)
-        )
-        tables.append(Table(name, cols, pk, fks))
-    return Schema(tuple(tables), "sqlite")
-
-
-def _domain(path: Path, ddl: str | None = None, rows: dict | None = None) -> Domain:
-    if ddl is not None:
-        conn = sqlite3.connect(path)
-        conn.executescript(ddl)
-        for table, data in rows.items():
-            marks = ", ".join("?" * len(data[0]))
-            conn.executemany(f"INSERT INTO {table} VALUES ({marks})", data)
-        conn.commit()
-        conn.close()
-    engine = sa.create_engine(f"sqlite:///{path}")
-    schema = schema_of(engine)
-    return Domain(engine, schema, ValueIndex.build(engine, schema))
-
-
 @pytest.fixture(scope="session")
 def embedder() -> MiniLMEmbedder:
     return MiniLMEmbedder()
@@ -150,14 +99,16 @@ def engine(embedder) -> BuiltinEngine:
 
 @pytest.fixture(scope="session")
 def library(tmp_path_factory) -> Domain:
-    return _domain(tmp_path_factory.mktemp("library") / "library.sqlite", LIBRARY_DDL, LIBRARY_ROWS)
+    return sqlite_domain(
+        tmp_path_factory.mktemp("library") / "library.sqlite", LIBRARY_DDL, LIBRARY_ROWS
+    )
 
 
 @pytest.fixture(scope="session")
 def fleet(tmp_path_factory) -> Domain:
-    return _domain(tmp_path_factory.mktemp("fleet") / "fleet.sqlite", FLEET_DDL, FLEET_ROWS)
+    return sqlite_domain(tmp_path_factory.mktemp("fleet") / "fleet.sqlite", FLEET_DDL, FLEET_ROWS)
 
 
 @pytest.fixture(scope="session")
 def shop(tmp_path_factory) -> Domain:
-    return _domain(create_demo_database(tmp_path_factory.mktemp("demo") / "shop.sqlite"))
+    return sqlite_domain(create_demo_database(tmp_path_factory.mktemp("demo") / "shop.sqlite"))

@@ -12,6 +12,7 @@ import pytest
 
 from askdb_server.errors import NoAnswerError
 from askdb_server.schemas.model import Schema
+from tests.helpers.engine import normalised
 
 pytestmark = pytest.mark.slow
 
@@ -137,12 +138,6 @@ DEMO_REFERENCES = [
     "SELECT p.category, SUM(oi.quantity) FROM order_items oi JOIN products p "
     "ON p.id = oi.product_id GROUP BY p.category",
 ]
-
-
-def normalised(rows: list[tuple], ordered: bool) -> list[tuple]:
-    """Rows with floats rounded; sorted unless the order is part of the answer."""
-    out = [tuple(round(v, 6) if isinstance(v, float) else v for v in r) for r in rows]
-    return out if ordered else sorted(out, key=repr)
 
 
 def _check(engine, domain, question: str, reference: str, ordered: bool) -> None:

@@ -19,8 +19,7 @@ from askdb_server.evaluation.report import Summary, format_summary, percentile
 from askdb_server.evaluation.runner import Evaluator, make_runner
 from askdb_server.evaluation.shapes import GROUPED, ONE_JOIN, SINGLE
 from askdb_server.sqlrun.connections import ConnectionRegistry
-
-from .conftest import QUESTIONS, make_spider_folder
+from tests.helpers.spider import QUESTIONS, make_spider_folder
 
 SLOW_SQL = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
 

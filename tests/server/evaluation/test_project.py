@@ -13,8 +13,7 @@ from askdb_server.errors import NoApprovedPairsError, ProjectNotFoundError
 from askdb_server.evaluation.project import load_project_pairs, project_items
 from askdb_server.services import Services, Settings
 from askdb_server.store.models import GoldenPair
-
-from .conftest import make_spider_folder
+from tests.helpers.spider import make_spider_folder
 
 
 @pytest.fixture

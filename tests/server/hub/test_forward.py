@@ -14,7 +14,7 @@ import pytest
 from tornado.httpclient import HTTPClientError
 
 from askdb_server.hub.forward import single_user_service_url
-from tests.loopback import free_port
+from tests.helpers.loopback import free_port
 
 SERVICE_TOKEN = "user-hub-token"
 

@@ -7,9 +7,8 @@ from __future__ import annotations
 import pytest
 
 from askdb_server.hub.serve import serve_config
-
-from ..conftest import askdb_server_config
-from .test_serve import HUB_ENV
+from tests.helpers.hub import HUB_ENV
+from tests.helpers.servers import askdb_server_config
 
 HUB_AT_LOOPBACK = {**HUB_ENV, "JUPYTERHUB_SERVICE_URL": "http://127.0.0.1:10101"}
 

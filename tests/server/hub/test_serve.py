@@ -7,13 +7,7 @@ from traitlets.config import Config
 
 from askdb_server import cli
 from askdb_server.hub.serve import in_hub, serve_config
-
-HUB_ENV = {
-    "JUPYTERHUB_SERVICE_PREFIX": "/services/askdb/",
-    "JUPYTERHUB_API_TOKEN": "secret",
-    "JUPYTERHUB_API_URL": "http://127.0.0.1:8081/hub/api",
-    "JUPYTERHUB_SERVICE_URL": "http://10.0.0.5:10101",
-}
+from tests.helpers.hub import HUB_ENV
 
 
 def test_alone_it_runs_only_the_askdb_extension() -> None:

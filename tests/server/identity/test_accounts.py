@@ -24,9 +24,8 @@ from askdb_server.mail.wiring import MailServices
 from askdb_server.openapi import openapi_document
 from askdb_server.services import Services, Settings
 from askdb_server.store.models import Account, AccountToken
-
-from ..mail.loopback import body_of, smtp  # noqa: F401
-from ..test_openapi import _template, _validator
+from tests.helpers.openapi import path_template, response_validator
+from tests.helpers.smtp import body_of
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 TOKEN = re.compile(r"token=([A-Za-z0-9_\-]+)")
@@ -56,7 +55,7 @@ def services(store_url, tmp_path):
 
 
 @pytest.fixture
-def mail(services, smtp, clock):  # noqa: F811
+def mail(services, smtp, clock):
     return MailServices.build(services, smtp.config(), clock, AccountPolicy())
 
 
@@ -65,19 +64,19 @@ def accounts(mail):
     return mail.accounts
 
 
-def _last_token(mail, smtp, address: str, path: str) -> str:  # noqa: F811
+def _last_token(mail, smtp, address: str, path: str) -> str:
     mail.outbox.deliver_due()
     body = body_of(smtp.inbox.to(address)[-1])
     assert f"https://askdb.example.test/{path}?token=" in body, body
     return TOKEN.search(body).group(1)
 
 
-def _registered(accounts, mail, smtp, email="ada@example.test"):  # noqa: F811
+def _registered(accounts, mail, smtp, email="ada@example.test"):
     accounts.register(email, PASSWORD, name="Ada")
     accounts.verify(_last_token(mail, smtp, email, "askdb/auth/verify"))
 
 
-def test_register_verify_login_logout(accounts, mail, smtp, services):  # noqa: F811
+def test_register_verify_login_logout(accounts, mail, smtp, services):
     accounts.register("Ada@Example.test", PASSWORD, name="Ada")
     with pytest.raises(EmailNotVerifiedError):
         accounts.login("ada@example.test", PASSWORD)
@@ -99,7 +98,7 @@ def test_register_verify_login_logout(accounts, mail, smtp, services):  # noqa: 
         assert session.token not in {t.token_hash for t in s.query(AccountToken)}
 
 
-def test_wrong_password_and_unknown_email_fail_alike(accounts, mail, smtp):  # noqa: F811
+def test_wrong_password_and_unknown_email_fail_alike(accounts, mail, smtp):
     _registered(accounts, mail, smtp)
     with pytest.raises(AuthenticationFailedError) as wrong:
         accounts.login("ada@example.test", "not the password")
@@ -108,7 +107,7 @@ def test_wrong_password_and_unknown_email_fail_alike(accounts, mail, smtp):  # n
     assert wrong.value.message == unknown.value.message
 
 
-def test_register_answers_alike_and_emails_the_owner(accounts, mail, smtp):  # noqa: F811
+def test_register_answers_alike_and_emails_the_owner(accounts, mail, smtp):
     _registered(accounts, mail, smtp)
     assert accounts.register("ada@example.test", "another password!") is None
     mail.outbox.deliver_due()
@@ -120,7 +119,7 @@ def test_register_answers_alike_and_emails_the_owner(accounts, mail, smtp):  # n
         accounts.login("ada@example.test", "another password!")
 
 
-def test_sessions_expire(accounts, mail, smtp, clock):  # noqa: F811
+def test_sessions_expire(accounts, mail, smtp, clock):
     _registered(accounts, mail, smtp)
     session = accounts.login("ada@example.test", PASSWORD)
     clock.now = T0 + timedelta(days=14)
@@ -130,7 +129,7 @@ def test_sessions_expire(accounts, mail, smtp, clock):  # noqa: F811
         assert [t.purpose for t in s.query(AccountToken)] == ["session"]
 
 
-def test_deactivated_users_cannot_sign_in(accounts, mail, smtp, services):  # noqa: F811
+def test_deactivated_users_cannot_sign_in(accounts, mail, smtp, services):
     _registered(accounts, mail, smtp)
     session = accounts.login("ada@example.test", PASSWORD)
     with services.store.session() as s:
@@ -142,7 +141,7 @@ def test_deactivated_users_cannot_sign_in(accounts, mail, smtp, services):  # no
         accounts.login("ada@example.test", PASSWORD)
 
 
-def test_change_password_ends_other_sessions(accounts, mail, smtp):  # noqa: F811
+def test_change_password_ends_other_sessions(accounts, mail, smtp):
     _registered(accounts, mail, smtp)
     here = accounts.login("ada@example.test", PASSWORD)
     there = accounts.login("ada@example.test", PASSWORD)
@@ -156,7 +155,7 @@ def test_change_password_ends_other_sessions(accounts, mail, smtp):  # noqa: F81
     accounts.login("ada@example.test", "a new password 1")
 
 
-def test_password_reset(accounts, mail, smtp, clock):  # noqa: F811
+def test_password_reset(accounts, mail, smtp, clock):
     _registered(accounts, mail, smtp)
     session = accounts.login("ada@example.test", PASSWORD)
     assert accounts.request_reset("nobody@example.test") is None  # same answer, no email
@@ -179,7 +178,7 @@ def test_password_reset(accounts, mail, smtp, clock):  # noqa: F811
     assert e.value.reason == "expired"
 
 
-def test_failed_logins_are_limited_per_email_and_address(accounts, mail, smtp, clock):  # noqa: F811
+def test_failed_logins_are_limited_per_email_and_address(accounts, mail, smtp, clock):
     _registered(accounts, mail, smtp)
     for _ in range(5):
         with pytest.raises(AuthenticationFailedError):
@@ -192,7 +191,7 @@ def test_failed_logins_are_limited_per_email_and_address(accounts, mail, smtp, c
     accounts.login("ada@example.test", PASSWORD, ip="10.0.0.1")  # the window passed
 
 
-def test_reset_requests_are_limited(accounts, mail, smtp, clock):  # noqa: F811
+def test_reset_requests_are_limited(accounts, mail, smtp, clock):
     for _ in range(5):
         accounts.request_reset("x@example.test", ip="10.0.0.1")
     clock.now = T0 + timedelta(minutes=5)
@@ -201,7 +200,7 @@ def test_reset_requests_are_limited(accounts, mail, smtp, clock):  # noqa: F811
     assert e.value.retry_after == 10 * 60 + 1
 
 
-def test_limit_holds_across_processes(accounts, mail, smtp, services, clock):  # noqa: F811
+def test_limit_holds_across_processes(accounts, mail, smtp, services, clock):
     # A second manager on the same store (another server process) sees the same attempts.
     other = MailServices.build(services, smtp.config(), clock).accounts
     for manager in (accounts, other, accounts, other, accounts):
@@ -216,7 +215,7 @@ def test_weak_or_odd_passwords_are_refused(accounts, password):
         accounts.register("z@example.test", password)
 
 
-def test_reregistering_before_verifying_voids_the_first_link(accounts, mail, smtp):  # noqa: F811
+def test_reregistering_before_verifying_voids_the_first_link(accounts, mail, smtp):
     accounts.register("w@example.test", "first password!")
     first = _last_token(mail, smtp, "w@example.test", "askdb/auth/verify")
     accounts.register("w@example.test", "second password")
@@ -233,7 +232,7 @@ XSRF = "5f3c2a9b7d1e4f60a8b2c3d4e5f6a7b8"
 
 
 @pytest.fixture
-def jp_server_config(tmp_path, smtp):  # noqa: F811
+def jp_server_config(tmp_path, smtp):
     from askdb_server.identity.standalone import standalone_config
 
     config = standalone_config()
@@ -270,15 +269,15 @@ def browser(api):
         text = resp.body.decode() if resp.body else ""
         data = json.loads(text) if text else None
         if resp.code != 204:  # every answer is what the OpenAPI document says
-            template = _template(DOC, "/askdb/api/" + path)
-            _validator(DOC, method, template, resp.code).validate(data)
+            template = path_template(DOC, "/askdb/api/" + path)
+            response_validator(DOC, method, template, resp.code).validate(data)
         return resp.code, data, resp
 
     call.jar = jar
     return call
 
 
-async def _email(smtp, address, count=1):  # noqa: F811
+async def _email(smtp, address, count=1):
     import asyncio
 
     for _ in range(200):
@@ -288,7 +287,7 @@ async def _email(smtp, address, count=1):  # noqa: F811
     raise AssertionError(f"no email {count} to {address}")
 
 
-async def test_accounts_over_rest(browser, smtp):  # noqa: F811
+async def test_accounts_over_rest(browser, smtp):
     status, _, _ = await browser("GET", "users/me")
     assert status == 403  # no session: the server's token does not sign in here
 
@@ -334,7 +333,7 @@ async def test_accounts_over_rest(browser, smtp):  # noqa: F811
     assert status == 403
 
 
-async def test_reset_and_rate_limit_over_rest(browser, smtp):  # noqa: F811
+async def test_reset_and_rate_limit_over_rest(browser, smtp):
     await browser("POST", "auth/register", {"email": "bo@example.test", "password": PASSWORD})
     token = TOKEN.search(await _email(smtp, "bo@example.test")).group(1)
     await browser("POST", "auth/verify", {"token": token})
@@ -364,7 +363,7 @@ async def test_reset_and_rate_limit_over_rest(browser, smtp):  # noqa: F811
     assert resp.headers["Content-Type"].startswith("application/problem+json")
 
 
-async def test_emailed_links_open_pages_that_spend_nothing(browser, smtp, jp_fetch):  # noqa: F811
+async def test_emailed_links_open_pages_that_spend_nothing(browser, smtp, jp_fetch):
     await browser("POST", "auth/register", {"email": "cy@example.test", "password": PASSWORD})
     token = TOKEN.search(await _email(smtp, "cy@example.test")).group(1)
     for page in (("auth", "verify"), ("auth", "reset"), ("invitations", "accept")):
@@ -397,7 +396,7 @@ class TestBehindATLSProxy:
         jp_server_config["AskDBAccounts"]["secure_cookie"] = True
         return jp_server_config
 
-    async def test_session_cookie_is_secure(self, browser, smtp):  # noqa: F811
+    async def test_session_cookie_is_secure(self, browser, smtp):
         await browser("POST", "auth/register", {"email": "di@example.test", "password": PASSWORD})
         token = TOKEN.search(await _email(smtp, "di@example.test")).group(1)
         await browser("POST", "auth/verify", {"token": token})

@@ -3,7 +3,6 @@ SMTP server on loopback; then the whole flow over REST through a Jupyter server.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -19,28 +18,20 @@ from askdb_server.errors import (
 )
 from askdb_server.mail.wiring import MailServices
 from askdb_server.store.models import Invitation
-
-from ..mail.loopback import body_of, smtp  # noqa: F401
+from tests.helpers.clock import Clock
+from tests.helpers.servers import HeaderIdentityProvider
+from tests.helpers.smtp import INVITATION_TOKEN, body_of, invitation_token_sent_to
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
-TOKEN = re.compile(r"token=([A-Za-z0-9_\-]+)")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
 def clock():
-    return Clock()
+    return Clock(T0)
 
 
 @pytest.fixture
-def mail(world, smtp, clock):  # noqa: F811
+def mail(world, smtp, clock):
     return MailServices.build(world.services, smtp.config(), clock)
 
 
@@ -49,20 +40,12 @@ def _by_email(invitations: list) -> list:
     return [i for i in invitations if i.email]
 
 
-def _token_sent_to(mail, smtp, address: str) -> str:  # noqa: F811
-    mail.outbox.deliver_due()
-    [message] = smtp.inbox.to(address)
-    body = body_of(message)
-    assert "https://askdb.example.test/askdb/invitations/accept?token=" in body
-    return TOKEN.search(body).group(1)
-
-
-def test_invite_emails_a_link_that_joins_with_the_role(world, mail, smtp):  # noqa: F811
+def test_invite_emails_a_link_that_joins_with_the_role(world, mail, smtp):
     a = world.a
     inv = mail.invitations.invite(a["ADMIN"], "New.Person@Example.test", "DEVELOPER")
     assert (inv.email, inv.role, inv.status) == ("new.person@example.test", "DEVELOPER", "pending")
     assert inv.expires_at == T0 + timedelta(days=7)
-    token = _token_sent_to(mail, smtp, "new.person@example.test")
+    token = invitation_token_sent_to(mail, smtp, "new.person@example.test")
 
     newcomer = world.services.users.ensure("newcomer")
     joined = mail.invitations.accept(newcomer, token)
@@ -75,21 +58,21 @@ def test_invite_emails_a_link_that_joins_with_the_role(world, mail, smtp):  # no
         assert token not in stored.token_hash and len(stored.token_hash) == 64
 
 
-def test_a_token_works_once(world, mail, smtp):  # noqa: F811
+def test_a_token_works_once(world, mail, smtp):
     mail.invitations.invite(world.a["ADMIN"], "x@example.test", "VIEWER")
-    token = _token_sent_to(mail, smtp, "x@example.test")
+    token = invitation_token_sent_to(mail, smtp, "x@example.test")
     mail.invitations.accept(world.services.users.ensure("x"), token)
     with pytest.raises(TokenGoneError) as e:
         mail.invitations.accept(world.services.users.ensure("y"), token)
     assert e.value.reason == "used" and e.value.status == 410
 
 
-def test_expired_and_revoked_tokens_are_gone(world, mail, smtp, clock):  # noqa: F811
+def test_expired_and_revoked_tokens_are_gone(world, mail, smtp, clock):
     admin = world.a["ADMIN"]
     mail.invitations.invite(admin, "late@example.test", "VIEWER")
-    late = _token_sent_to(mail, smtp, "late@example.test")
+    late = invitation_token_sent_to(mail, smtp, "late@example.test")
     revoked = mail.invitations.invite(admin, "rev@example.test", "VIEWER")
-    rev_token = _token_sent_to(mail, smtp, "rev@example.test")
+    rev_token = invitation_token_sent_to(mail, smtp, "rev@example.test")
     mail.invitations.revoke(admin, revoked.id)
     someone = world.services.users.ensure("someone")
     with pytest.raises(TokenGoneError) as e:
@@ -138,21 +121,21 @@ def test_another_orgs_invitation_is_invisible(world, mail):
         mail.invitations.revoke(world.b["ADMIN"], inv.id)
 
 
-def test_members_are_not_invited_twice_and_cannot_rejoin(world, mail, smtp):  # noqa: F811
+def test_members_are_not_invited_twice_and_cannot_rejoin(world, mail, smtp):
     with pytest.raises(InvalidInputError):
         mail.invitations.invite(world.a["ADMIN"], "not an email", "VIEWER")
     mail.invitations.invite(world.a["ADMIN"], "b@example.test", "VIEWER")
-    token = _token_sent_to(mail, smtp, "b@example.test")
+    token = invitation_token_sent_to(mail, smtp, "b@example.test")
     with pytest.raises(ConflictError):
         mail.invitations.accept(world.a["VIEWER"], token)  # already a member
     # The token was not spent by the refusal.
     mail.invitations.accept(world.b["VIEWER"], token)
 
 
-def test_invite_accept_revoke_are_audited(world, mail, smtp):  # noqa: F811
+def test_invite_accept_revoke_are_audited(world, mail, smtp):
     admin = world.a["ADMIN"]
     inv = mail.invitations.invite(admin, "c@example.test", "VIEWER")
-    token = _token_sent_to(mail, smtp, "c@example.test")
+    token = invitation_token_sent_to(mail, smtp, "c@example.test")
     mail.invitations.accept(world.services.users.ensure("c"), token)
     other = mail.invitations.invite(admin, "d@example.test", "VIEWER")
     mail.invitations.revoke(admin, other.id)
@@ -166,11 +149,8 @@ def test_invite_accept_revoke_are_audited(world, mail, smtp):  # noqa: F811
 
 
 # -- over REST, with the server's background delivery ---------------------------------------
-from ..authz.test_api import HeaderIdentityProvider, as_user  # noqa: E402, F401
-
-
 @pytest.fixture
-def jp_server_config(tmp_path, smtp):  # noqa: F811
+def jp_server_config(tmp_path, smtp):
     return {
         "ServerApp": {
             "jpserver_extensions": {"askdb_server": True},
@@ -191,7 +171,7 @@ def jp_server_config(tmp_path, smtp):  # noqa: F811
     }
 
 
-async def _email_to(smtp, address: str, timeout: float = 10.0):  # noqa: F811
+async def _email_to(smtp, address: str, timeout: float = 10.0):
     import asyncio
 
     for _ in range(int(timeout / 0.05)):
@@ -202,14 +182,14 @@ async def _email_to(smtp, address: str, timeout: float = 10.0):  # noqa: F811
     raise AssertionError(f"no email reached {address}")
 
 
-async def test_invitation_flow_over_rest(as_user, smtp):  # noqa: F811
+async def test_invitation_flow_over_rest(as_user, smtp):
     status, inv = await as_user(
         "boss", "POST", "orgs/current/invitations", {"email": "kim@example.test", "role": "MANAGER"}
     )
     assert status == 201, inv
     assert inv["status"] == "pending"
     message = await _email_to(smtp, "kim@example.test")
-    token = TOKEN.search(body_of(message)).group(1)
+    token = INVITATION_TOKEN.search(body_of(message)).group(1)
 
     # Kim signs in (her own personal organization) and accepts.
     status, joined = await as_user("kim", "POST", "invitations/accept", {"token": token})
@@ -235,7 +215,7 @@ async def test_invitation_flow_over_rest(as_user, smtp):  # noqa: F811
     assert status == 201
     status, _ = await as_user("kim", "DELETE", f"orgs/current/invitations/{second['id']}")
     assert status == 204
-    lee_token = TOKEN.search(body_of(await _email_to(smtp, "lee@example.test"))).group(1)
+    lee_token = INVITATION_TOKEN.search(body_of(await _email_to(smtp, "lee@example.test"))).group(1)
     status, problem = await as_user("lee", "POST", "invitations/accept", {"token": lee_token})
     assert (status, problem["reason"]) == (410, "revoked")
     status, listed = await as_user("boss", "GET", "orgs/current/invitations")
@@ -330,7 +310,7 @@ def test_a_username_invitation_needs_the_inviters_rights(world, mail):
         mail.invitations.invite_user(a["ADMIN"], "", "VIEWER")
 
 
-async def test_members_post_invites_over_rest(as_user, smtp):  # noqa: F811
+async def test_members_post_invites_over_rest(as_user, smtp):
     _, me = await as_user("lee", "GET", "users/me")  # an existing user of their own org
     status, inv = await as_user(
         "boss", "POST", "orgs/current/members", {"username": "lee", "role": "DEVELOPER"}

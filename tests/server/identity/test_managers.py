@@ -12,8 +12,7 @@ from askdb_server.errors import (
     UserNotFoundError,
 )
 from askdb_server.store.db import MIGRATIONS_DIR, Store
-
-from ..authz.world import invitations_of
+from tests.helpers.world import invitations_of
 
 
 def test_first_sight_gives_a_personal_org_where_one_is_admin(world):

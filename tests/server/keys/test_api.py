@@ -7,9 +7,8 @@ from __future__ import annotations
 import pytest
 
 from askdb_server.openapi import openapi_document
-
-from ..conftest import askdb_server_config
-from ..test_openapi import _template, _validator
+from tests.helpers.openapi import path_template, response_validator
+from tests.helpers.servers import askdb_server_config
 
 DOC = openapi_document()
 
@@ -30,7 +29,8 @@ def call(api):
         if key is not None:
             headers["Authorization"] = f"Bearer {key}"
         status, data = await api(method, path, body, headers=headers)
-        _validator(DOC, method, _template(DOC, "/askdb/api/" + path), status).validate(data)
+        template = path_template(DOC, "/askdb/api/" + path)
+        response_validator(DOC, method, template, status).validate(data)
         return status, data
 
     return go

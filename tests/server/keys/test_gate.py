@@ -28,8 +28,7 @@ from askdb_server.store.models import (
     QuotaCounter,
     RateLimitState,
 )
-
-from .conftest import Clock
+from tests.helpers.clock import Clock
 
 ASK = dict(route="ask", scope="query:generate", method="POST", ip="10.1.2.3")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ..conftest import askdb_server_config
+from tests.helpers.servers import askdb_server_config
 
 
 @pytest.fixture

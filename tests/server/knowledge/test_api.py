@@ -8,8 +8,7 @@ from __future__ import annotations
 import pytest
 
 from askdb_server.openapi import openapi_document
-
-from ..test_openapi import _template, _validator
+from tests.helpers.openapi import path_template, response_validator
 
 
 @pytest.fixture
@@ -20,7 +19,8 @@ def checked(api):
     async def call(method, path, body=None, **kw):
         status, data = await api(method, path, body, **kw)
         if status != 204:
-            _validator(doc, method, _template(doc, "/askdb/api/" + path), status).validate(data)
+            template = path_template(doc, "/askdb/api/" + path)
+            response_validator(doc, method, template, status).validate(data)
         return status, data
 
     return call

@@ -26,8 +26,7 @@ from askdb_server.sqlrun.connections import ConnectionRegistry
 from askdb_server.store.db import Store
 from askdb_server.store.vault import SecretVault
 from askdb_server.users.manager import UserManager
-
-from ..conftest import CUSTOMERS, ORDERS, SHOP_DDL
+from tests.helpers.shop import CUSTOMERS, ORDERS, SHOP_DDL
 
 COUNT_FRANCE = (
     "SELECT COUNT(*) FROM orders JOIN customers ON customers.id = orders.customer_id "

@@ -13,8 +13,8 @@ from askdb_server.mail.outbox import EmailOutbox
 from askdb_server.mail.smtp import SMTPSender
 from askdb_server.store.db import Store
 from askdb_server.store.models import OutboxEmail
-
-from .loopback import LoopbackSMTP, body_of, free_port, smtp  # noqa: F401
+from tests.helpers.loopback import free_port
+from tests.helpers.smtp import LoopbackSMTP, body_of
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 
@@ -44,7 +44,7 @@ def _queue(outbox: EmailOutbox, store: Store, to: str = "ada@example.test") -> N
         outbox.enqueue(s, to, "Hello", "The body, line one.\nLine two.")
 
 
-def test_due_email_is_delivered_once(store, smtp):  # noqa: F811
+def test_due_email_is_delivered_once(store, smtp):
     clock = Clock()
     outbox = _outbox(store, smtp.config(), clock)
     _queue(outbox, store)
@@ -62,7 +62,7 @@ def test_due_email_is_delivered_once(store, smtp):  # noqa: F811
     assert len(smtp.inbox.messages) == 1
 
 
-def test_email_rolled_back_with_its_transaction_is_never_sent(store, smtp):  # noqa: F811
+def test_email_rolled_back_with_its_transaction_is_never_sent(store, smtp):
     outbox = _outbox(store, smtp.config(), Clock())
     with pytest.raises(RuntimeError), store.session() as s:
         outbox.enqueue(s, "ada@example.test", "Hello", "body")
@@ -109,7 +109,7 @@ def test_gives_up_after_max_attempts(store):
     assert outbox.deliver_due(T0 + timedelta(days=1)).given_up == 0
 
 
-def test_several_emails_in_one_pass(store, smtp):  # noqa: F811
+def test_several_emails_in_one_pass(store, smtp):
     outbox = _outbox(store, smtp.config(), Clock())
     for n in range(3):
         _queue(outbox, store, f"user{n}@example.test")
@@ -142,7 +142,7 @@ def test_without_an_smtp_host_emails_wait(store):
     assert email.attempts == 0
 
 
-def test_two_servers_on_postgresql_never_send_twice(pg_url, smtp):  # noqa: F811
+def test_two_servers_on_postgresql_never_send_twice(pg_url, smtp):
     import threading
 
     stores = [Store(pg_url), Store(pg_url)]

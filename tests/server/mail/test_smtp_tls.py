@@ -20,8 +20,8 @@ from cryptography.x509.oid import NameOID
 from askdb_server.mail.outbox import EmailOutbox
 from askdb_server.mail.smtp import SMTPSender
 from askdb_server.store.db import Store
-
-from .loopback import Inbox, LoopbackSMTP, free_port
+from tests.helpers.loopback import free_port
+from tests.helpers.smtp import Inbox, LoopbackSMTP
 
 USER, PASSWORD = "askdb", "s3cret-relay"
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from ..authz.world import world  # noqa: F401
-from ..keys.conftest import Clock
+from tests.helpers.clock import Clock
 
 
 @pytest.fixture
-def quotas(world):  # noqa: F811
+def quotas(world):
     q = world.services.quotas
     q.enabled = True
     q.clock = Clock()

@@ -10,9 +10,8 @@ import json
 import pytest
 
 from askdb_server.openapi import openapi_document
-
-from ..conftest import askdb_server_config
-from ..test_openapi import _template, _validator
+from tests.helpers.openapi import path_template, response_validator
+from tests.helpers.servers import askdb_server_config
 
 DOC = openapi_document()
 
@@ -27,7 +26,8 @@ def call(api):
     async def go(method, path, body=None, headers=None):
         resp = await api(method, path, body, headers=headers, raw=True)
         data = json.loads(resp.body) if resp.body else None
-        _validator(DOC, method, _template(DOC, "/askdb/api/" + path), resp.code).validate(data)
+        template = path_template(DOC, "/askdb/api/" + path)
+        response_validator(DOC, method, template, resp.code).validate(data)
         return resp, data
 
     return go

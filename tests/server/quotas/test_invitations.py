@@ -6,17 +6,16 @@ import pytest
 
 from askdb_server.errors import PlanLimitError
 from askdb_server.mail.wiring import MailServices
+from tests.helpers.clock import Clock
+from tests.helpers.smtp import invitation_token_sent_to
 
-from ..identity.test_invitations import Clock, _token_sent_to
-from ..mail.loopback import smtp  # noqa: F401
 
-
-def test_accepting_past_the_member_count_is_refused(world, quotas, smtp):  # noqa: F811
+def test_accepting_past_the_member_count_is_refused(world, quotas, smtp):
     mail = MailServices.build(world.services, smtp.config(), Clock())
     admin = world.a["ADMIN"]
     world.set_plan("FREE", {"team_members": 4})  # a has 4 members
     mail.invitations.invite(admin, "late@example.test", "VIEWER")
-    token = _token_sent_to(mail, smtp, "late@example.test")
+    token = invitation_token_sent_to(mail, smtp, "late@example.test")
     late = world.services.users.ensure("late")
     with pytest.raises(PlanLimitError):
         mail.invitations.accept(late, token)

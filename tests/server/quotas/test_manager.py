@@ -15,8 +15,7 @@ from askdb_server.quotas.manager import QuotaManager
 from askdb_server.quotas.plans import PLANS
 from askdb_server.store.db import Store
 from askdb_server.store.models import DomainEvent, utcnow
-
-from ..authz.world import join
+from tests.helpers.world import join
 
 
 def _plan(world, **limits):

@@ -9,8 +9,7 @@ import pytest
 from askdb_server.errors import ForbiddenError, InvalidInputError, NotFoundError
 from askdb_server.identity.who import Identity
 from askdb_server.quotas.plans import MAX_LIMIT, UNLIMITED
-
-from ..authz.test_api import HeaderIdentityProvider
+from tests.helpers.servers import HeaderIdentityProvider
 
 
 def test_only_an_operator_sets_a_plan(world):

@@ -9,8 +9,7 @@ import threading
 import pytest
 
 from askdb_server.errors import PlanLimitError
-
-from ..authz.world import join
+from tests.helpers.world import join
 
 THREADS = 8
 ROOM = 3

@@ -13,8 +13,7 @@ from sqlalchemy import text
 from askdb_server.errors import RateLimitedError
 from askdb_server.quotas.ratelimit import RateLimiter
 from askdb_server.store.db import Store
-
-from ..conftest import askdb_server_config
+from tests.helpers.servers import askdb_server_config
 
 
 class FloatClock:

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.conftest import MARIADB_ADMIN_URL, PG_ADMIN_URL
+from tests.helpers.databases import MARIADB_ADMIN_URL, PG_ADMIN_URL
 
 from . import corpus
 from .corpus_world import GUARD_ERRORS, ROLES, Outcome, World, build, run_entry

@@ -23,8 +23,7 @@ from askdb_server.errors import SQLSyntaxError, UnsafeSQLError
 from askdb_server.sqlrun.connections import ConnectionRegistry
 from askdb_server.sqlrun.guard import QueryPolicy, check_sql
 from askdb_server.sqlrun.runner import MYSQL_SQL_MODE, QueryRunner
-
-from .test_runner import Database, mariadb_db, postgres_db, sqlite_db  # noqa: F401
+from tests.helpers.items import Database
 
 PIECES = [
     "'",
@@ -135,7 +134,7 @@ PG_NATIVE = [
 def test_mysql_literals_mean_what_the_server_reads(
     literal: str,
     mariadb_db: Database,
-    runner: QueryRunner,  # noqa: F811
+    runner: QueryRunner,
 ) -> None:
     u = sa.make_url(mariadb_db.url)
     raw = pymysql.connect(host=u.host, port=u.port or 3306, user=u.username, database=u.database)
@@ -154,7 +153,7 @@ def test_mysql_literals_mean_what_the_server_reads(
 def test_postgres_literals_mean_what_the_server_reads(
     literal: str,
     postgres_db: Database,
-    runner: QueryRunner,  # noqa: F811
+    runner: QueryRunner,
 ) -> None:
     u = sa.make_url(postgres_db.url)
     with psycopg.connect(

@@ -1,7 +1,7 @@
 """The runner as an access boundary on real servers: privileged roles, pinned session settings,
 pooled connections reset between queries, and caps that bound rows, bytes and time.
 
-The databases come from test_runner's fixtures (a fresh database with 50 ``items`` rows each).
+The databases come from tests/helpers/items.py (a fresh database with 50 ``items`` rows each).
 ``_execute`` runs SQL past the guard on purpose, to show what the runner does on its own.
 """
 
@@ -22,8 +22,7 @@ from askdb_server.errors import PrivilegedConnectionError, QueryFailedError, Uns
 from askdb_server.sqlrun.connections import ConnectionRegistry
 from askdb_server.sqlrun.guard import QueryPolicy
 from askdb_server.sqlrun.runner import MYSQL_SQL_MODE, QueryRunner
-
-from .test_runner import ROWS, Database, mariadb_db, postgres_db, sqlite_db  # noqa: F401
+from tests.helpers.items import ROWS, Database
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -50,7 +49,7 @@ def _pg_admin(url: str) -> psycopg.Connection:
 
 
 @pytest.fixture
-def pg_reader(postgres_db: Database) -> Iterator[str]:  # noqa: F811
+def pg_reader(postgres_db: Database) -> Iterator[str]:
     """A SELECT-only role on the test database, as the README recommends."""
     role = f"askdb_ro_{uuid.uuid4().hex[:8]}"
     u = sa.make_url(postgres_db.url)
@@ -74,7 +73,7 @@ def pg_reader(postgres_db: Database) -> Iterator[str]:  # noqa: F811
 @pytest.mark.postgres
 def test_a_shared_deployment_refuses_a_superuser_unless_overridden(
     postgres_db: Database,
-    shared_runner: QueryRunner,  # noqa: F811
+    shared_runner: QueryRunner,
 ) -> None:
     with pytest.raises(PrivilegedConnectionError) as info:
         shared_runner.run(postgres_db.url, "SELECT count(*) FROM items")
@@ -89,7 +88,7 @@ def test_a_shared_deployment_refuses_a_superuser_unless_overridden(
 @pytest.mark.postgres
 def test_a_local_deployment_warns_once_about_a_superuser(
     postgres_db: Database,
-    runner: QueryRunner,  # noqa: F811
+    runner: QueryRunner,
 ) -> None:
     first = runner.run(postgres_db.url, "SELECT count(*) FROM items")
     assert first.rows == [[ROWS]]
@@ -104,7 +103,7 @@ def test_a_select_only_role_is_not_privileged(pg_reader: str, shared_runner: Que
 
 
 @pytest.mark.mariadb
-def test_mariadb_root_is_privileged(mariadb_db: Database, shared_runner: QueryRunner) -> None:  # noqa: F811
+def test_mariadb_root_is_privileged(mariadb_db: Database, shared_runner: QueryRunner) -> None:
     with pytest.raises(PrivilegedConnectionError) as info:
         shared_runner.run(mariadb_db.url, "SELECT count(*) FROM items")
     assert "ALL PRIVILEGES" in info.value.message or "FILE" in info.value.message
@@ -113,7 +112,7 @@ def test_mariadb_root_is_privileged(mariadb_db: Database, shared_runner: QueryRu
 @pytest.mark.mariadb
 def test_a_mariadb_select_only_user_is_not_privileged(
     mariadb_db: Database,
-    shared_runner: QueryRunner,  # noqa: F811
+    shared_runner: QueryRunner,
 ) -> None:
     u = sa.make_url(mariadb_db.url)
     user = f"ro_{uuid.uuid4().hex[:8]}"
@@ -136,7 +135,7 @@ def test_a_mariadb_select_only_user_is_not_privileged(
 @pytest.mark.postgres
 def test_postgres_lexing_settings_are_pinned_whatever_the_database_default(
     postgres_db: Database,
-    runner: QueryRunner,  # noqa: F811
+    runner: QueryRunner,
 ) -> None:
     database = sa.make_url(postgres_db.url).database
     with _pg_admin(postgres_db.url) as c:
@@ -153,7 +152,7 @@ def test_postgres_lexing_settings_are_pinned_whatever_the_database_default(
 @pytest.mark.postgres
 def test_postgres_session_state_does_not_outlive_a_query(
     postgres_db: Database,
-    runner: QueryRunner,  # noqa: F811
+    runner: QueryRunner,
 ) -> None:
     runner._execute(
         postgres_db.url, "SELECT pg_advisory_lock(4242), set_config('askdb.x', 'leak', false)"
@@ -170,7 +169,7 @@ def test_postgres_session_state_does_not_outlive_a_query(
 @pytest.mark.mariadb
 def test_mariadb_session_state_does_not_outlive_a_query(
     mariadb_db: Database,
-    runner: QueryRunner,  # noqa: F811
+    runner: QueryRunner,
 ) -> None:
     runner._execute(
         mariadb_db.url, "SELECT GET_LOCK('askdb_boundary', 0), @v := 'leak', LAST_INSERT_ID(77)"

@@ -21,8 +21,8 @@ from askdb_server.errors import (
 from askdb_server.services import Services, Settings
 from askdb_server.sqlrun.targets import TargetPolicy, TargetRules
 from askdb_server.sqlrun.urls import parse_database_url
-
-from ..conftest import SHOP_DDL, askdb_server_config
+from tests.helpers.servers import HeaderIdentityProvider, askdb_server_config
+from tests.helpers.shop import SHOP_DDL
 
 REFUSED = (ConnectionNotAllowedError, InvalidDatabaseURLError)
 SHARED = TargetRules(shared=True)
@@ -439,8 +439,6 @@ def test_managers_refuse_the_store_at_creation_change_clone_and_query(services, 
 # -- over REST, in a shared deployment (local_user ''), on SQLite and PostgreSQL stores -------
 @pytest.fixture(params=["sqlite", "postgresql"])
 def jp_server_config(request, tmp_path):
-    from ..authz.test_api import HeaderIdentityProvider
-
     store = {"database_url": request.getfixturevalue("pg_url")} if request.param != "sqlite" else {}
     config = askdb_server_config(
         tmp_path, local_user="", sqlite_roots=[str(tmp_path / "dbs")], **store

@@ -10,8 +10,7 @@ import pytest
 from askdb_server.errors import InvalidDatabaseURLError
 from askdb_server.sqlrun.connections import unreachable
 from askdb_server.sqlrun.urls import parse_database_url, redact, render, scrub
-
-from ..conftest import SHOP_DDL
+from tests.helpers.shop import SHOP_DDL
 
 
 @pytest.mark.parametrize(

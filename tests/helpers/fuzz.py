@@ -52,7 +52,7 @@ class FuzzReport:
         )
 
 
-def fuzz(server, ids: dict, per_operation: int, seed: int | None = None) -> FuzzReport:  # noqa: ANN001
+def fuzz(server, ids: dict, per_operation: int, seed: int | None = None) -> FuzzReport:
     """Run ``per_operation`` cases on each operation of ``server``'s document (half positive,
     half negative) and report what came back; the same cases every run unless ``seed``."""
     document = server.call("GET", "openapi.json").json()
@@ -70,7 +70,7 @@ def fuzz(server, ids: dict, per_operation: int, seed: int | None = None) -> Fuzz
     return report
 
 
-def _run(operation, mode, examples, seed, server, ids, rng, base_url, report) -> None:  # noqa: ANN001
+def _run(operation, mode, examples, seed, server, ids, rng, base_url, report) -> None:
     key = (operation.method.upper(), operation.path)
 
     @settings(
@@ -82,7 +82,7 @@ def _run(operation, mode, examples, seed, server, ids, rng, base_url, report) ->
         suppress_health_check=list(HealthCheck),
     )
     @given(case=operation.as_strategy(generation_mode=mode))
-    def one(case) -> None:  # noqa: ANN001
+    def one(case) -> None:
         if key not in KEEP_GENERATED and case.path_parameters:
             for name, which in REAL.items():
                 if name in case.path_parameters and rng.random() < 0.75:
@@ -96,7 +96,7 @@ def _run(operation, mode, examples, seed, server, ids, rng, base_url, report) ->
             return
         try:
             case.validate_response(response, checks=CHECKS)
-        except Exception as e:  # noqa: BLE001 - a check's failure, reported with its case
+        except Exception as e:  # a check's failure, reported with its case
             first = str(e).strip().splitlines()[:6]
             report.violations.append(f"{where}: {' | '.join(first)} {_request(case)}")
 
@@ -108,7 +108,7 @@ def _run(operation, mode, examples, seed, server, ids, rng, base_url, report) ->
         pass
 
 
-def _request(case) -> str:  # noqa: ANN001
+def _request(case) -> str:
     parts = [f"path={case.path_parameters!r}"]
     if case.query:
         parts.append(f"query={case.query!r}")

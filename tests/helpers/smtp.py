@@ -1,8 +1,10 @@
-"""A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
+"""A real SMTP server on loopback (aiosmtpd) that keeps what it receives (the ``smtp``
+fixture is a pytest plugin), and reading the invitation emails it got."""
 
 from __future__ import annotations
 
 import email
+import re
 from collections.abc import Iterator
 from email.message import Message
 
@@ -10,7 +12,9 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from askdb_server.mail.config import AskDBMail
-from tests.loopback import free_port
+from tests.helpers.loopback import free_port
+
+INVITATION_TOKEN = re.compile(r"token=([A-Za-z0-9_\-]+)")
 
 
 class Inbox:
@@ -19,7 +23,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[Message] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append(email.message_from_bytes(envelope.content))
         return "250 Message accepted for delivery"
 
@@ -67,3 +71,12 @@ def smtp() -> Iterator[LoopbackSMTP]:
 
 def body_of(message: Message) -> str:
     return message.get_payload(decode=True).decode()
+
+
+def invitation_token_sent_to(mail, smtp: LoopbackSMTP, address: str) -> str:
+    """Deliver ``mail``'s due emails; the token in the one invitation ``address`` received."""
+    mail.outbox.deliver_due()
+    [message] = smtp.inbox.to(address)
+    body = body_of(message)
+    assert "https://askdb.example.test/askdb/invitations/accept?token=" in body
+    return INVITATION_TOKEN.search(body).group(1)

@@ -1,5 +1,6 @@
 """The two-organization world: each organization has one member of every role and a project,
-on a real store (SQLite and PostgreSQL), over a small SQLite database."""
+on a real store (SQLite and PostgreSQL), over a small SQLite database (the ``world`` fixture is
+a pytest plugin)."""
 
 from __future__ import annotations
 

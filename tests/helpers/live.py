@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import sqlite3
 import subprocess
 import sys
 import time
@@ -23,9 +22,9 @@ from pathlib import Path
 import requests
 import sqlalchemy as sa
 
-from tests.conftest import PG_ADMIN_URL
-from tests.loopback import free_port
-from tests.server.conftest import CUSTOMERS, ORDERS, SHOP_DDL
+from tests.helpers.databases import PG_ADMIN_URL
+from tests.helpers.loopback import free_port
+from tests.helpers.shop import write_shop
 
 
 @dataclass
@@ -69,11 +68,7 @@ def store_database(kind: str, tmp: Path) -> Iterator[str]:
 def shop_world(server: LiveServer, tmp: Path) -> dict:
     """A project on a small shop database (schema introspected), a conversation and an API
     key: their ids as ``pid``, ``cid`` and ``kid``."""
-    shop = tmp / "shop.db"
-    with sqlite3.connect(shop) as con:
-        con.executescript(SHOP_DDL)
-        con.executemany("INSERT INTO customers VALUES (?, ?, ?)", CUSTOMERS)
-        con.executemany("INSERT INTO orders VALUES (?, ?, ?, ?)", ORDERS)
+    shop = write_shop(tmp / "shop.db")
     project = server.call(
         "POST", "projects", {"name": "shop", "connection_url": f"sqlite:///{shop}"}
     )

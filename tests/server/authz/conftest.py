@@ -1,3 +1,0 @@
-"""Fixtures: the two-organization world."""
-
-from .world import world  # noqa: F401
