@@ -21,7 +21,6 @@ import sys
 import tempfile
 import time
 import uuid
-from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -35,8 +34,8 @@ PG_ADMIN = os.environ.get("ASKDB_TEST_PG", "postgresql+psycopg://postgres@127.0.
 def worker(url: str, project_id: str, key: tuple, q: int, n: int, orm: bool, start, out) -> None:
     key_id, token = key
     services = Services.build(
-        Settings(
-            data_dir=Path(tempfile.mkdtemp()),
+        Settings.defaults(
+            tempfile.mkdtemp(),
             database_url=url,
             use_embeddings=False,
             enforce_quotas=True,
@@ -72,7 +71,7 @@ def main(procs: int, n: int, q: int, orm: bool) -> None:
     url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
     try:
         services = Services.build(
-            Settings(data_dir=Path(tempfile.mkdtemp()), database_url=url, use_embeddings=False)
+            Settings.defaults(tempfile.mkdtemp(), database_url=url, use_embeddings=False)
         )
         who = services.users.ensure("bench")
         project = services.projects.create(who, "bench")

@@ -84,8 +84,8 @@ def _org(services: Services, prefix: str, db: Path) -> Org:
 @pytest.fixture
 def world(store_url, tmp_path) -> World:
     services = Services.build(
-        Settings(
-            data_dir=tmp_path / "askdb",
+        Settings.defaults(
+            tmp_path / "askdb",
             database_url=store_url,
             use_embeddings=False,
             operators=["operator"],

@@ -34,7 +34,7 @@ TOKEN_RE = re.compile(r"askdb_[0-9a-f]+_[\w-]+")
 @pytest.fixture
 def enforced(shell, askdb_env: Path) -> Iterator[AskDBMagics]:
     """Magics on a local client whose quotas are enforced (as on a shared server)."""
-    settings = Settings(data_dir=askdb_env, use_embeddings=False, enforce_quotas=True)
+    settings = Settings.defaults(askdb_env, use_embeddings=False, enforce_quotas=True)
     client = LocalClient(Services.build(settings))
     instance = AskDBMagics(shell, client_factory=lambda: client)
     shell.register_magics(instance)

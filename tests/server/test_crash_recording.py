@@ -40,8 +40,8 @@ class EndlessEngine(BuiltinEngine):
 
 def _settings(data_dir: Path, store_url: str) -> Settings:
     database_url = "" if store_url.startswith("sqlite") else store_url
-    return Settings(
-        data_dir=data_dir, database_url=database_url, use_embeddings=False, statement_timeout_s=600
+    return Settings.defaults(
+        data_dir, database_url=database_url, use_embeddings=False, statement_timeout=600
     )
 
 
@@ -70,7 +70,7 @@ def _running(store: Store) -> list[tuple[str, str, str]]:
         ]
 
 
-def _wait_for(predicate, what: str, timeout: float = 60.0):  # noqa: ANN001, ANN202
+def _wait_for(predicate, what: str, timeout: float = 60.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = predicate()
@@ -100,7 +100,7 @@ def test_kill_9_during_admitted_work_leaves_interrupted_records(tmp_path, store_
     observer = Store(settings.store_url)
     try:
 
-        def both_running():  # noqa: ANN202
+        def both_running():
             assert child.poll() is None, "the worker ended before it was killed"
             found = _running(observer)
             return len(found) == 2 and found

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from .base import JSON
 
 if TYPE_CHECKING:
+    from askdb_server.identity.who import Identity
     from askdb_server.services import Services
-    from askdb_server.users.manager import Identity
 
 
 class LocalClient:
@@ -27,7 +27,8 @@ class LocalClient:
         """A client on the embedded store in ``data_dir`` (the server's default location)."""
         from askdb_server.services import Services, Settings  # heavy: only when first used
 
-        return cls(Services.build(Settings(data_dir=Path(data_dir), use_embeddings=use_embeddings)))
+        settings = Settings.defaults(Path(data_dir), use_embeddings=use_embeddings)
+        return cls(Services.build(settings))
 
     def __repr__(self) -> str:
         return f"LocalClient({str(self.services.settings.data_dir)!r})"

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select, update
 
 from ..errors import ConversationNotFoundError, InvalidInputError, NotFoundError
+from ..identity.who import Identity
 from ..store.db import Store
 from ..store.models import Conversation, Message, Project, User, utcnow
-from ..users.manager import Identity
 from .boots import BootLease
 
 if TYPE_CHECKING:
@@ -28,8 +28,6 @@ if TYPE_CHECKING:
 
 TITLE_LENGTH = 80
 PREVIEW_ROWS = 20
-# The default byte cap of a message's stored preview (``AskDBApp.preview_bytes``).
-PREVIEW_BYTES = 65536
 INTERRUPTED = (
     "interrupted",
     "The AskDB service stopped before this finished (it was restarted or crashed); ask again.",
@@ -59,17 +57,23 @@ class MessageRecord:
 
 
 class ConversationManager:
-    # The plan's conversation_messages per project, when quotas are enforced (set by Services).
-    storage: StorageQuota | None = None
-    # Most bytes (as JSON) of result rows kept with a message; whole rows only (set by Services).
-    preview_bytes: int = PREVIEW_BYTES
-
     def __init__(
-        self, store: Store, audit: AuditLog | None = None, authz: Authorizer | None = None
+        self,
+        store: Store,
+        audit: AuditLog,
+        authz: Authorizer,
+        storage: StorageQuota,
+        *,
+        preview_bytes: int,
     ) -> None:
+        """``storage``: the plan's conversation_messages per project; ``preview_bytes``: most
+        bytes (as JSON) of result rows kept with a message, whole rows only (0: none;
+        ``AskDBApp.preview_bytes``)."""
         self.store = store
         self.audit = audit
         self.authz = authz
+        self.storage = storage
+        self.preview_bytes = preview_bytes
         self._lease: BootLease | None = None
         self._lease_lock = threading.Lock()
 
@@ -86,8 +90,7 @@ class ConversationManager:
     def _open(
         self, s, who: Identity, project_id: str, conversation_id: str | None, title: str
     ) -> Conversation:
-        if self.storage is not None:
-            self.storage.require_room(s, project_id, "conversation_messages")
+        self.storage.require_room(s, project_id, "conversation_messages")
         if conversation_id:
             conv = s.get(Conversation, conversation_id)
             if conv is None or conv.user_id != who.user_id or conv.project_id != project_id:
@@ -125,8 +128,8 @@ class ConversationManager:
             s.add(msg)
             conv.updated_at = utcnow()
             s.flush()
-            if self.storage is not None:  # alerts only: _open made room for it
-                self.storage.note_stored(s, conv.project_id, "conversation_messages")
+            # alerts only: _open made room for it
+            self.storage.note_stored(s, conv.project_id, "conversation_messages")
             return conv.id, msg.id
 
     def complete(self, message_id: str, rec: MessageRecord) -> str:
@@ -154,8 +157,7 @@ class ConversationManager:
             s.add(msg)
             conv.updated_at = utcnow()
             s.flush()
-            if self.storage is not None:
-                self.storage.note_stored(s, conv.project_id, "conversation_messages")
+            self.storage.note_stored(s, conv.project_id, "conversation_messages")
             self._audit(s, conv, msg)
             return msg.id
 
@@ -226,8 +228,6 @@ class ConversationManager:
     def _audit(self, s, conv: Conversation, msg: Message) -> None:
         """A question asked or SQL run goes to the audit log with the message, in one
         transaction: who, which project, when, and how it ended."""
-        if self.audit is None:
-            return
         user = s.get(User, conv.user_id)
         who = Identity(user_id=conv.user_id, username=user.username if user else "")
         self.audit.append(

@@ -6,7 +6,6 @@ import argparse
 import getpass
 import os
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import EvalDataError
@@ -124,8 +123,9 @@ def _run_on_project(
     from ..services import Services, Settings
     from .project import ProjectSource, project_items
 
-    data_dir = Path(args.askdb_data_dir) if args.askdb_data_dir else _default_data_dir()
-    services = Services.build(Settings(data_dir=data_dir, use_embeddings=False))
+    # No --askdb-data-dir: the server's own data_dir default.
+    settings = Settings.defaults(args.askdb_data_dir or None, use_embeddings=False)
+    services = Services.build(settings)
     try:
         who = services.users.ensure(args.user or getpass.getuser())
         items = project_items(services, who, args.project)[: args.limit]
@@ -133,9 +133,3 @@ def _run_on_project(
         return _evaluate(args, model, source, connections, items)
     finally:
         services.close()
-
-
-def _default_data_dir() -> Path:
-    from jupyter_core.paths import jupyter_data_dir
-
-    return Path(jupyter_data_dir()) / "askdb"

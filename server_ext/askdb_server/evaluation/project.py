@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from ..engine.values import ValueIndex
 from ..errors import AskDBError, NoApprovedPairsError
-from ..users.manager import Identity
+from ..identity.who import Identity
 from .dataset import DatabaseMissingError, EvalDatabase, EvalItem
 
 if TYPE_CHECKING:

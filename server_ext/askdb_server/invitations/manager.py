@@ -29,7 +29,7 @@ from ..errors import (
     TokenGoneError,
 )
 from ..identity.who import Identity
-from ..orgs.manager import _role
+from ..orgs.roles import parse_role
 from ..store.models import Invitation, Organization, OrgMembership, User, utcnow
 from ..users.manager import UserInfo, UserManager
 
@@ -93,13 +93,11 @@ def aware(dt: datetime) -> datetime:
 class InvitationManager:
     """Invite, list, revoke and accept; every change is audited and authorized."""
 
-    # Plan counts (set by MailServices.build; None: no limit on the number of members).
-    quotas: QuotaManager | None = None
-
     def __init__(
         self,
         users: UserManager,
         outbox: EmailOutbox,
+        quotas: QuotaManager,
         *,
         link: Callable[[str], str],
         expiry: timedelta = timedelta(days=7),
@@ -110,6 +108,8 @@ class InvitationManager:
         self.authz = users.authz
         self.audit = users.audit
         self.outbox = outbox
+        # The plan's member count, checked when an invitation is accepted.
+        self.quotas = quotas
         self.link = link
         self.expiry = expiry
         self.clock = clock
@@ -118,7 +118,7 @@ class InvitationManager:
         """Invite ``email`` to the caller's organization with ``role``; the email with the
         link is queued in the same transaction."""
         email = normal_email(email)
-        new_role = _role(role)
+        new_role = parse_role(role)
         token = secrets.token_urlsafe(32)
         with self.store.session() as s:
             grant = self.authz.check_current(s, who, "users:invite")
@@ -168,7 +168,7 @@ class InvitationManager:
         username = (username or "").strip() if isinstance(username, str) else ""
         if not username or len(username) > 255:
             raise InvalidInputError("Name the user to invite (username, 1 to 255 characters).")
-        new_role = _role(role)
+        new_role = parse_role(role)
         with self.store.session() as s:
             grant = self.authz.check_current(s, who, "users:invite")
             self._may_grant(grant.role, new_role)
@@ -271,8 +271,7 @@ class InvitationManager:
             raise ForbiddenError("Your AskDB account is deactivated.", action="invitation")
         if self.authz.role(s, user.id, inv.org_id) is not None:
             raise ConflictError("You are already a member of this organization.")
-        if self.quotas is not None:
-            self.quotas.require_room(s, inv.org_id, "team_members")
+        self.quotas.require_room(s, inv.org_id, "team_members")
         inv.accepted_at = self.clock()
         inv.accepted_by = user.id
         s.add(OrgMembership(org_id=inv.org_id, user_id=user.id, role=inv.role))

@@ -66,7 +66,11 @@ from .manager import (
 )
 
 if TYPE_CHECKING:
-    from ..services import Services
+    from ..quotas.manager import QuotaManager
+    from ..quotas.ratelimit import RateLimiter
+    from ..settings import Settings
+    from ..store.raw import AsyncRawPool
+    from .manager import ApiKeyManager
 
 
 def _gcra_hit(bucket: str, step: str, source: str, on: str) -> str:
@@ -222,9 +226,22 @@ class PgKeyGate:
     never seen takes the cold path: read it (with the address's hit), check, then admit.
     """
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
-        self.pool = services.store.raw_async
+    def __init__(
+        self,
+        pool: AsyncRawPool,
+        settings: Settings,
+        limiter: RateLimiter,
+        keys: ApiKeyManager,
+        quotas: QuotaManager,
+    ) -> None:
+        """``pool``: the PostgreSQL store's ``raw_async`` connections. The rate limits are read
+        from ``settings`` per request; the clocks are those of ``limiter``, ``keys`` and
+        ``quotas``, whose ``enabled`` decides whether a request is charged."""
+        self.pool = pool
+        self.settings = settings
+        self.limiter = limiter
+        self.api_keys = keys
+        self.quotas = quotas
         self._keys: dict[str, tuple] = {}
 
     async def check(
@@ -245,9 +262,8 @@ class PgKeyGate:
             raise error
         return ctx, rate
 
-    async def _check(self, token: str, request: KeyRequest, charge: bool):  # noqa: ANN202
-        services = self.services
-        clocks = services.rate_limiter.clock(), services.keys.clock(), services.quotas.clock()
+    async def _check(self, token: str, request: KeyRequest, charge: bool):
+        clocks = self.limiter.clock(), self.api_keys.clock(), self.quotas.clock()
         try:
             key_id, secret = parse_token(token)
         except ApiKeyRejectedError as e:
@@ -264,10 +280,10 @@ class PgKeyGate:
                 return outcome
         return await self._cold(key_id, secret, request, charge, clocks)
 
-    async def _cold(self, key_id, secret, request, charge, clocks, parse_error=None):  # noqa: ANN001
+    async def _cold(self, key_id, secret, request, charge, clocks, parse_error=None):
         """Read the key with the address's hit, check it, then admit the request."""
         now_s, now, today = clocks
-        ip_limit = self.services.settings.ip_rate_limit
+        ip_limit = self.settings.ip_rate_limit
         async with self.pool.cursor() as cur:
             for attempt in range(3):  # the key or plan may change between the two statements
                 await cur.execute(
@@ -305,15 +321,14 @@ class PgKeyGate:
                     return outcome
         raise RuntimeError("the API key kept changing while it was checked")
 
-    async def _admit(self, cur, row, request, charge, clocks, ip_on):  # noqa: ANN001, ANN202
+    async def _admit(self, cur, row, request, charge, clocks, ip_on):
         """The request's one statement, then what its result means: (context, rate state,
         refusal), or STALE. Alerts due and a key's call to give back follow in a short
         transaction of their own (rare)."""
         now_s, now, today = clocks
-        settings, quotas = self.services.settings, self.services.quotas
-        ip_limit, rate_limit = settings.ip_rate_limit, settings.key_rate_limit
+        ip_limit, rate_limit = self.settings.ip_rate_limit, self.settings.key_rate_limit
         limits = limits_of(row.plan, row.limits)
-        charging = charge and quotas.enabled
+        charging = charge and self.quotas.enabled
         key_on = charging and row.calls_per_day is not None
         day = today.strftime("%Y-%m-%d")
         params = {
@@ -381,7 +396,7 @@ class PgKeyGate:
         await self._follow_up(cur, [s for alert in alerts for s in _alert_rows(alert, today)])
         return context(row, row.username), rate, None
 
-    async def _follow_up(self, cur, statements: list[tuple[str, dict]]) -> None:  # noqa: ANN001
+    async def _follow_up(self, cur, statements: list[tuple[str, dict]]) -> None:
         if statements:
             async with cur.connection.transaction():
                 for statement, params in statements:
@@ -397,7 +412,7 @@ def _step(limit: int) -> float:
     return WINDOW / limit if limit > 0 else 1.0
 
 
-def _alert_rows(alert: ThresholdAlert, at) -> list[tuple[str, dict]]:  # noqa: ANN001
+def _alert_rows(alert: ThresholdAlert, at) -> list[tuple[str, dict]]:
     note = alert.notification()
     event = alert.event()
     return [

@@ -90,13 +90,15 @@ class ApiKeyManager:
         self,
         store: Store,
         authz: Authorizer,
-        audit: AuditLog | None = None,
+        audit: AuditLog,
+        *,
+        quotas: QuotaManager,
         clock: Callable[[], datetime] = utcnow,
-        quotas: QuotaManager | None = None,
     ) -> None:
+        """``quotas``: the plan's count of API keys."""
         self.store = store
         self.authz = authz
-        self.audit = audit or authz.audit
+        self.audit = audit
         self.clock = clock
         self.quotas = quotas
 
@@ -106,9 +108,8 @@ class ApiKeyManager:
         calls_per_day): its description and the key itself, which is never shown again."""
         with self.store.session() as s:
             self._authorize(s, who, project_id)
-            if self.quotas is not None:
-                org_id = s.scalar(select(Project.org_id).where(Project.id == project_id))
-                self.quotas.require_room(s, org_id, "api_keys")
+            org_id = s.scalar(select(Project.org_id).where(Project.id == project_id))
+            self.quotas.require_room(s, org_id, "api_keys")
             token, key = self._new_key(project_id, who.user_id, fields)
             s.add(key)
             s.flush()

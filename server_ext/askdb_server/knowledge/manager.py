@@ -27,13 +27,13 @@ from ..errors import (
     KnowledgeDocNotFoundError,
     MessageNotFoundError,
 )
+from ..identity.who import Identity
 from ..projects.manager import ProjectManager
 from ..schemas.manager import SchemaManager
 from ..schemas.model import Schema
 from ..sqlrun.guard import check_sql
 from ..store.db import Store
 from ..store.models import Conversation, GoldenPair, KnowledgeDoc, Message, User
-from ..users.manager import Identity
 from .chunks import doc_chunk, pair_chunk, schema_chunks
 from .golden import adapt_sql
 from .index import KINDS, Chunk, Hit, IndexDirectory, SyncReport

@@ -42,11 +42,11 @@ class MailServices:
         invitations = InvitationManager(
             services.users,
             outbox,
+            services.quotas,
             link=config.link,
             expiry=timedelta(days=config.invitation_expiry_days),
             clock=clock,
         )
-        invitations.quotas = services.quotas
         return cls(
             config=config,
             outbox=outbox,

@@ -1,7 +1,7 @@
 """Organizations: their settings and their members' roles.
 
 Nobody is added to an organization without consent: members join by accepting an invitation
-(``identity.invitations``: by email, or to an existing user by name). Admins manage the
+(``invitations/``: by email, or to an existing user by name). Admins manage the
 memberships (role, removal), not the members' accounts.
 """
 
@@ -9,21 +9,17 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ..authz.policy import Plan, Role
-from ..errors import ConflictError, InvalidInputError, UserNotFoundError
+from ..errors import ConflictError, InvalidInputError
 from ..identity.who import Identity
 from ..store.db import Store
-from ..store.models import Organization, OrgMembership, Project, ProjectMember, User, utcnow
+from ..store.models import Organization, OrgMembership, Project, ProjectMember, utcnow
 from ..users.manager import UserInfo, UserManager, reject_unknown_changes
-
-if TYPE_CHECKING:
-    from ..audit.log import AuditLog
-    from ..quotas.manager import QuotaManager
+from .roles import keep_an_admin, set_member_role
 
 
 @dataclass(frozen=True)
@@ -46,8 +42,8 @@ class OrgInfo:
 
 
 class OrgManager:
-    # Plan counts (set by Services; None: no limit on the number of members).
-    quotas: QuotaManager | None = None
+    """An organization's settings and its members' roles. The plan's member count is
+    enforced where members join (``InvitationManager.accept``, the hub's sign-in)."""
 
     def __init__(self, store: Store, users: UserManager) -> None:
         self.store = store
@@ -103,7 +99,7 @@ class OrgManager:
         with self.store.session() as s:
             grant = self.authz.check_current(s, who, "users:manage")
             user = self.users._member(s, grant.org_id, user_id)
-            _keep_an_admin(s, grant.org_id, user, None)
+            keep_an_admin(s, grant.org_id, user, None)
             owned = select(Project.id).where(
                 Project.org_id == grant.org_id, Project.owner_id == user.id
             )
@@ -149,52 +145,3 @@ class OrgManager:
             created_at=org.created_at,
             updated_at=org.updated_at,
         )
-
-
-def set_member_role(
-    s: Session, audit: AuditLog, who: Identity, org_id: str, user: User, role: str
-) -> None:
-    """Change ``user``'s role in ``org_id`` (the caller has been allowed to manage users)."""
-    new = _role(role)
-    membership = s.scalar(
-        select(OrgMembership).where(
-            OrgMembership.org_id == org_id, OrgMembership.user_id == user.id
-        )
-    )
-    if membership is None:
-        raise UserNotFoundError(f"No user with id {user.id!r}.")
-    if membership.role == new.value:
-        return
-    _keep_an_admin(s, org_id, user, new)
-    old, membership.role = membership.role, new.value
-    audit.append(
-        s,
-        who,
-        "member.role_changed",
-        org_id=org_id,
-        target=user.username,
-        details={"from": old, "to": new.value},
-    )
-
-
-def _keep_an_admin(s: Session, org_id: str, user: User, new_role: Role | None) -> None:
-    """Refuse to leave an organization with no admin (``new_role`` None: removal)."""
-    if new_role == Role.ADMIN:
-        return
-    admins = set(
-        s.scalars(
-            select(OrgMembership.user_id).where(
-                OrgMembership.org_id == org_id, OrgMembership.role == Role.ADMIN.value
-            )
-        )
-    )
-    if admins == {user.id}:
-        raise ConflictError("An organization needs at least one admin.")
-
-
-def _role(value: object) -> Role:
-    try:
-        return Role(str(value or "").upper())
-    except ValueError:
-        names = ", ".join(r.value for r in Role)
-        raise InvalidInputError(f"Unknown role {value!r}: use one of {names}.") from None

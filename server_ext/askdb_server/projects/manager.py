@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
-from ..audit.log import AuditLog
 from ..authz.authorizer import Authorizer, Grant
 from ..authz.policy import Permission, Role
 from ..errors import (
@@ -89,24 +88,24 @@ class ProjectManager:
     missing one, an action their role or permission does not allow answers ``ForbiddenError``.
     """
 
-    # Plan counts (set by Services; None: no limit on the number of projects).
-    quotas: QuotaManager | None = None
-
     def __init__(
         self,
         store: Store,
         vault: SecretVault,
-        authz: Authorizer | None = None,
-        audit: AuditLog | None = None,
-        targets: TargetPolicy | None = None,
+        authz: Authorizer,
+        *,
+        targets: TargetPolicy | None,
+        quotas: QuotaManager,
     ) -> None:
         """``targets``: the deployment's connection-target policy, asked whenever a project's
-        connection URL is set (None: every parseable URL is accepted)."""
+        connection URL is set (None: every parseable URL is accepted). ``quotas``: the plan's
+        count of projects."""
         self.store = store
         self.vault = vault
         self.targets = targets
-        self.authz = authz or Authorizer(store, audit)
-        self.audit = self.authz.audit
+        self.authz = authz
+        self.audit = authz.audit
+        self.quotas = quotas
 
     # -- reading ---------------------------------------------------------------------------
     def list(
@@ -391,8 +390,7 @@ class ProjectManager:
     def _require_room(self, s: Session, org_id: str) -> None:
         """PlanLimitError when the organization has as many active projects as its plan
         allows (a creation, a clone or a restore would pass it)."""
-        if self.quotas is not None:
-            self.quotas.require_room(s, org_id, "projects")
+        self.quotas.require_room(s, org_id, "projects")
 
     def _load(
         self, s: Session, who: Identity, project_id: str, action: str

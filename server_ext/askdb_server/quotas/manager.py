@@ -43,7 +43,7 @@ from ..store.models import (
     utcnow,
 )
 from .plans import PLANS, UNLIMITED, check_custom_limits, limits_of
-from .storage import STORED, count_stored
+from .stored import STORED, count_stored
 
 THRESHOLDS = (80, 90, 100)
 COUNTED = {"projects", "api_keys", "team_members"}
@@ -55,9 +55,11 @@ class QuotaManager:
         store: Store,
         authz: Authorizer,
         *,
-        enabled: bool = True,
+        enabled: bool,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
+        """``enabled``: whether plans are enforced (``AskDBApp.enforce_quotas``); a disabled
+        manager charges nothing and refuses nothing, and still reports usage."""
         self.store = store
         self.authz = authz
         self.enabled = enabled

@@ -15,20 +15,14 @@ row takes the count across a threshold, as the call and token quotas' do.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..errors import PlanLimitError
 from ..store.locks import lock_row
-from ..store.models import Conversation, Message, Project, SchemaVersion
+from ..store.models import Project
+from .manager import QuotaManager
 from .plans import UNLIMITED
-
-if TYPE_CHECKING:
-    from .manager import QuotaManager
-
-STORED = ("schema_versions", "conversation_messages")
+from .stored import count_stored
 
 _FULL = {
     "schema_versions": (
@@ -83,17 +77,3 @@ class StorageQuota:
         lock_row(s, Project, project_id)
         org_id, limits = self.quotas.project_limits(s, project_id)
         return org_id, limits[resource]
-
-
-def count_stored(s: Session, project_id: str, resource: str) -> int:
-    """How many ``resource`` rows the project keeps now (in ``s``'s view)."""
-    if resource == "schema_versions":
-        q = select(func.count()).where(SchemaVersion.project_id == project_id)
-    else:
-        q = (
-            select(func.count())
-            .select_from(Message)
-            .join(Conversation, Conversation.id == Message.conversation_id)
-            .where(Conversation.project_id == project_id)
-        )
-    return int(s.scalar(q) or 0)

@@ -10,7 +10,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import PurePosixPath, PureWindowsPath
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
@@ -22,18 +22,16 @@ from ..errors import (
     NoSchemaError,
     SchemaVersionNotFoundError,
 )
+from ..identity.who import Identity
 from ..projects.manager import ProjectInfo, ProjectManager
+from ..quotas.storage import StorageQuota
 from ..sqlrun.urls import sqlglot_dialect
 from ..store.db import Store
 from ..store.models import SchemaVersion, User
-from ..users.manager import Identity
 from .ddl import parse_ddl
 from .diff import diff_schemas
 from .introspect import introspect as introspect_engine
 from .model import Schema
-
-if TYPE_CHECKING:
-    from ..quotas.storage import StorageQuota
 
 MAX_DDL_BYTES = 5 * 1024 * 1024
 DDL_SOURCES = ("ddl_file", "ddl_text")
@@ -76,13 +74,18 @@ class SchemaVersionInfo:
 
 
 class SchemaManager:
-    # The plan's schema_versions per project, when quotas are enforced (set by Services).
-    storage: StorageQuota | None = None
-
-    def __init__(self, store: Store, projects: ProjectManager, connections: EngineSource) -> None:
+    def __init__(
+        self,
+        store: Store,
+        projects: ProjectManager,
+        connections: EngineSource,
+        storage: StorageQuota,
+    ) -> None:
+        """``storage``: the plan's schema_versions per project."""
         self.store = store
         self.projects = projects
         self.connections = connections
+        self.storage = storage
         self._cache: dict[tuple[str, int], Schema] = {}
         self._cache_lock = threading.Lock()
 
@@ -217,8 +220,7 @@ class SchemaManager:
         self, who: Identity, project_id: str, schema: Schema, source: str, filename: str | None
     ) -> SchemaVersionInfo:
         with self.store.session() as s:
-            if self.storage is not None:
-                self.storage.require_room(s, project_id, "schema_versions")
+            self.storage.require_room(s, project_id, "schema_versions")
             latest = s.scalar(
                 select(func.max(SchemaVersion.version)).where(
                     SchemaVersion.project_id == project_id
@@ -234,8 +236,7 @@ class SchemaManager:
             )
             s.add(row)
             s.flush()
-            if self.storage is not None:
-                self.storage.note_stored(s, project_id, "schema_versions")
+            self.storage.note_stored(s, project_id, "schema_versions")
             self.projects.audit.append(
                 s,
                 who,

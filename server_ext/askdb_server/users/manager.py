@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ..authz.authorizer import Authorizer
 from ..errors import ConflictError, ForbiddenError, InvalidInputError, UserNotFoundError
 from ..identity.who import Identity
+from ..orgs.roles import set_member_role
 from ..store.db import Store
 from ..store.models import (
     Conversation,
@@ -27,10 +28,6 @@ from ..store.models import (
     User,
     utcnow,
 )
-
-if TYPE_CHECKING:
-    from ..audit.log import AuditLog
-    from ..authz.authorizer import Authorizer
 
 __all__ = ["Identity", "UserInfo", "UserManager"]
 
@@ -61,18 +58,13 @@ class UserInfo:
 
 
 class UserManager:
-    # Whether an organization's admins manage the accounts of users who belong to it alone
-    # (AskDBApp.org_owned_accounts; set by Services).
-    org_owned_accounts: bool = False
-
-    def __init__(
-        self, store: Store, authz: Authorizer | None = None, audit: AuditLog | None = None
-    ) -> None:
-        from ..authz.authorizer import Authorizer  # the authorizer names Identity from here
-
+    def __init__(self, store: Store, authz: Authorizer, *, org_owned_accounts: bool) -> None:
+        """``org_owned_accounts``: whether an organization's admins manage the accounts of
+        users who belong to it alone (``AskDBApp.org_owned_accounts``)."""
         self.store = store
-        self.authz = authz or Authorizer(store, audit)
-        self.audit = self.authz.audit
+        self.authz = authz
+        self.audit = authz.audit
+        self.org_owned_accounts = org_owned_accounts
 
     # -- the caller ------------------------------------------------------------------------
     def ensure(self, username: str, *, name: str | None = None) -> Identity:
@@ -148,8 +140,6 @@ class UserManager:
             if set(changes) - {"role"}:
                 self._require_account_owner(s, who, grant.org_id, user)
             if "role" in changes:
-                from ..orgs.manager import set_member_role
-
                 set_member_role(s, self.audit, who, grant.org_id, user, str(changes.pop("role")))
             if "is_active" in changes:
                 active = bool(changes.pop("is_active"))

@@ -3,10 +3,16 @@
 import pytest
 from cryptography.fernet import Fernet
 
+from askdb_server.audit.log import AuditLog
+from askdb_server.authz.authorizer import Authorizer
 from askdb_server.chat.manager import ConversationManager, MessageRecord
 from askdb_server.errors import ConversationNotFoundError, InvalidInputError
 from askdb_server.projects.manager import ProjectManager
+from askdb_server.quotas.manager import QuotaManager
+from askdb_server.quotas.storage import StorageQuota
+from askdb_server.settings import Settings
 from askdb_server.store.db import Store
+from askdb_server.store.models import OrgMembership
 from askdb_server.store.vault import SecretVault
 from askdb_server.users.manager import UserManager
 
@@ -15,11 +21,19 @@ from askdb_server.users.manager import UserManager
 def env(store_url):
     store = Store(store_url)
     store.migrate()
-    users = UserManager(store)
+    audit = AuditLog(store)
+    authz = Authorizer(store, audit)
+    quotas = QuotaManager(store, authz, enabled=False)
+    users = UserManager(store, authz, org_owned_accounts=False)
     alice, bob = users.ensure("alice"), users.ensure("bob")
-    pm = ProjectManager(store, SecretVault([Fernet.generate_key().decode()]))
+    vault = SecretVault([Fernet.generate_key().decode()])
+    pm = ProjectManager(store, vault, authz, targets=None, quotas=quotas)
     project = pm.create(alice, "p")
-    yield ConversationManager(store), alice, bob, project.id
+    with store.session() as s:  # bob may read alice's project; her conversations stay hers
+        s.add(OrgMembership(org_id=project.org_id, user_id=bob.user_id, role="MANAGER"))
+    preview = Settings.defaults().preview_bytes
+    cm = ConversationManager(store, audit, authz, StorageQuota(quotas), preview_bytes=preview)
+    yield cm, alice, bob, project.id
     store.dispose()
 
 

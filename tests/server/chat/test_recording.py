@@ -13,8 +13,12 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
 from askdb_server.audit.log import AuditLog
+from askdb_server.authz.authorizer import Authorizer
 from askdb_server.chat.manager import PREVIEW_ROWS, ConversationManager, MessageRecord, _preview
 from askdb_server.projects.manager import ProjectManager
+from askdb_server.quotas.manager import QuotaManager
+from askdb_server.quotas.storage import StorageQuota
+from askdb_server.settings import Settings
 from askdb_server.store.db import Store
 from askdb_server.store.models import AuditEvent, Project
 from askdb_server.store.vault import SecretVault
@@ -25,15 +29,19 @@ from askdb_server.users.manager import UserManager
 def env(store_url):
     store = Store(store_url)
     store.migrate()
-    alice = UserManager(store).ensure("alice")
-    project = ProjectManager(store, SecretVault([Fernet.generate_key().decode()])).create(
-        alice, "p"
-    )
+    audit = AuditLog(store)
+    authz = Authorizer(store, audit)
+    quotas = QuotaManager(store, authz, enabled=False)
+    alice = UserManager(store, authz, org_owned_accounts=False).ensure("alice")
+    vault = SecretVault([Fernet.generate_key().decode()])
+    projects = ProjectManager(store, vault, authz, targets=None, quotas=quotas)
+    project = projects.create(alice, "p")
     managers: list[ConversationManager] = []
 
-    def manager() -> ConversationManager:
+    def manager(preview_bytes: int = Settings.defaults().preview_bytes) -> ConversationManager:
         """A ConversationManager as another process would have: a boot lease of its own."""
-        cm = ConversationManager(store, AuditLog(store))
+        storage = StorageQuota(quotas)
+        cm = ConversationManager(store, audit, authz, storage, preview_bytes=preview_bytes)
         managers.append(cm)
         return cm
 
@@ -179,8 +187,7 @@ def test_preview_keeps_whole_rows_within_the_cap(rows, cap, kept, truncated):
 
 def test_stored_preview_is_capped_in_bytes(env):
     _, manager, alice, pid = env
-    cm = manager()
-    cm.preview_bytes = 5 * ROW_BYTES
+    cm = manager(preview_bytes=5 * ROW_BYTES)
     conv_id, msg_id = cm.admit(alice, pid, None, _ask())
     cm.complete(msg_id, _answered([ROW] * 12))
     stored = _message(cm, alice, conv_id)

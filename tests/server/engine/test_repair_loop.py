@@ -47,7 +47,7 @@ def zoo(tmp_path: Path):
         )
     conn.close()
     services = Services.build(
-        Settings(data_dir=tmp_path / "askdb", use_embeddings=False, statement_timeout_s=0.5)
+        Settings.defaults(tmp_path / "askdb", use_embeddings=False, statement_timeout=0.5)
     )
     who = services.users.ensure("ana")
     project = services.projects.create(who, "zoo", connection_url=f"sqlite:///{db}")

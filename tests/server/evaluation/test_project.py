@@ -18,7 +18,7 @@ from tests.helpers.spider import make_spider_folder
 
 @pytest.fixture
 def services(tmp_path: Path):
-    svc = Services.build(Settings(data_dir=tmp_path / "askdb", use_embeddings=False))
+    svc = Services.build(Settings.defaults(tmp_path / "askdb", use_embeddings=False))
     yield svc
     svc.close()
 

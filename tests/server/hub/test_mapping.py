@@ -19,7 +19,7 @@ GROUP_ROLES = {"analysts": "DEVELOPER", "managers": "MANAGER"}
 @pytest.fixture
 def services(store_url, tmp_path):
     s = Services.build(
-        Settings(data_dir=tmp_path / "data", database_url=store_url, use_embeddings=False)
+        Settings.defaults(tmp_path / "data", database_url=store_url, use_embeddings=False)
     )
     yield s
     s.close()

@@ -48,7 +48,7 @@ def clock():
 @pytest.fixture
 def services(store_url, tmp_path):
     s = Services.build(
-        Settings(data_dir=tmp_path / "askdb", database_url=store_url, use_embeddings=False)
+        Settings.defaults(tmp_path / "askdb", database_url=store_url, use_embeddings=False)
     )
     yield s
     s.close()

@@ -289,12 +289,10 @@ def test_the_gate_survives_a_dropped_connection(world, gate):
 
 
 def _admit_many(store_url: str, data_dir: str, token: str, project_id: str, n: int, out) -> None:
-    from pathlib import Path
-
     from askdb_server.services import Services, Settings
 
     services = Services.build(
-        Settings(data_dir=Path(data_dir), database_url=store_url, use_embeddings=False)
+        Settings.defaults(data_dir, database_url=store_url, use_embeddings=False)
     )
     services.quotas.enabled = True
     req = KeyRequest(project_id=project_id, **ASK)
@@ -354,8 +352,8 @@ def other_process(world, store_url, tmp_path):
     from askdb_server.services import Services, Settings
 
     other = Services.build(
-        Settings(
-            data_dir=tmp_path / "askdb",
+        Settings.defaults(
+            tmp_path / "askdb",
             database_url=store_url,
             use_embeddings=False,
             operators=["operator"],

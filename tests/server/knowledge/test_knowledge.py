@@ -7,6 +7,8 @@ import sqlite3
 import pytest
 from cryptography.fernet import Fernet
 
+from askdb_server.audit.log import AuditLog
+from askdb_server.authz.authorizer import Authorizer
 from askdb_server.chat.manager import ConversationManager, MessageRecord
 from askdb_server.errors import (
     ConflictError,
@@ -21,7 +23,10 @@ from askdb_server.errors import (
 from askdb_server.knowledge.index import IndexDirectory
 from askdb_server.knowledge.manager import KnowledgeManager
 from askdb_server.projects.manager import ProjectManager
+from askdb_server.quotas.manager import QuotaManager
+from askdb_server.quotas.storage import StorageQuota
 from askdb_server.schemas.manager import SchemaManager
+from askdb_server.settings import Settings
 from askdb_server.sqlrun.connections import ConnectionRegistry
 from askdb_server.store.db import Store
 from askdb_server.store.vault import SecretVault
@@ -43,11 +48,14 @@ def env(store_url, tmp_path, embedder):
         con.executemany("INSERT INTO orders VALUES (?, ?, ?, ?)", ORDERS)
     store = Store(store_url)
     store.migrate()
-    users = UserManager(store)
+    authz = Authorizer(store, AuditLog(store))
+    quotas = QuotaManager(store, authz, enabled=False)
+    users = UserManager(store, authz, org_owned_accounts=False)
     alice, bob = users.ensure("alice"), users.ensure("bob")
-    projects = ProjectManager(store, SecretVault([Fernet.generate_key().decode()]))
+    vault = SecretVault([Fernet.generate_key().decode()])
+    projects = ProjectManager(store, vault, authz, targets=None, quotas=quotas)
     connections = ConnectionRegistry()
-    schemas = SchemaManager(store, projects, connections)
+    schemas = SchemaManager(store, projects, connections, StorageQuota(quotas))
     knowledge = KnowledgeManager(
         store, projects, schemas, IndexDirectory(tmp_path / "lancedb", embedder)
     )
@@ -101,7 +109,13 @@ def test_approving_twice_returns_the_first_approval_and_a_different_sql_conflict
 
 def test_approve_an_answered_message(env):
     km, _, alice, bob, pid, _ = env
-    conversations = ConversationManager(km.store)
+    conversations = ConversationManager(
+        km.store,
+        km.projects.audit,
+        km.projects.authz,
+        km.schemas.storage,
+        preview_bytes=Settings.defaults().preview_bytes,
+    )
     cid = conversations.open(alice, pid, None, "how many orders?")
     ok = conversations.record(
         cid,

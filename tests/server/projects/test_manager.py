@@ -3,6 +3,8 @@
 import pytest
 from cryptography.fernet import Fernet
 
+from askdb_server.audit.log import AuditLog
+from askdb_server.authz.authorizer import Authorizer
 from askdb_server.errors import (
     ConflictError,
     InvalidDatabaseURLError,
@@ -10,6 +12,7 @@ from askdb_server.errors import (
     ProjectNotFoundError,
 )
 from askdb_server.projects.manager import ProjectManager
+from askdb_server.quotas.manager import QuotaManager
 from askdb_server.store.db import Store
 from askdb_server.store.vault import SecretVault
 from askdb_server.users.manager import UserManager
@@ -19,8 +22,11 @@ from askdb_server.users.manager import UserManager
 def env(store_url):
     store = Store(store_url)
     store.migrate()
-    users = UserManager(store)
-    pm = ProjectManager(store, SecretVault([Fernet.generate_key().decode()]))
+    authz = Authorizer(store, AuditLog(store))
+    users = UserManager(store, authz, org_owned_accounts=False)
+    quotas = QuotaManager(store, authz, enabled=False)
+    vault = SecretVault([Fernet.generate_key().decode()])
+    pm = ProjectManager(store, vault, authz, targets=None, quotas=quotas)
     yield pm, users.ensure("alice"), users.ensure("bob")
     store.dispose()
 

@@ -149,7 +149,7 @@ def _hammer(url: str, pid: str, n: int, out) -> None:
     store = Store(url)
     from askdb_server.authz.authorizer import Authorizer
 
-    q = QuotaManager(store, Authorizer(store))
+    q = QuotaManager(store, Authorizer(store), enabled=True)
     ok = 0
     for _ in range(n):
         try:

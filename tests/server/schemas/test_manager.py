@@ -12,6 +12,8 @@ import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
+from askdb_server.audit.log import AuditLog
+from askdb_server.authz.authorizer import Authorizer
 from askdb_server.errors import (
     ConflictError,
     DDLParseError,
@@ -22,6 +24,8 @@ from askdb_server.errors import (
     SchemaVersionNotFoundError,
 )
 from askdb_server.projects.manager import ProjectManager
+from askdb_server.quotas.manager import QuotaManager
+from askdb_server.quotas.storage import StorageQuota
 from askdb_server.schemas.manager import MAX_DDL_BYTES, SchemaManager
 from askdb_server.store.db import Store
 from askdb_server.store.vault import SecretVault
@@ -64,9 +68,13 @@ class World:
 def world(store_url: str) -> Iterator[World]:
     store = Store(store_url)
     store.migrate()
-    projects = ProjectManager(store, SecretVault([Fernet.generate_key().decode()]))
+    authz = Authorizer(store, AuditLog(store))
+    quotas = QuotaManager(store, authz, enabled=False)
+    vault = SecretVault([Fernet.generate_key().decode()])
+    projects = ProjectManager(store, vault, authz, targets=None, quotas=quotas)
     engines = PlainEngines()
-    yield World(store, UserManager(store), projects, SchemaManager(store, projects, engines))
+    schemas = SchemaManager(store, projects, engines, StorageQuota(quotas))
+    yield World(store, UserManager(store, authz, org_owned_accounts=False), projects, schemas)
     for engine in engines.made:
         engine.dispose()
     store.dispose()
@@ -114,7 +122,7 @@ def test_current_schema_after_a_new_upload_is_the_new_one(world: World) -> None:
     version, schema = world.schemas.current_schema(alice, project.id)
     assert version == 2 and "products" in schema.table_names
     # A fresh manager (empty cache) reads the same schema back from the store.
-    fresh = SchemaManager(world.store, world.projects, PlainEngines())
+    fresh = SchemaManager(world.store, world.projects, PlainEngines(), world.schemas.storage)
     assert fresh.current_schema(alice, project.id) == (version, schema)
 
 

@@ -388,11 +388,12 @@ def test_rules_are_validated_at_start_up():
 @pytest.fixture
 def services(tmp_path, store_url):
     svc = Services.build(
-        Settings(
-            data_dir=tmp_path / "askdb",
+        Settings.defaults(
+            tmp_path / "askdb",
             database_url=store_url,
             use_embeddings=False,
-            target_rules=TargetRules(shared=True, sqlite_roots=(str(tmp_path / "dbs"),)),
+            local_user="",  # a shared deployment
+            sqlite_roots=[str(tmp_path / "dbs")],
         )
     )
     yield svc

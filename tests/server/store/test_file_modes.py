@@ -29,7 +29,7 @@ def _mode(path: Path) -> int:
 
 def test_a_new_embedded_store_is_private(tmp_path):
     data = tmp_path / "askdb"
-    services = Services.build(Settings(data_dir=data, use_embeddings=False))
+    services = Services.build(Settings.defaults(data, use_embeddings=False))
     try:
         services.users.ensure("ana")  # a write: WAL and shared-memory files exist now
         services.knowledge.index.project("p")  # opens the LanceDB folder
@@ -70,7 +70,7 @@ def test_an_existing_data_directory_keeps_its_mode(tmp_path):
     shared = tmp_path / "shared"
     shared.mkdir(mode=0o750)
     shared.chmod(0o750)
-    services = Services.build(Settings(data_dir=shared, use_embeddings=False))
+    services = Services.build(Settings.defaults(shared, use_embeddings=False))
     services.close()
     assert _mode(shared) == 0o750  # a deployment may share it with a group on purpose
     assert _mode(shared / "askdb.sqlite") == 0o600
