@@ -139,7 +139,7 @@ class Services:
         rate_limiter = RateLimiter(store)
         key_gate = (
             PgKeyGate(store.raw_async, settings, rate_limiter, keys, quotas)
-            if store.raw is not None
+            if store.raw_async is not None
             else None
         )
         return cls(
@@ -167,7 +167,8 @@ class Services:
 
         Meant for a background thread at start-up: loading MiniLM takes seconds.
         """
-        embedder = self.pipeline.engine.embedder
+        # The built-in engine's embedder; an engine without one has nothing to load.
+        embedder = getattr(self.pipeline.engine, "embedder", None)
         if embedder is not None:
             embedder.embed(["warm up"])
 

@@ -124,5 +124,5 @@ def _version_dict(info: object) -> JSON:
     """A schema version in its REST shape, with the schema itself always included."""
     d = info.to_dict()  # type: ignore[attr-defined]
     if "schema" not in d and hasattr(info, "schema"):
-        d["schema"] = info.schema.to_dict()  # type: ignore[attr-defined]
+        d["schema"] = info.schema.to_dict()
     return d

@@ -38,7 +38,7 @@ table of cases through both and compare the outcomes, counters and activity rows
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg.types.json import Json
@@ -242,7 +242,8 @@ class PgKeyGate:
         self.limiter = limiter
         self.api_keys = keys
         self.quotas = quotas
-        self._keys: dict[str, tuple] = {}
+        # id -> the key's row as LOOKUP reads it (a psycopg namedtuple row)
+        self._keys: dict[str, Any] = {}
 
     async def check(
         self, token: str, request: KeyRequest, charge: bool = False
