@@ -23,6 +23,7 @@ from .base.handlers import AskDBHandler
 from .chat import openapi as chat
 from .invitations import openapi as invitations
 from .keys import openapi as keys
+from .keys.scopes import ADMIN_ONLY
 from .knowledge import openapi as knowledge
 from .orgs import openapi as orgs
 from .projects import openapi as projects
@@ -129,6 +130,8 @@ def openapi_document() -> dict:
 
 
 class OpenAPIHandler(AskDBHandler):
+    key_access = ADMIN_ONLY  # a key reads the document with admin:* only, as before
+
     @web.authenticated
     @authorized
     async def get(self) -> None:
