@@ -19,7 +19,10 @@ GROUP_ROLES = {"analysts": "DEVELOPER", "managers": "MANAGER"}
 @pytest.fixture
 def services(store_url, tmp_path):
     s = Services.build(
-        Settings.defaults(tmp_path / "data", database_url=store_url, use_embeddings=False)
+        # as hub/serve.py configures the service: no local user, so no default operator
+        Settings.defaults(
+            tmp_path / "data", database_url=store_url, use_embeddings=False, local_user=""
+        )
     )
     yield s
     s.close()
