@@ -146,7 +146,7 @@ class AskDBHandler(ExtensionHandlerMixin, APIHandler):
         arguments): queued at once for the background writer where there is one, else
         written on the guard's threads."""
         who = await self.identity()
-        audit = self.services.keys.audit
+        audit = self.services.audit_log
         if audit.records_in_background:  # a queue append: no need to leave the event loop
             audit.record(who, action, **kwargs)
         else:
